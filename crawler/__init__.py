@@ -1,0 +1,1 @@
+"""newscrawl: a news crawler built on Scrapy, trafilatura and SQLAlchemy."""

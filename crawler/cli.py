@@ -1,0 +1,246 @@
+"""The ``newscrawl`` command line: wiring from arguments to settings and a Scrapy crawl.
+
+Usage errors and unusable databases print one line and exit with status 2; a crawl that ran to
+its end exits 0 whatever pages failed on the way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import dataclasses
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from crawler.storage import (
+    Article,
+    DatabaseError,
+    counts,
+    init_db,
+    iter_articles,
+    make_engine,
+    make_sessionmaker,
+    resolve_url,
+)
+from crawler.urls import host_of
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+EXPORT_FIELDS = [
+    "id", "canonical_url", "url", "site", "title", "authors", "published_at", "published_at_raw",
+    "modified_at", "modified_at_raw", "date_source", "description", "language", "site_name",
+    "image", "tags", "body", "content_fingerprint", "fetched_at", "crawl_run_id",
+]
+# A crawl that ended for one of these reasons did its job.
+FINISHED_REASONS = ("finished", "closespider_pagecount", "closespider_itemcount")
+
+
+class UsageError(Exception):
+    """A bad argument or value; printed as one line, exit status 2."""
+
+
+def project_settings(overrides: Sequence[str] = ()) -> Settings:
+    """The project's settings with ``-s NAME=VALUE`` overrides on top, as ``scrapy crawl -s``."""
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    for override in overrides:
+        name, sep, value = override.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"-s expects NAME=VALUE, got {override!r}")
+        settings.set(name.strip(), value, priority="cmdline")
+    return settings
+
+
+def database_url(cli_value: str | None, settings: Settings) -> str:
+    """Resolve ``--db``, then ``-s DATABASE_URL``, then the environment, then the setting."""
+    if cli_value is None and (settings.getpriority("DATABASE_URL") or 0) >= 40:
+        cli_value = settings.get("DATABASE_URL")
+    return resolve_url(cli_value, settings.get("DATABASE_URL"))
+
+
+def open_database(url: str) -> Any:
+    """An engine on a reachable database with the schema in place (DatabaseError otherwise)."""
+    engine = make_engine(url)
+    init_db(engine)
+    return engine
+
+
+def run_crawl(urls: list[str], settings: Settings, allowed_domains: Sequence[str] = ()) -> dict[str, Any]:
+    """Crawl ``urls`` with the ``news`` spider; returns Scrapy's final stats."""
+    from spiders.news import NewsSpider
+
+    for url in urls:
+        if not url.startswith(("http://", "https://")) or not host_of(url):
+            raise UsageError(f"not an http(s) URL: {url!r}")
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(NewsSpider)
+    process.crawl(crawler, urls=urls, allowed_domains=list(allowed_domains))
+    process.start()
+    assert crawler.stats is not None
+    return crawler.stats.get_stats()
+
+
+def summary(stats: dict[str, Any], db_url: str) -> str:
+    """What a crawl did, in the words an operator reads first."""
+    lines = [
+        f"pages fetched:      {stats.get('response_received_count', 0)}",
+        f"articles stored:    {stats.get('news/store/stored', 0)}",
+        f"aliases recorded:   {stats.get('news/store/alias', 0)} same canonical URL, "
+        f"{stats.get('news/store/duplicate_body', 0)} same body",
+    ]
+    dropped = {k.rsplit("/", 1)[1]: v for k, v in stats.items() if k.startswith("news/extract/dropped/")}
+    dropped |= {f"robots.txt": stats["robotstxt/forbidden"]} if "robotstxt/forbidden" in stats else {}
+    for key, label in (("news/trap/", "trap"), ("news/request_error/", "error")):
+        dropped |= {f"{label} {k[len(key):]}": v for k, v in stats.items() if k.startswith(key)}
+    if "news/page/not_html" in stats:
+        dropped["not html"] = stats["news/page/not_html"]
+    if dropped:
+        lines.append("pages not stored:   " + ", ".join(f"{k} {v}" for k, v in sorted(dropped.items())))
+    lines.append(f"finish reason:      {stats.get('finish_reason', 'unknown')}")
+    lines.append(f"database:           {db_url}")
+    return "\n".join(lines)
+
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    settings = project_settings(args.set)
+    if args.max_pages is not None:
+        settings.set("CLOSESPIDER_PAGECOUNT", args.max_pages, priority="cmdline")
+    if args.depth is not None:
+        settings.set("DEPTH_LIMIT", args.depth, priority="cmdline")
+    db_url = database_url(args.db, settings)
+    open_database(db_url).dispose()
+    settings.set("DATABASE_URL", db_url, priority="cmdline")
+    stats = run_crawl(args.urls, settings, args.allowed_domain)
+    print(summary(stats, db_url))
+    return 0 if stats.get("finish_reason") in FINISHED_REASONS else 1
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from crawler.demo.site import serve
+
+    settings = project_settings(args.set)
+    # Our own loopback server: no need to be gentle with it.
+    for name, value in (("AUTOTHROTTLE_ENABLED", False), ("DOWNLOAD_DELAY", 0),
+                        ("CONCURRENT_REQUESTS_PER_DOMAIN", 16), ("LOG_LEVEL", "WARNING")):
+        if (settings.getpriority(name) or 0) < 40:
+            settings.set(name, value, priority="cmdline")
+    db_url = args.db or "sqlite:///demo.db"
+    open_database(db_url).dispose()
+    settings.set("DATABASE_URL", db_url, priority="cmdline")
+    with serve() as url:
+        print(f"serving the demo news site at {url}")
+        stats = run_crawl([url], settings)
+    print(summary(stats, db_url))
+    engine = make_engine(db_url)
+    with make_sessionmaker(engine)() as session:
+        from sqlalchemy import select
+
+        print("\nstored articles:")
+        for article in session.scalars(select(Article).order_by(Article.published_at.desc())):
+            when = article.published_at_raw or "undated"
+            print(f"  {when[:10]}  {article.title}  ({len(article.body.split())} words)")
+    engine.dispose()
+    return 0 if stats.get("finish_reason") in FINISHED_REASONS else 1
+
+
+def _export_row(article: Article) -> dict[str, Any]:
+    row = {name: getattr(article, name) for name in EXPORT_FIELDS}
+    for name in ("published_at", "modified_at", "fetched_at"):
+        row[name] = row[name].isoformat() if row[name] else None
+    return row
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    engine = open_database(database_url(args.db, project_settings()))
+    out: TextIO = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout
+    try:
+        with make_sessionmaker(engine)() as session:
+            rows = (_export_row(a) for a in iter_articles(session))
+            if args.format == "jsonl":
+                for row in rows:
+                    out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            else:
+                writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS)
+                writer.writeheader()
+                for row in rows:
+                    writer.writerow({k: json.dumps(v) if isinstance(v, list) else v for k, v in row.items()})
+    finally:
+        if out is not sys.stdout:
+            out.close()
+        engine.dispose()
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    engine = open_database(database_url(args.db, project_settings()))
+    with make_sessionmaker(engine)() as session:
+        totals = counts(session)
+    engine.dispose()
+    print(f"articles: {totals['articles']}")
+    print("urls:     " + (", ".join(f"{k} {v}" for k, v in sorted(totals["urls"].items())) or "none"))
+    for site, n in totals["sites"].items():
+        print(f"  {site}: {n}")
+    return 0
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="newscrawl", description="Crawl news sites into a SQL database.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def db_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--db", help="database URL (default: $NEWSCRAWL_DATABASE_URL, "
+                       "else setting DATABASE_URL, else sqlite:///news.db)")
+
+    def set_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
+                       help="override a Scrapy or newscrawl setting (repeatable)")
+
+    crawl = commands.add_parser("crawl", help="crawl news sites from their start URLs")
+    crawl.add_argument("urls", nargs="+", metavar="URL", help="start page(s) of the sites to crawl")
+    db_option(crawl)
+    crawl.add_argument("--max-pages", type=int, help="stop after fetching this many pages")
+    crawl.add_argument("--depth", type=int, help="maximum link depth from a start page")
+    crawl.add_argument("--allowed-domain", action="append", default=[], metavar="DOMAIN",
+                       help="another domain the crawl may enter (repeatable)")
+    set_option(crawl)
+    crawl.set_defaults(func=cmd_crawl)
+
+    demo = commands.add_parser("demo", help="serve the bundled demo site and crawl it")
+    demo.add_argument("--db", help="database URL (default: sqlite:///demo.db)")
+    set_option(demo)
+    demo.set_defaults(func=cmd_demo)
+
+    export = commands.add_parser("export", help="write stored articles as JSON lines or CSV")
+    db_option(export)
+    export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
+    export.add_argument("-o", "--output", help="file to write (default: standard output)")
+    export.set_defaults(func=cmd_export)
+
+    stats = commands.add_parser("stats", help="count stored articles and URLs")
+    db_option(stats)
+    stats.set_defaults(func=cmd_stats)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (UsageError, DatabaseError) as exc:
+        print(f"newscrawl: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"newscrawl: error: {exc.filename or ''}: {exc.strerror}", file=sys.stderr)
+        return 2

@@ -1,0 +1,46 @@
+"""Items passed from the spider through the pipelines, read with ItemAdapter."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+
+@dataclass
+class PageItem:
+    """A fetched page that looks like an article, waiting for extraction.
+
+    The spider yields these instead of extracting inline: extraction is CPU-bound and runs in a
+    process pool fed by ``ExtractPipeline``.
+    """
+
+    url: str
+    html: str = field(repr=False)  # kept out of logs: Scrapy logs dropped items
+    fetched_at: dt.datetime
+    canonical_hint: str | None = None
+
+
+@dataclass
+class ArticleItem:
+    """An extracted article, the unit that is deduplicated and stored."""
+
+    url: str
+    canonical_url: str
+    site: str
+    body: str
+    title: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published_at: dt.datetime | None = None
+    published_at_raw: str | None = None
+    modified_at: dt.datetime | None = None
+    modified_at_raw: str | None = None
+    date_source: str | None = None
+    description: str | None = None
+    language: str | None = None
+    site_name: str | None = None
+    image: str | None = None
+    tags: list[str] = field(default_factory=list)
+    fetched_at: dt.datetime | None = None
+    content_fingerprint: str = ""
+    # Set by DedupPipeline when this URL repeats an article already seen: "url" or "body".
+    duplicate_of: str | None = None

@@ -1,0 +1,69 @@
+"""Engines and sessions: the one place that knows database URLs and dialect settings."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from crawler.storage.models import Base
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+ENV_VAR = "NEWSCRAWL_DATABASE_URL"
+DEFAULT_URL = "sqlite:///news.db"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+class DatabaseError(Exception):
+    """The database cannot be used; the message says which URL and what to do."""
+
+
+def resolve_url(cli_value: str | None = None, setting: str | None = None) -> str:
+    """``--db``, then ``NEWSCRAWL_DATABASE_URL``, then the ``DATABASE_URL`` setting."""
+    return cli_value or os.environ.get(ENV_VAR) or setting or DEFAULT_URL
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers work during a crawl; the busy timeout lets several writers take turns.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``, with SQLite set up for concurrent use."""
+    try:
+        engine = create_engine(url, pool_pre_ping=True)
+    except (ArgumentError, ImportError, ValueError) as exc:
+        raise DatabaseError(f"invalid database URL {url!r}: {exc}") from exc
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def init_db(engine: Engine) -> None:
+    """Check the database answers and create missing tables.
+
+    Raises:
+        DatabaseError: the database is unreachable or refuses the schema.
+    """
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("SELECT 1"))
+            Base.metadata.create_all(connection)
+    except SQLAlchemyError as exc:
+        reason = str(exc.orig if getattr(exc, "orig", None) else exc).strip().splitlines()[0]
+        raise DatabaseError(
+            f"cannot use database {engine.url.render_as_string(hide_password=True)}: {reason}"
+        ) from exc

@@ -1,0 +1,127 @@
+"""Pure URL helpers: canonical forms, site membership, article-shaped URLs and crawler traps."""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+import re
+from collections import Counter
+from collections.abc import Iterable
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from w3lib.url import canonicalize_url
+
+# Path suffixes and query flags that mark an AMP or print copy of an article.
+_VARIANT_PATH = re.compile(r"/(?:amp|print)/?$", re.IGNORECASE)
+_VARIANT_PARAMS = frozenset({"amp", "outputtype", "output", "print", "view"})
+_VARIANT_VALUES = frozenset({"", "1", "true", "amp", "print", "printable"})
+_PATH_SESSION = re.compile(r";(?:jsessionid|phpsessid|sid)=[^/?#]*", re.IGNORECASE)
+_DATED_PATH = re.compile(r"/(19|20)\d{2}/(0?[1-9]|1[0-2])(/(0?[1-9]|[12]\d|3[01]))?/")
+_COMPACT_DATE = re.compile(r"/(19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])/")
+_YEAR = re.compile(r"(?<!\d)(1\d{3}|2\d{3})(?!\d)")
+_CALENDAR_WORDS = re.compile(r"calendar|archive|events?|date|month|day|year", re.IGNORECASE)
+_LISTING_SEGMENTS = frozenset(
+    {"tag", "tags", "topic", "topics", "category", "categories", "author", "authors",
+     "page", "search", "section", "sections", "archive", "archives", "feed", "rss"}
+)
+
+
+def _matches(name: str, patterns: Iterable[str]) -> bool:
+    name = name.lower()
+    return any(fnmatch.fnmatchcase(name, pattern.lower()) for pattern in patterns)
+
+
+def strip_params(url: str, patterns: Iterable[str]) -> str:
+    """Remove query parameters whose names match any glob in ``patterns`` (e.g. ``utm_*``)."""
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    kept = [(k, v) for k, v in pairs if not _matches(k, patterns)]
+    if len(kept) == len(pairs):
+        return url
+    return urlunsplit(parts._replace(query=urlencode(kept)))
+
+
+def clean_url(url: str, drop_params: Iterable[str]) -> str:
+    """The URL to request: fragment, tracking and session parameters removed, otherwise intact.
+
+    Stripping session ids before scheduling is what keeps ``?sid=`` link farms from turning one
+    article into thousands of requests.
+    """
+    url = _PATH_SESSION.sub("", url.split("#", 1)[0])
+    return strip_params(url, drop_params)
+
+
+def canonicalize(url: str, drop_params: Iterable[str]) -> str:
+    """The key under which an article is stored: cleaned, w3lib-canonical, AMP/print folded."""
+    url = clean_url(url, drop_params)
+    parts = urlsplit(url)
+    path = _VARIANT_PATH.sub("/", parts.path) or "/"
+    pairs = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not (k.lower() in _VARIANT_PARAMS and v.lower() in _VARIANT_VALUES)
+    ]
+    url = urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, urlencode(pairs), ""))
+    return canonicalize_url(url, keep_fragments=False)
+
+
+def host_of(url: str) -> str:
+    """Host name without port or a leading ``www.``."""
+    host = (urlsplit(url).hostname or "").lower()
+    return host[4:] if host.startswith("www.") else host
+
+
+def on_site(url: str, hosts: Iterable[str]) -> bool:
+    """True when ``url`` is on one of ``hosts`` or a subdomain of one; IP hosts match exactly."""
+    host = host_of(url)
+    return any(host == h or host.endswith("." + h) for h in hosts)
+
+
+def looks_like_article(url: str) -> bool:
+    """URL shape evidence: a dated path or a long hyphenated slug as the last segment."""
+    path = urlsplit(url).path
+    if _DATED_PATH.search(path) or _COMPACT_DATE.search(path + "/"):
+        return True
+    segments = [s for s in path.split("/") if s]
+    if not segments or segments[0].lower() in _LISTING_SEGMENTS:
+        return False
+    last = re.sub(r"\.(s?html?|php|aspx?)$", "", segments[-1].lower())
+    return last.count("-") + last.count("_") >= 3 and sum(c.isalpha() for c in last) >= 15
+
+
+def looks_like_listing(url: str) -> bool:
+    """URL shape evidence of a home, section, tag or pagination page."""
+    parts = urlsplit(url)
+    segments = [s.lower() for s in parts.path.split("/") if s]
+    if not segments:
+        return True
+    if any(s in _LISTING_SEGMENTS for s in segments):
+        return True
+    query_keys = {k.lower() for k, _ in parse_qsl(parts.query)}
+    if query_keys & {"page", "p", "offset", "start"}:
+        return True
+    return len(segments) == 1 and "-" not in segments[0] and "." not in segments[0]
+
+
+def is_trap(url: str, *, max_segment_repeats: int = 3, today: dt.date | None = None) -> str | None:
+    """Why ``url`` looks like an endless crawler trap, or ``None`` when it looks sane.
+
+    Catches paths that repeat a segment (relative-link loops) and calendar pages for years that
+    cannot hold news yet (or anymore), which endless "next month" links walk into.
+    """
+    parts = urlsplit(url)
+    segments = [s for s in parts.path.split("/") if s]
+    if segments:
+        _, repeats = Counter(segments).most_common(1)[0]
+        if repeats >= max_segment_repeats:
+            return "repeated_path"
+    year_now = (today or dt.date.today()).year
+    text = parts.path + "?" + parts.query
+    if _CALENDAR_WORDS.search(text):
+        for match in _YEAR.finditer(text):
+            year = int(match.group(1))
+            if year > year_now + 1 or year < 1990:
+                return "calendar"
+    return None

@@ -1,0 +1,137 @@
+"""The ``news`` spider: crawl news sites from their start pages and hand article pages to extraction.
+
+Every HTML page is followed (home, sections, pagination, articles with their related links);
+pages with article evidence are yielded as ``PageItem`` for ``ExtractPipeline``, which keeps the
+ones with a real body. Trap guards keep the crawl finite: session ids are stripped from URLs
+before scheduling, repeated-segment and out-of-range calendar paths are refused, and Scrapy's
+depth and URL length limits apply.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import TYPE_CHECKING, Any
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import HtmlResponse
+from scrapy.linkextractors import LinkExtractor
+from scrapy.settings import SETTINGS_PRIORITIES
+
+from crawler.items import PageItem
+from crawler.urls import clean_url, host_of, is_trap, looks_like_article, looks_like_listing, on_site
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterator
+
+    from scrapy.crawler import Crawler
+    from scrapy.http import TextResponse
+    from scrapy.settings import BaseSettings
+    from twisted.python.failure import Failure
+    from typing_extensions import Self
+
+_JSONLD_ARTICLE = re.compile(
+    r'"@type"\s*:\s*\[?[^\]}]*"(?:\w*NewsArticle|Article|BlogPosting|Report)"'
+)
+
+
+def _split(value: str | list[str] | None) -> list[str]:
+    if not value:
+        return []
+    items = value.split(",") if isinstance(value, str) else value
+    return [item.strip() for item in items if item.strip()]
+
+
+class NewsSpider(scrapy.Spider):
+    name = "news"
+
+    def __init__(
+        self,
+        urls: str | list[str] | None = None,
+        allowed_domains: str | list[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.start_urls = _split(urls)
+        if not self.start_urls:
+            raise ValueError("no start URLs: pass -a urls=https://example.org/,https://example.com/")
+        for url in self.start_urls:
+            if not url.startswith(("http://", "https://")) or not host_of(url):
+                raise ValueError(f"not an http(s) URL: {url!r}")
+        self.hosts = sorted({host_of(u) for u in self.start_urls} | {
+            d.lower().removeprefix("www.") for d in _split(allowed_domains)
+        })
+        # Scrapy's OffsiteMiddleware reads this too; it ignores ports, as we do.
+        self.allowed_domains = list(self.hosts)
+        self.arguments = {"urls": self.start_urls, "allowed_domains": self.hosts}
+        self.link_extractor = LinkExtractor()
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        super().update_settings(settings)
+        # Rebuild the user agent from NEWS_CONTACT_URL unless the operator set one of their own.
+        if (settings.getpriority("USER_AGENT") or 0) <= SETTINGS_PRIORITIES["project"]:
+            user_agent = f"newscrawl/0.1 (+{settings.get('NEWS_CONTACT_URL')})"
+            settings.set("USER_AGENT", user_agent, priority="project")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        spider.drop_params = [
+            *settings.getlist("NEWS_SESSION_PARAMS"),
+            *settings.getlist("NEWS_TRACKING_PARAMS"),
+        ]
+        spider.session_params = settings.getlist("NEWS_SESSION_PARAMS")
+        return spider
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for url in self.start_urls:
+            yield scrapy.Request(clean_url(url, self.session_params), errback=self.on_error)
+
+    def parse(self, response: Any, **kwargs: Any) -> Iterator[scrapy.Request | PageItem]:
+        stats = self.crawler.stats
+        assert stats is not None
+        if not isinstance(response, HtmlResponse):
+            stats.inc_value("news/page/not_html")
+            return
+        if self.is_article(response):
+            stats.inc_value("news/page/article_candidate")
+            yield PageItem(
+                url=response.url, html=response.text, fetched_at=dt.datetime.now(dt.UTC)
+            )
+        else:
+            stats.inc_value("news/page/navigation")
+        yield from self.follow_links(response)
+
+    def is_article(self, response: TextResponse) -> bool:
+        """Positive evidence wins; explicit listing evidence rules a page out; else extraction decides."""
+        og_type = (response.xpath("//meta[@property='og:type']/@content").get() or "").strip().lower()
+        jsonld = " ".join(response.xpath("//script[@type='application/ld+json']/text()").getall())
+        if og_type == "article" or _JSONLD_ARTICLE.search(jsonld) or looks_like_article(response.url):
+            return True
+        return not (og_type in {"website", "profile"} or looks_like_listing(response.url))
+
+    def follow_links(self, response: TextResponse) -> Iterator[scrapy.Request]:
+        stats = self.crawler.stats
+        assert stats is not None
+        hrefs = [link.url for link in self.link_extractor.extract_links(response)]
+        hrefs += [response.urljoin(h) for h in response.xpath("//link[@rel='next']/@href").getall()]
+        for href in hrefs:
+            url = clean_url(href, self.session_params)
+            if not on_site(url, self.hosts):
+                continue
+            trap = is_trap(url)
+            if trap:
+                stats.inc_value(f"news/trap/{trap}")
+                continue
+            yield scrapy.Request(url, errback=self.on_error)
+
+    def on_error(self, failure: Failure) -> None:
+        if failure.check(IgnoreRequest):
+            return  # refused on purpose (robots.txt, offsite): counted by the refusing component
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.inc_value(f"news/request_error/{failure.type.__name__ if failure.type else 'unknown'}")
+        self.logger.info("request failed: %(error)s", {"error": failure.getErrorMessage()})
