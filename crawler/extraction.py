@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import logging
 import re
+import warnings
 from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import urljoin
@@ -47,6 +48,16 @@ PRUNE_XPATH = "//*[" + " or ".join(
     f" or contains(translate(@id, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), '{token}')"
     for token in _CHROME_TOKENS
 ) + "][not(self::body or self::html or self::main or self::article)][count(.//p) < 4]"
+
+# Phrases of newsletter boxes, republishing notices, copyright lines and navigation aids.
+_BOILERPLATE = re.compile(
+    r"\b(?:sign up (?:for|to)|subscribe (?:to|now)|newsletters?\b|all rights reserved|"
+    r"republish(?:ing)?\b|(?:fill out|complete) (?:this|the|our) form|can be found here|"
+    r"skip to (?:main )?content|follow us on|click here to|support our journalism|"
+    r"become a (?:member|subscriber)|copyright \d{4}|\u00a9 ?\d{4})",
+    re.IGNORECASE,
+)
+BOILERPLATE_MAX_WORDS = 70
 
 _PUBLISHED_META = (
     "article:published_time", "og:published_time", "datepublished", "pubdate", "publishdate",
@@ -103,8 +114,6 @@ class ArticleExtractor:
             raise NotAnArticle("unparsable")
         now = fetched_at or dt.datetime.now(dt.UTC)
         structured = StructuredData(tree)
-        if structured.says_not_article():
-            raise NotAnArticle("not_article")
         self.options.url = url
         self.options.source = url
         document = bare_extraction(tree, options=self.options, prune_xpath=PRUNE_XPATH)
@@ -152,11 +161,21 @@ class ArticleExtractor:
 
 
 def _paragraphs(text: str, title: str | None) -> str:
-    """Body lines as paragraphs separated by blank lines, without a repeated headline."""
+    """Body lines as paragraphs separated by blank lines, without a repeated headline and
+    without the publisher's boilerplate that pages put before or after the story."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if lines and title and lines[0].casefold() == title.strip().casefold():
         lines = lines[1:]
+    while lines and _is_boilerplate(lines[-1]):
+        lines.pop()
+    while lines and _is_boilerplate(lines[0]):
+        lines.pop(0)
     return "\n\n".join(lines)
+
+
+def _is_boilerplate(line: str) -> bool:
+    """A short line made of the phrases publishers use around every story, not in one."""
+    return len(line.split()) <= BOILERPLATE_MAX_WORDS and len(_BOILERPLATE.findall(line)) >= 1
 
 
 def _split_authors(value: str | None) -> list[str]:
@@ -185,7 +204,10 @@ def parse_date(value: str) -> tuple[dt.datetime, str] | None:
         parsed = dateparser.isoparse(value)
     except (ValueError, OverflowError):
         try:
-            parsed = dateparser.parse(value, fuzzy=False)
+            with warnings.catch_warnings():
+                # "EST"-style names are ambiguous; such a value is read as UTC.
+                warnings.simplefilter("ignore", dateparser.UnknownTimezoneWarning)
+                parsed = dateparser.parse(value, fuzzy=False)
         except (ValueError, OverflowError):
             return None
     date_only = re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) is not None
@@ -227,11 +249,6 @@ class StructuredData:
             if self.metas.get(key):
                 return self.metas[key]
         return None
-
-    def says_not_article(self) -> bool:
-        """Only explicit evidence counts: a listing typed as a website with no article markup."""
-        og_type = (self.meta("og:type") or "").lower()
-        return og_type in {"website", "profile"} and not self.articles
 
     def _article_value(self, key: str) -> Any:
         for obj in self.articles:

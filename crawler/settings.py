@@ -60,7 +60,7 @@ NEWS_DB_BATCH_SIZE = 50
 NEWS_DB_FLUSH_INTERVAL = 5.0
 
 # --- newscrawl: extraction -----------------------------------------------------------------
-NEWS_EXTRACT_FAVOR_PRECISION = False
+NEWS_EXTRACT_FAVOR_PRECISION = True
 NEWS_EXTRACT_MAX_IN_FLIGHT = 0
 NEWS_EXTRACT_MIN_BODY_CHARS = 250
 NEWS_EXTRACT_WORKERS = 0

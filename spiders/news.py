@@ -106,12 +106,15 @@ class NewsSpider(scrapy.Spider):
         yield from self.follow_links(response)
 
     def is_article(self, response: TextResponse) -> bool:
-        """Positive evidence wins; explicit listing evidence rules a page out; else extraction decides."""
+        """Positive evidence wins; listing evidence rules a page out; else extraction decides.
+
+        ``og:type`` "website" alone is weak evidence: many publishers put it on every page.
+        """
         og_type = (response.xpath("//meta[@property='og:type']/@content").get() or "").strip().lower()
         jsonld = " ".join(response.xpath("//script[@type='application/ld+json']/text()").getall())
         if og_type == "article" or _JSONLD_ARTICLE.search(jsonld) or looks_like_article(response.url):
             return True
-        return not (og_type in {"website", "profile"} or looks_like_listing(response.url))
+        return og_type not in {"website", "profile"} and not looks_like_listing(response.url)
 
     def follow_links(self, response: TextResponse) -> Iterator[scrapy.Request]:
         stats = self.crawler.stats
