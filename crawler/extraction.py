@@ -102,7 +102,6 @@ class ArticleExtractor:
         url: str,
         *,
         fetched_at: dt.datetime | None = None,
-        canonical_hint: str | None = None,
     ) -> ArticleItem:
         """Extract the article on ``html`` fetched from ``url``.
 
@@ -131,16 +130,15 @@ class ArticleExtractor:
         if modified and published and modified < published:
             modified = modified_raw = None
 
-        canonical_source = url
-        for hint in (structured.canonical(), canonical_hint):
-            hint = urljoin(url, hint.strip()) if hint else None
-            if hint and host_of(hint) == host_of(url):
-                canonical_source = hint
-                break
+        declared = structured.canonical()
+        declared = urljoin(url, declared.strip()) if declared else None
+        if declared and host_of(declared) != host_of(url):
+            declared = None  # a canonical on another site is syndication, not this page's URL
         authors = structured.authors() or _split_authors(document.author)
         return ArticleItem(
             url=url,
-            canonical_url=canonicalize(canonical_source, self.drop_params),
+            canonical_url=canonicalize(declared or url, self.drop_params),
+            canonical_from_page=declared is not None,
             site=host_of(url),
             body=body,
             title=title,

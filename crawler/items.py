@@ -17,7 +17,6 @@ class PageItem:
     url: str
     html: str = field(repr=False)  # kept out of logs: Scrapy logs dropped items
     fetched_at: dt.datetime
-    canonical_hint: str | None = None
 
 
 @dataclass
@@ -28,6 +27,8 @@ class ArticleItem:
     canonical_url: str
     site: str
     body: str
+    # True when the page named its canonical URL (rel=canonical, og:url), not derived from its URL.
+    canonical_from_page: bool = False
     title: str | None = None
     authors: list[str] = field(default_factory=list)
     published_at: dt.datetime | None = None

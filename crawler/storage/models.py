@@ -76,6 +76,7 @@ class Article(TimestampMixin, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     canonical_url: Mapped[str] = mapped_column(String(2048), unique=True)
+    canonical_from_page: Mapped[bool] = mapped_column(default=False)
     url: Mapped[str] = mapped_column(String(2048))
     site: Mapped[str] = mapped_column(String(255), index=True)
     title: Mapped[str | None] = mapped_column(Text)

@@ -45,76 +45,100 @@ def store_articles(
     """Store a batch: new articles once, every other URL as an alias row of its article.
 
     The unique constraints on ``canonical_url``, ``content_fingerprint`` and ``url`` are the truth,
-    so two processes storing the same article at once still store it once.
+    so two processes storing the same article at once still store it once. When a copy (AMP,
+    print, tracking URL) was stored first and the article's own page arrives later, the page's
+    extraction replaces the copy's: it is the better source for dates and authors.
 
     Returns:
         Counts of outcomes: ``stored``, ``alias``, ``duplicate_body``, ``unresolved``.
     """
-    outcomes: Counter[str] = Counter()
     new = [item for item in items if item.duplicate_of is None]
     inserted: set[str] = set()
     if new:
-        rows = [
-            {k: v for k, v in dataclasses.asdict(item).items() if k in ARTICLE_COLUMNS}
-            | {"crawl_run_id": run_id}
-            for item in new
-        ]
+        rows = [_article_values(item) | {"crawl_run_id": run_id} for item in new]
         statement = (
             _insert(session, Article).values(rows).on_conflict_do_nothing()
             .returning(Article.canonical_url)
         )
         inserted = set(session.scalars(statement))
 
-    canonicals = {item.canonical_url for item in items}
-    fingerprints = {item.content_fingerprint for item in items}
     found = session.execute(
-        select(Article.id, Article.url, Article.canonical_url, Article.content_fingerprint).where(
-            or_(Article.canonical_url.in_(canonicals), Article.content_fingerprint.in_(fingerprints))
+        select(
+            Article.id, Article.url, Article.canonical_url, Article.canonical_from_page,
+            Article.content_fingerprint,
+        ).where(
+            or_(
+                Article.canonical_url.in_({item.canonical_url for item in items}),
+                Article.content_fingerprint.in_({item.content_fingerprint for item in items}),
+            )
         )
     ).all()
+    stored = {row.id: row._asdict() for row in found}
     by_canonical = {row.canonical_url: row.id for row in found}
     by_fingerprint = {row.content_fingerprint: row.id for row in found}
-    # Articles first stored from a copy (AMP, tracking URL) whose canonical page is now here.
-    from_copy = {row.canonical_url for row in found if row.url != row.canonical_url}
 
-    url_rows: dict[str, dict[str, Any]] = {}
+    outcomes: Counter[str] = Counter()
+    # Every URL of the batch -> (its article, the canonical URL its page named).
+    links: dict[str, tuple[int, str]] = {}
     for item in items:
         if item.duplicate_of is None and item.canonical_url in inserted:
             inserted.discard(item.canonical_url)
             outcome, article_id = "stored", by_canonical[item.canonical_url]
-            url_rows.setdefault(item.canonical_url, _url_row(item.canonical_url, article_id, "canonical", run_id))
         elif item.canonical_url in by_canonical:
             outcome, article_id = "alias", by_canonical[item.canonical_url]
-            if item.canonical_url in from_copy and canonicalize_url(item.url) == item.canonical_url:
-                _replace_with_canonical_page(session, article_id, item)
-                from_copy.discard(item.canonical_url)
+            current = stored[article_id]
+            if _is_own_page(item.url, item.canonical_url) and not _is_own_page(current["url"], current["canonical_url"]):
+                _replace(session, current, item)
         elif item.content_fingerprint in by_fingerprint:
             outcome, article_id = "duplicate_body", by_fingerprint[item.content_fingerprint]
-            url_rows.setdefault(item.canonical_url, _url_row(item.canonical_url, article_id, outcome, run_id))
+            current = stored[article_id]
+            if item.canonical_from_page and not current["canonical_from_page"]:
+                # This page names its canonical URL; the stored copy only had its own address.
+                old_canonical = current["canonical_url"]
+                if _replace(session, current, item):
+                    by_canonical[item.canonical_url] = article_id
+                    session.execute(
+                        update(ArticleUrl)
+                        .where(ArticleUrl.url == old_canonical)
+                        .values(reason="duplicate_body")
+                    )
         else:
             outcomes["unresolved"] += 1
             continue
         outcomes[outcome] += 1
-        reason = "alias" if outcome == "stored" else outcome
-        url_rows.setdefault(item.url, _url_row(item.url, article_id, reason, run_id))
+        links.setdefault(item.canonical_url, (article_id, item.canonical_url))
+        links.setdefault(item.url, (article_id, item.canonical_url))
+
+    url_rows = []
+    for url, (article_id, named) in links.items():
+        canonical = stored[article_id]["canonical_url"]
+        reason = "canonical" if url == canonical else "alias" if named == canonical else "duplicate_body"
+        url_rows.append({"url": url, "article_id": article_id, "reason": reason, "crawl_run_id": run_id})
     if url_rows:
-        session.execute(_insert(session, ArticleUrl).values(list(url_rows.values())).on_conflict_do_nothing())
+        session.execute(_insert(session, ArticleUrl).values(url_rows).on_conflict_do_nothing())
     return outcomes
 
 
-def _replace_with_canonical_page(session: Session, article_id: int, item: ArticleItem) -> None:
-    """The canonical page is the better source than a copy of it (AMP pages lack dates, say)."""
-    values = {k: v for k, v in dataclasses.asdict(item).items() if k in ARTICLE_COLUMNS}
+def _article_values(item: ArticleItem) -> dict[str, Any]:
+    return {k: v for k, v in dataclasses.asdict(item).items() if k in ARTICLE_COLUMNS}
+
+
+def _is_own_page(url: str, canonical_url: str) -> bool:
+    return canonicalize_url(url) == canonical_url
+
+
+def _replace(session: Session, current: dict[str, Any], item: ArticleItem) -> bool:
+    """Overwrite a stored article with a better source of the same story; False if refused."""
+    values = _article_values(item)
     try:
         with session.begin_nested():
-            session.execute(update(Article).where(Article.id == article_id).values(values))
+            session.execute(update(Article).where(Article.id == current["id"]).values(values))
     except IntegrityError:
-        # Its body equals a third article's: keep the copy's text rather than merge stories.
-        logger.info("kept the stored copy of %(url)s: its body is stored elsewhere", {"url": item.url})
-
-
-def _url_row(url: str, article_id: int, reason: str, run_id: int | None) -> dict[str, Any]:
-    return {"url": url, "article_id": article_id, "reason": reason, "crawl_run_id": run_id}
+        # The better page's canonical URL or body belongs to another stored article: keep both apart.
+        logger.info("kept the stored copy of %(url)s: its page is stored elsewhere", {"url": item.url})
+        return False
+    current.update(values)
+    return True
 
 
 def iter_articles(session: Session, batch_size: int = 500) -> Iterator[Article]:

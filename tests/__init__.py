@@ -1,0 +1,1 @@
+"""newscrawl's test suite."""

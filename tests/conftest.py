@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from tests.mockserver import running
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# Settings for crawls of our own loopback servers: no throttling, quiet logs.
+FAST = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0", "-s", "LOG_LEVEL=WARNING",
+        "-s", "NEWS_EXTRACT_WORKERS=2"]
+
+
+@pytest.fixture(scope="session")
+def demo_site() -> Iterator[str]:
+    with running("demo") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def fixture_site() -> Iterator[str]:
+    with running("static", str(FIXTURES / "site")) as url:
+        yield url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'news.db'}"
+
+
+def _postgres_url() -> str:
+    url = os.environ.get("NEWSCRAWL_TEST_POSTGRES_URL")
+    reason = "PostgreSQL tests need NEWSCRAWL_TEST_POSTGRES_URL (e.g. postgresql+psycopg://postgres@127.0.0.1/test)"
+    if not url:
+        if os.environ.get("NEWSCRAWL_REQUIRE_SERVICES"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    try:
+        engine = create_engine(url)
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+    except (OperationalError, ImportError) as exc:
+        if os.environ.get("NEWSCRAWL_REQUIRE_SERVICES"):
+            pytest.fail(f"PostgreSQL at {url} is required here but unusable: {exc}")
+        pytest.skip(f"PostgreSQL at {url} is not reachable: {exc}")
+    return url
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL database emptied of our tables before and after the test."""
+    from crawler.storage import Base
+
+    url = _postgres_url()
+    engine = create_engine(url)
+    Base.metadata.drop_all(engine)
+    yield url
+    Base.metadata.drop_all(engine)
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'news.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+def newscrawl(*args: str, timeout: float = 240, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the real command line in a subprocess, as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "crawler", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        stdin=subprocess.DEVNULL,
+    )

@@ -1,0 +1,168 @@
+"""End-to-end crawls through the real command line against local HTTP servers."""
+
+import csv
+import io
+import json
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from crawler.demo.site import DemoSite, load_articles
+from tests.conftest import FAST, ROOT, newscrawl
+
+pytestmark = pytest.mark.e2e
+ARTICLES = load_articles()
+
+
+def rows(db_file, query):
+    with sqlite3.connect(db_file) as connection:
+        return connection.execute(query).fetchall()
+
+
+@pytest.fixture(scope="module")
+def demo_crawl(demo_site, tmp_path_factory):
+    """The demo site crawled twice into one database; the second crawl must add nothing."""
+    db_file = tmp_path_factory.mktemp("demo") / "news.db"
+    first = newscrawl("crawl", demo_site, "--db", f"sqlite:///{db_file}", *FAST)
+    snapshot = {
+        "articles": rows(db_file, "SELECT * FROM articles ORDER BY id"),
+        "urls": rows(db_file, "SELECT url, article_id, reason FROM article_urls ORDER BY id"),
+    }
+    second = newscrawl("crawl", demo_site, "--db", f"sqlite:///{db_file}", *FAST)
+    return demo_site, db_file, first, second, snapshot
+
+
+def test_demo_crawl_stores_every_article_once(demo_crawl):
+    base, db_file, first, _, _ = demo_crawl
+    assert first.returncode == 0, first.stderr
+    stored = {
+        url: (title, body, published, authors)
+        for url, title, body, published, authors in rows(
+            db_file, "SELECT canonical_url, title, body, published_at_raw, authors FROM articles"
+        )
+    }
+    expected = {base.rstrip("/") + a.path: a for a in ARTICLES}
+    assert set(stored) == set(expected)
+    for url, article in expected.items():
+        title, body, published, authors = stored[url]
+        assert title == article.title
+        assert body == article.body, url
+        assert published == article.published
+        assert json.loads(authors) == article.authors
+    assert "articles stored:    33" in first.stdout
+
+
+def test_demo_crawl_records_every_duplicate_url(demo_crawl):
+    base, db_file, _, _, _ = demo_crawl
+    root = base.rstrip("/")
+    site = DemoSite(ARTICLES)
+    recorded = {
+        (url, reason, canonical)
+        for url, reason, canonical in rows(
+            db_file,
+            "SELECT u.url, u.reason, a.canonical_url FROM article_urls u JOIN articles a ON a.id = u.article_id",
+        )
+    }
+    latest = sorted(ARTICLES, key=lambda a: a.published, reverse=True)[:3]
+    expected = {(root + a.path, "canonical", root + a.path) for a in ARTICLES}
+    expected |= {
+        (f"{root}{a.path}?utm_source=homepage&utm_medium=most-read", "alias", root + a.path) for a in latest
+    }
+    expected |= {(root + path, "alias", root + a.path) for path, a in site.amp.items()}
+    expected |= {(root + path, "duplicate_body", root + a.path) for path, a in site.print.items()}
+    assert recorded == expected
+    assert not any("sid=" in url for url, _, _ in recorded)
+
+
+def test_second_crawl_adds_nothing(demo_crawl):
+    _, db_file, _, second, snapshot = demo_crawl
+    assert second.returncode == 0, second.stderr
+    assert "articles stored:    0" in second.stdout
+    assert rows(db_file, "SELECT * FROM articles ORDER BY id") == snapshot["articles"]
+    assert rows(db_file, "SELECT url, article_id, reason FROM article_urls ORDER BY id") == snapshot["urls"]
+    runs = rows(db_file, "SELECT spider, finish_reason, stats FROM crawl_runs ORDER BY id")
+    assert [(spider, reason) for spider, reason, _ in runs] == [("news", "finished"), ("news", "finished")]
+    first_stats = json.loads(runs[0][2])
+    assert first_stats["news/store/stored"] == 33
+    # Session-id links and the endless calendar did not run away with the crawl.
+    assert first_stats["response_received_count"] < 150
+
+
+def test_export_and_stats(demo_crawl, tmp_path):
+    _, db_file, _, _, _ = demo_crawl
+    db = f"sqlite:///{db_file}"
+    jsonl = newscrawl("export", "--db", db, "--format", "jsonl")
+    assert jsonl.returncode == 0, jsonl.stderr
+    records = [json.loads(line) for line in jsonl.stdout.splitlines()]
+    assert sorted(r["title"] for r in records) == sorted(a.title for a in ARTICLES)
+    assert all(r["body"] and r["published_at"].endswith("+00:00") for r in records)
+
+    out = tmp_path / "articles.csv"
+    exported = newscrawl("export", "--db", db, "--format", "csv", "-o", str(out))
+    assert exported.returncode == 0, exported.stderr
+    table = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert {r["canonical_url"] for r in table} == {r["canonical_url"] for r in records}
+    assert {r["body"] for r in table} == {a.body for a in ARTICLES}
+
+    stats = newscrawl("stats", "--db", db)
+    assert stats.returncode == 0, stats.stderr
+    assert "articles: 33" in stats.stdout
+    assert "alias 6" in stats.stdout and "canonical 33" in stats.stdout and "duplicate_body 18" in stats.stdout
+
+
+def test_fixture_site_on_an_ip_and_port(fixture_site, tmp_path):
+    db_file = tmp_path / "news.db"
+    result = newscrawl("crawl", fixture_site, "--db", f"sqlite:///{db_file}", *FAST)
+    assert result.returncode == 0, result.stderr
+    root = fixture_site.rstrip("/")
+    bridge = root + "/news/bridge-repairs-close-river-crossing-for-six-weeks.html"
+    library = root + "/2026/03/02/library-extends-opening-hours-for-exam-season.html"
+    assert rows(db_file, "SELECT canonical_url, title, date_source FROM articles ORDER BY canonical_url") == [
+        (library, "Library extends opening hours for exam season", "url"),
+        (bridge, "Bridge repairs close river crossing for six weeks", "jsonld"),
+    ]
+    assert set(rows(db_file, "SELECT url, reason FROM article_urls")) == {
+        (bridge, "canonical"),
+        (library, "canonical"),
+        (bridge + "?utm_source=newsletter&utm_campaign=daily", "alias"),
+    }
+    (stats,) = rows(db_file, "SELECT stats FROM crawl_runs")
+    stats = json.loads(stats[0])
+    assert stats["news/page/not_html"] == 1  # the report without a file extension
+    # robots.txt, home, 2 articles and the tracking-URL copy, about, report; no session-id copy
+    assert stats["response_received_count"] == 7
+    assert stats["news/extract/dropped/short_body"] == 1  # the about page
+    assert "not html 1" in result.stdout and "short_body 1" in result.stdout
+
+
+def test_scrapy_crawl_from_the_repository_root(fixture_site, tmp_path):
+    db_file = tmp_path / "news.db"
+    result = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "news", "-a", f"urls={fixture_site}",
+         "-s", f"DATABASE_URL=sqlite:///{db_file}", *FAST],
+        capture_output=True, text=True, timeout=240, cwd=ROOT, stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, result.stderr
+    assert len(rows(db_file, "SELECT id FROM articles")) == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["crawl", "ftp://example.org/"], "not an http(s) URL: 'ftp://example.org/'"),
+        (["crawl", "http://127.0.0.1:9/", "--db", "sqlite:////nonexistent/dir/x.db"], "cannot use database"),
+        (["crawl", "http://127.0.0.1:9/", "--db", "mysql+nosuchdriver://x/y"], "invalid database URL"),
+        (["crawl", "http://127.0.0.1:9/", "-s", "NOEQUALS"], "-s expects NAME=VALUE"),
+        (["crawl", "http://127.0.0.1:9/", "--max-pages", "many"], "invalid int value"),
+        (["export", "--db", "sqlite:////nonexistent/dir/x.db"], "cannot use database"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
+def test_bad_arguments_give_one_line_and_status_2(args, message, tmp_path):
+    result = newscrawl(*args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") <= 1 or result.stderr.startswith("usage:")

@@ -1,0 +1,139 @@
+import datetime as dt
+
+import pytest
+
+from crawler.extraction import ArticleExtractor, NotAnArticle, parse_date
+from crawler.fingerprints import body_fingerprint
+from tests.conftest import FIXTURES
+
+SITE = FIXTURES / "site"
+BRIDGE = SITE / "news" / "bridge-repairs-close-river-crossing-for-six-weeks.html"
+BRIDGE_URL = "http://127.0.0.1:8000/news/bridge-repairs-close-river-crossing-for-six-weeks.html"
+
+# The story as written in the fixture page: standfirst, then every paragraph, in order.
+BRIDGE_STORY = [
+    "'We had no choice once the inspectors saw the beams,' the county engineer tells residents at a packed meeting",
+    "The Old Mill bridge, the only road crossing of the river for eleven miles, will close to all traffic on Monday while engineers replace steel beams that inspectors found badly corroded last month.",
+    "County engineer Dolores Whitcombe told a meeting at the village hall on Thursday that the work could not wait until the summer, when traffic is lighter, because two of the main beams had lost almost a third of their thickness.",
+    '"We had no choice once the inspectors saw the beams," Whitcombe said. "I would rather send people on a long detour for six weeks than explain to them why we left a weak bridge open."',
+    "Drivers will be sent north through Hadley Cross, a detour of about fourteen miles. A temporary footbridge will let pedestrians and cyclists cross, and the school bus company has agreed to run an extra morning service for pupils on the far bank.",
+    "Shop owners on Bridge Street said they feared losing customers during the closure. The parish council has asked the county to pay for signs telling drivers that the shops remain open.",
+    "The repairs are expected to cost about 1.2 million dollars and will be paid from the county's emergency maintenance budget, officials said.",
+]
+CHROME = [
+    "Skip to main content", "This site uses cookies", "Old Mill bridge seen from the east bank",
+    "Ledger archive", "Stay informed with the Ledger's newsletters", "Sign up to get the latest",
+    "delivers independent coverage", "republishing this content", "can be found here", "Read more",
+    "Library extends opening hours", "Copyright 2026",
+]
+
+
+@pytest.fixture(scope="module")
+def extractor():
+    return ArticleExtractor(drop_params=["utm_*", "jsessionid"])
+
+
+def test_body_is_the_story_without_chrome(extractor):
+    article = extractor.extract(BRIDGE.read_bytes(), BRIDGE_URL + "?utm_source=feed")
+    assert article.body.split("\n\n") == BRIDGE_STORY
+    for chrome in CHROME:
+        assert chrome.lower() not in article.body.lower(), chrome
+
+
+def test_metadata_from_structured_data(extractor):
+    article = extractor.extract(BRIDGE.read_bytes(), BRIDGE_URL + "?utm_source=feed")
+    assert article.title == "Bridge repairs close river crossing for six weeks"
+    assert article.authors == ["Priya Nandakumar", "Tom Okafor"]
+    assert article.published_at == dt.datetime(2026, 2, 17, 11, 45, tzinfo=dt.UTC)
+    assert article.published_at_raw == "2026-02-17T06:45:00-05:00"
+    assert article.modified_at_raw == "2026-02-17T11:20:00-05:00"
+    assert article.date_source == "jsonld"
+    assert article.canonical_url == BRIDGE_URL  # relative rel=canonical, resolved
+    assert article.url == BRIDGE_URL + "?utm_source=feed"
+    assert article.site == "127.0.0.1"
+    assert article.site_name == "The Valley Ledger"
+    assert article.language == "en"
+    assert article.tags == ["roads", "bridges"]
+    assert article.description.startswith("Drivers face a long detour")
+    assert article.content_fingerprint == body_fingerprint(article.body)
+
+
+def test_page_without_structured_data(extractor):
+    path = SITE / "2026/03/02/library-extends-opening-hours-for-exam-season.html"
+    url = "http://127.0.0.1:8000/2026/03/02/library-extends-opening-hours-for-exam-season.html"
+    article = extractor.extract(path.read_text(), url)
+    assert article.title == "Library extends opening hours for exam season"
+    assert article.authors == ["Grace Liang"]
+    assert (article.published_at_raw, article.date_source) == ("2026-03-02", "url")
+    assert article.modified_at is None
+    assert article.body.startswith("The central library will stay open until ten")
+    assert article.body.endswith("serving tea and soup until nine.")
+    assert "Bridge repairs" not in article.body and "Home" not in article.body
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "",
+        "<html><body><nav><a href='/'>Home</a></nav><p>Short page.</p></body></html>",
+        (SITE / "about.html").read_text(),
+    ],
+)
+def test_pages_without_an_article_are_refused(extractor, html):
+    with pytest.raises(NotAnArticle) as refused:
+        extractor.extract(html, "http://127.0.0.1:8000/about.html")
+    assert refused.value.reason in {"unparsable", "no_body", "short_body"}
+
+
+def _page(head: str, url_date: str = "") -> tuple[str, str]:
+    paragraphs = "".join(
+        f"<p>Paragraph {i} of a story about the harbour, long enough to count as real article text "
+        f"for the extractor, with details on boats, tides and the people who work there.</p>"
+        for i in range(6)
+    )
+    html = f"<html><head>{head}</head><body><article><h1>Harbour story</h1>{paragraphs}</article></body></html>"
+    return html, f"http://127.0.0.1:8000/{url_date}harbour-story-about-boats-and-tides"
+
+
+@pytest.mark.parametrize(
+    ("head", "url_date", "published", "source", "modified"),
+    [
+        # Meta tags; modified kept apart from published.
+        ('<meta property="article:published_time" content="2025-06-01T10:00:00+02:00">'
+         '<meta property="article:modified_time" content="2025-06-02T09:00:00+02:00">',
+         "", "2025-06-01T10:00:00+02:00", "meta", "2025-06-02T09:00:00+02:00"),
+        # A date in the future is not believed; the URL's date is used instead.
+        ('<meta property="article:published_time" content="2999-01-01T00:00:00Z">',
+         "2024/02/29/", "2024-02-29", "url", None),
+        # Before 1990 is not a news date either; <time> is next.
+        ('<meta property="article:published_time" content="1970-01-01T00:00:00Z">'
+         '</head><body><time datetime="2023-04-05T06:07:08Z">5 April</time>', "",
+         "2023-04-05T06:07:08+00:00", "time", None),
+        # A modification before publication is dropped.
+        ('<meta property="article:published_time" content="2025-06-01T10:00:00+00:00">'
+         '<meta property="article:modified_time" content="2025-05-01T10:00:00+00:00">',
+         "", "2025-06-01T10:00:00+00:00", "meta", None),
+    ],
+)
+def test_date_rules(extractor, head, url_date, published, source, modified):
+    html, url = _page(head, url_date)
+    article = extractor.extract(html, url, fetched_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    assert (article.published_at_raw, article.date_source, article.modified_at_raw) == (published, source, modified)
+
+
+@pytest.mark.parametrize(
+    ("value", "utc", "raw"),
+    [
+        ("2024-03-01", dt.datetime(2024, 3, 1, tzinfo=dt.UTC), "2024-03-01"),
+        ("2024-03-01T23:30:00+05:30", dt.datetime(2024, 3, 1, 18, 0, tzinfo=dt.UTC), "2024-03-01T23:30:00+05:30"),
+        ("2024-03-01T10:00:00Z", dt.datetime(2024, 3, 1, 10, 0, tzinfo=dt.UTC), "2024-03-01T10:00:00+00:00"),
+        ("Tue, 05 Mar 2024 08:00:00 GMT", dt.datetime(2024, 3, 5, 8, 0, tzinfo=dt.UTC), "2024-03-05T08:00:00+00:00"),
+    ],
+)
+def test_parse_date_keeps_the_offset(value, utc, raw):
+    assert parse_date(value) == (utc, raw)
+
+
+def test_parse_date_rejects_garbage():
+    assert parse_date("yesterday-ish") is None
+    assert parse_date("") is None

@@ -1,0 +1,151 @@
+import datetime as dt
+import threading
+
+import pytest
+from sqlalchemy import select
+
+from crawler.fingerprints import body_fingerprint
+from crawler.items import ArticleItem
+from crawler.storage import (
+    Article,
+    ArticleUrl,
+    DatabaseError,
+    init_db,
+    make_engine,
+    make_sessionmaker,
+    store_articles,
+)
+
+FETCHED = dt.datetime(2026, 5, 1, 12, 0, tzinfo=dt.UTC)
+
+
+def item(url, canonical=None, body="A story about the harbour and its ferries.", **extra):
+    return ArticleItem(
+        url=url,
+        canonical_url=canonical or url,
+        site="news.example",
+        body=body,
+        title=extra.pop("title", "Harbour story"),
+        fetched_at=FETCHED,
+        content_fingerprint=body_fingerprint(body),
+        **extra,
+    )
+
+
+@pytest.fixture
+def sessions(db_url):
+    engine = make_engine(db_url)
+    init_db(engine)
+    yield make_sessionmaker(engine)
+    engine.dispose()
+
+
+def store(sessions, items):
+    with sessions.begin() as session:
+        return store_articles(session, items)
+
+
+def urls(sessions):
+    with sessions() as session:
+        rows = session.execute(select(ArticleUrl.url, ArticleUrl.reason, Article.canonical_url).join(Article))
+        return {(u, r, c) for u, r, c in rows}
+
+
+def test_store_alias_and_duplicate_body(sessions):
+    a = "https://news.example/a"
+    outcomes = store(sessions, [
+        item(a),
+        item(a + "?utm_source=x", canonical=a, duplicate_of="url"),
+        item("https://news.example/print/a", body="A STORY about the harbour, and its ferries!", duplicate_of="body"),
+        item("https://news.example/b", body="Another story entirely, about trains."),
+    ])
+    assert dict(outcomes) == {"stored": 2, "alias": 1, "duplicate_body": 1}
+    assert urls(sessions) == {
+        (a, "canonical", a),
+        (a + "?utm_source=x", "alias", a),
+        ("https://news.example/print/a", "duplicate_body", a),
+        ("https://news.example/b", "canonical", "https://news.example/b"),
+    }
+    with sessions() as session:
+        stored = session.scalars(select(Article).order_by(Article.id)).all()
+    assert [s.canonical_url for s in stored] == [a, "https://news.example/b"]
+    assert stored[0].fetched_at == FETCHED and stored[0].fetched_at.tzinfo is not None
+
+
+def test_a_second_run_stores_nothing_twice(sessions):
+    batch = [item("https://news.example/a"), item("https://news.example/b", body="Trains again.")]
+    assert store(sessions, batch)["stored"] == 2
+    before = urls(sessions)
+    # A new run knows nothing in memory: the database constraints decide.
+    again = [item("https://news.example/a"), item("https://news.example/b", body="Trains again.")]
+    assert dict(store(sessions, again)) == {"alias": 2}
+    assert urls(sessions) == before
+    with sessions() as session:
+        assert len(session.scalars(select(Article)).all()) == 2
+
+
+def test_same_body_under_a_new_url_in_a_later_run(sessions):
+    store(sessions, [item("https://news.example/a")])
+    outcomes = store(sessions, [item("https://other.example/copy")])
+    assert dict(outcomes) == {"duplicate_body": 1}
+    assert ("https://other.example/copy", "duplicate_body", "https://news.example/a") in urls(sessions)
+
+
+def test_canonical_page_replaces_a_copy_stored_first(sessions):
+    a = "https://news.example/a"
+    store(sessions, [item(a + "/amp", canonical=a, title="AMP title")])
+    published = dt.datetime(2026, 4, 30, 8, 0, tzinfo=dt.UTC)
+    store(sessions, [item(a, title="Real title", published_at=published, published_at_raw="2026-04-30T10:00:00+02:00")])
+    with sessions() as session:
+        (article,) = session.scalars(select(Article)).all()
+    assert (article.url, article.title, article.published_at) == (a, "Real title", published)
+    assert article.published_at_raw == "2026-04-30T10:00:00+02:00"
+
+
+def test_concurrent_writers_store_one_article(sessions):
+    """Two writers reaching the same article at once: one row, no error, no lost URL."""
+    barrier = threading.Barrier(4)
+    errors = []
+
+    def writer(n):
+        try:
+            barrier.wait()
+            store(sessions, [item(f"https://news.example/a?utm_source={n}", canonical="https://news.example/a")])
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with sessions() as session:
+        assert len(session.scalars(select(Article)).all()) == 1
+    assert {u for u, _, _ in urls(sessions)} == {
+        "https://news.example/a", *(f"https://news.example/a?utm_source={n}" for n in range(4))
+    }
+
+
+def test_unreachable_database_is_a_clear_error(tmp_path):
+    with pytest.raises(DatabaseError, match="cannot use database"):
+        init_db(make_engine(f"sqlite:///{tmp_path}/missing/dir/news.db"))
+    with pytest.raises(DatabaseError, match="invalid database URL"):
+        make_engine("notadb://x")
+
+
+def test_page_naming_its_canonical_replaces_a_body_copy_stored_first(sessions):
+    """A print copy (no rel=canonical) stored first gives way to the article's own page."""
+    printed = "https://news.example/print/a"
+    page = "https://news.example/a"
+    store(sessions, [item(printed, title="Print title")])
+    published = dt.datetime(2026, 4, 30, 8, 0, tzinfo=dt.UTC)
+    outcomes = store(sessions, [item(page, canonical_from_page=True, title="Real title", published_at=published)])
+    assert dict(outcomes) == {"duplicate_body": 1}
+    with sessions() as session:
+        (article,) = session.scalars(select(Article)).all()
+    assert (article.canonical_url, article.title, article.published_at) == (page, "Real title", published)
+    assert urls(sessions) == {(page, "canonical", page), (printed, "duplicate_body", page)}
+    # And the copy coming again later changes nothing.
+    store(sessions, [item(printed, title="Print title")])
+    assert urls(sessions) == {(page, "canonical", page), (printed, "duplicate_body", page)}

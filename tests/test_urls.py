@@ -1,0 +1,87 @@
+import datetime as dt
+
+import pytest
+
+from crawler import settings
+from crawler.urls import canonicalize, clean_url, is_trap, looks_like_article, looks_like_listing, on_site
+
+DROP = [*settings.NEWS_TRACKING_PARAMS, *settings.NEWS_SESSION_PARAMS]
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://news.example/a/story?utm_source=x&utm_medium=y#top", "https://news.example/a/story"),
+        ("https://news.example/a/story?id=7&fbclid=abc&gclid=1", "https://news.example/a/story?id=7"),
+        ("https://news.example/a/story?b=2&a=1", "https://news.example/a/story?a=1&b=2"),
+        ("HTTPS://News.Example/a/story/amp", "https://news.example/a/story/"),
+        ("https://news.example/a/story/amp/", "https://news.example/a/story/"),
+        ("https://news.example/a/story?amp=1", "https://news.example/a/story"),
+        ("https://news.example/a/story?output=amp&page=2", "https://news.example/a/story?page=2"),
+        ("https://news.example/a/story?print=1", "https://news.example/a/story"),
+        ("https://news.example/a/story;jsessionid=A1B2?sid=9", "https://news.example/a/story"),
+        ("http://127.0.0.1:8080/world/x?mc_cid=1&MC_EID=2", "http://127.0.0.1:8080/world/x"),
+    ],
+)
+def test_canonicalize(url, expected):
+    assert canonicalize(url, DROP) == expected
+
+
+def test_clean_url_keeps_meaningful_query_and_drops_sessions():
+    url = "https://news.example/search?q=floods&sid=123&PHPSESSID=abc#results"
+    assert clean_url(url, settings.NEWS_SESSION_PARAMS) == "https://news.example/search?q=floods"
+
+
+def test_tracking_params_are_configurable():
+    assert canonicalize("https://n.example/s?ref=home&x=1", ["ref"]) == "https://n.example/s?x=1"
+    assert canonicalize("https://n.example/s?ref=home", []) == "https://n.example/s?ref=home"
+
+
+@pytest.mark.parametrize(
+    ("url", "hosts", "expected"),
+    [
+        ("http://127.0.0.1:8043/a", ["127.0.0.1"], True),
+        ("http://127.0.0.2:8043/a", ["127.0.0.1"], False),
+        ("https://www.news.example/a", ["news.example"], True),
+        ("https://sport.news.example/a", ["news.example"], True),
+        ("https://evilnews.example/a", ["news.example"], False),
+        ("http://localhost:9000/", ["localhost"], True),
+    ],
+)
+def test_on_site(url, hosts, expected):
+    assert on_site(url, hosts) is expected
+
+
+@pytest.mark.parametrize(
+    ("url", "article", "listing"),
+    [
+        ("https://n.example/2024/05/17/council-votes.html", True, False),
+        ("https://n.example/world/bridge-repairs-close-river-crossing", True, False),
+        ("https://n.example/20240517/short/", True, False),
+        ("https://n.example/", False, True),
+        ("https://n.example/world/", False, True),
+        ("https://n.example/world/page/3/", False, True),
+        ("https://n.example/tag/flood-defence-and-rivers-policy", False, True),
+        ("https://n.example/world/?page=2", False, True),
+        ("https://n.example/about", False, True),
+    ],
+)
+def test_url_shapes(url, article, listing):
+    assert looks_like_article(url) is article
+    assert looks_like_listing(url) is listing
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("https://n.example/a/b/a/b/a/b/story", "repeated_path"),
+        ("https://n.example/events/calendar?month=2031-01", "calendar"),
+        ("https://n.example/archive/1850/01/", "calendar"),
+        ("https://n.example/archive/2023/01/", None),
+        ("https://n.example/2026/01/01/calendar-apps-reviewed-for-busy-families", None),
+        ("https://n.example/diary/day?date=2031-01-01", "calendar"),
+        ("https://n.example/world/story", None),
+    ],
+)
+def test_is_trap(url, reason):
+    assert is_trap(url, today=dt.date(2026, 11, 1)) == reason
