@@ -15,8 +15,12 @@ $(STAMP): pyproject.toml requirements.lock
 demo: $(STAMP)
 	$(BIN)/newscrawl demo --db sqlite:///demo.db
 
-test: $(STAMP)
+test: $(STAMP) lint
 	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check crawler spiders pipelines bench tests
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python bench/extraction_quality.py

@@ -7,11 +7,10 @@ its end exits 0 whatever pages failed on the way.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
-import dataclasses
 import json
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from scrapy.crawler import CrawlerProcess
@@ -23,6 +22,7 @@ from crawler.storage import (
     counts,
     init_db,
     iter_articles,
+    latest_articles,
     make_engine,
     make_sessionmaker,
     resolve_url,
@@ -91,11 +91,13 @@ def summary(stats: dict[str, Any], db_url: str) -> str:
     lines = [
         f"pages fetched:      {stats.get('response_received_count', 0)}",
         f"articles stored:    {stats.get('news/store/stored', 0)}",
-        f"aliases recorded:   {stats.get('news/store/alias', 0)} same canonical URL, "
-        f"{stats.get('news/store/duplicate_body', 0)} same body",
+        (
+            f"aliases recorded:   {stats.get('news/store/alias', 0)} same canonical URL, "
+            f"{stats.get('news/store/duplicate_body', 0)} same body"
+        ),
     ]
     dropped = {k.rsplit("/", 1)[1]: v for k, v in stats.items() if k.startswith("news/extract/dropped/")}
-    dropped |= {f"robots.txt": stats["robotstxt/forbidden"]} if "robotstxt/forbidden" in stats else {}
+    dropped |= {"robots.txt": stats["robotstxt/forbidden"]} if "robotstxt/forbidden" in stats else {}
     for key, label in (("news/trap/", "trap"), ("news/request_error/", "error")):
         dropped |= {f"{label} {k[len(key):]}": v for k, v in stats.items() if k.startswith(key)}
     if "news/page/not_html" in stats:
@@ -139,12 +141,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(summary(stats, db_url))
     engine = make_engine(db_url)
     with make_sessionmaker(engine)() as session:
-        from sqlalchemy import select
-
-        print("\nstored articles:")
-        for article in session.scalars(select(Article).order_by(Article.published_at.desc())):
-            when = article.published_at_raw or "undated"
-            print(f"  {when[:10]}  {article.title}  ({len(article.body.split())} words)")
+        print("\nstored articles, newest first:")
+        for article in latest_articles(session, limit=100):
+            when = (article.published_at_raw or "undated")[:10]
+            print(f"  {when}  {article.title}  ({len(article.body.split())} words)")
     engine.dispose()
     return 0 if stats.get("finish_reason") in FINISHED_REASONS else 1
 
@@ -158,22 +158,22 @@ def _export_row(article: Article) -> dict[str, Any]:
 
 def cmd_export(args: argparse.Namespace) -> int:
     engine = open_database(database_url(args.db, project_settings()))
-    out: TextIO = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout
-    try:
-        with make_sessionmaker(engine)() as session:
-            rows = (_export_row(a) for a in iter_articles(session))
-            if args.format == "jsonl":
-                for row in rows:
-                    out.write(json.dumps(row, ensure_ascii=False) + "\n")
-            else:
-                writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS)
-                writer.writeheader()
-                for row in rows:
-                    writer.writerow({k: json.dumps(v) if isinstance(v, list) else v for k, v in row.items()})
-    finally:
-        if out is not sys.stdout:
-            out.close()
-        engine.dispose()
+    with contextlib.ExitStack() as stack:
+        out: TextIO = (
+            stack.enter_context(open(args.output, "w", encoding="utf-8", newline=""))
+            if args.output
+            else sys.stdout
+        )
+        stack.callback(engine.dispose)
+        session = stack.enter_context(make_sessionmaker(engine)())
+        rows = (_export_row(a) for a in iter_articles(session))
+        if args.format == "jsonl":
+            out.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+        else:
+            writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS)
+            writer.writeheader()
+            for row in rows:
+                writer.writerow({k: json.dumps(v) if isinstance(v, list) else v for k, v in row.items()})
     return 0
 
 

@@ -19,7 +19,7 @@ from urllib.parse import urljoin
 from dateutil import parser as dateparser
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction
-from trafilatura.settings import Extractor
+from trafilatura.settings import Document, Extractor
 from trafilatura.utils import load_html
 
 from crawler.fingerprints import body_fingerprint
@@ -116,7 +116,7 @@ class ArticleExtractor:
         self.options.url = url
         self.options.source = url
         document = bare_extraction(tree, options=self.options, prune_xpath=PRUNE_XPATH)
-        if document is None or not document.text:
+        if not isinstance(document, Document) or not document.text:
             raise NotAnArticle("no_body")
         title = structured.title() or document.title
         body = _paragraphs(document.text, title)
@@ -256,7 +256,7 @@ class StructuredData:
 
     def title(self) -> str | None:
         headline = self._article_value("headline")
-        return headline.strip() if isinstance(headline, str) and headline.strip() else None
+        return str(headline).strip() if isinstance(headline, str) and headline.strip() else None
 
     def authors(self) -> list[str]:
         value = self._article_value("author")
@@ -294,8 +294,9 @@ class StructuredData:
 
     def canonical(self) -> str | None:
         for link in self.tree.iterfind(".//link[@rel]"):
-            if link.get("rel", "").lower() == "canonical" and link.get("href"):
-                return link.get("href")
+            href = str(link.get("href") or "")
+            if str(link.get("rel")).lower() == "canonical" and href:
+                return href
         return self.meta("og:url")
 
     def language(self) -> str | None:
@@ -307,7 +308,7 @@ class StructuredData:
     def site_name(self) -> str | None:
         publisher = self._article_value("publisher")
         if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
-            return publisher["name"]
+            return str(publisher["name"])
         return self.meta("og:site_name", "application-name")
 
     def tags(self) -> list[str]:

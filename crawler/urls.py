@@ -70,7 +70,7 @@ def canonicalize(url: str, drop_params: Iterable[str]) -> str:
 def host_of(url: str) -> str:
     """Host name without port or a leading ``www.``."""
     host = (urlsplit(url).hostname or "").lower()
-    return host[4:] if host.startswith("www.") else host
+    return host.removeprefix("www.")
 
 
 def on_site(url: str, hosts: Iterable[str]) -> bool:

@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Any
 from crawler.items import ArticleItem
 
 if TYPE_CHECKING:
+    from typing import Self
+
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
-    from typing_extensions import Self
 
 
 class DedupPipeline:

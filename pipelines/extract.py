@@ -21,10 +21,10 @@ from crawler.items import ArticleItem, PageItem
 
 if TYPE_CHECKING:
     import datetime as dt
+    from typing import Self
 
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
-    from typing_extensions import Self
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ _extractor: ArticleExtractor | None = None
 
 
 def _init_worker(options: dict[str, Any]) -> None:
-    global _extractor  # noqa: PLW0603 - one extractor per worker process, built once
+    global _extractor
     _extractor = ArticleExtractor(**options)
 
 

@@ -26,10 +26,11 @@ from crawler.storage import (
 )
 
 if TYPE_CHECKING:
+    from typing import Self
+
     from scrapy import Spider
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
-    from typing_extensions import Self
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ class StorePipeline:
         self.engine = make_engine(database_url)
         self.sessions = make_sessionmaker(self.engine)
         self.run_id: int | None = None
+        self._crawler: Crawler | None = None
         self._buffer: list[ArticleItem] = []
         self._last_flush = time.monotonic()
         self._lock = asyncio.Lock()
@@ -63,15 +65,18 @@ class StorePipeline:
             settings.getint("NEWS_DB_BATCH_SIZE"),
             settings.getfloat("NEWS_DB_FLUSH_INTERVAL"),
         )
-        pipeline.crawler = crawler
+        pipeline._crawler = crawler
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
     def open_spider(self) -> None:
         init_db(self.engine)
-        spider = self.crawler.spider
+        spider = self._crawler.spider if self._crawler else None
         with self.sessions.begin() as session:
-            run = CrawlRun(spider=spider.name, arguments=dict(getattr(spider, "arguments", {})))
+            run = CrawlRun(
+                spider=spider.name if spider else "unknown",
+                arguments=dict(getattr(spider, "arguments", {})),
+            )
             session.add(run)
             session.flush()
             self.run_id = run.id

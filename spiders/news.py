@@ -20,16 +20,23 @@ from scrapy.linkextractors import LinkExtractor
 from scrapy.settings import SETTINGS_PRIORITIES
 
 from crawler.items import PageItem
-from crawler.urls import clean_url, host_of, is_trap, looks_like_article, looks_like_listing, on_site
+from crawler.urls import (
+    clean_url,
+    host_of,
+    is_trap,
+    looks_like_article,
+    looks_like_listing,
+    on_site,
+)
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
+    from typing import Self
 
     from scrapy.crawler import Crawler
     from scrapy.http import TextResponse
     from scrapy.settings import BaseSettings
     from twisted.python.failure import Failure
-    from typing_extensions import Self
 
 _JSONLD_ARTICLE = re.compile(
     r'"@type"\s*:\s*\[?[^\]}]*"(?:\w*NewsArticle|Article|BlogPosting|Report)"'
@@ -66,6 +73,7 @@ class NewsSpider(scrapy.Spider):
         self.allowed_domains = list(self.hosts)
         self.arguments = {"urls": self.start_urls, "allowed_domains": self.hosts}
         self.link_extractor = LinkExtractor()
+        self.session_params: list[str] = []
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -78,12 +86,7 @@ class NewsSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        settings = crawler.settings
-        spider.drop_params = [
-            *settings.getlist("NEWS_SESSION_PARAMS"),
-            *settings.getlist("NEWS_TRACKING_PARAMS"),
-        ]
-        spider.session_params = settings.getlist("NEWS_SESSION_PARAMS")
+        spider.session_params = crawler.settings.getlist("NEWS_SESSION_PARAMS")
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -132,7 +135,7 @@ class NewsSpider(scrapy.Spider):
             yield scrapy.Request(url, errback=self.on_error)
 
     def on_error(self, failure: Failure) -> None:
-        if failure.check(IgnoreRequest):
+        if isinstance(failure.value, IgnoreRequest):
             return  # refused on purpose (robots.txt, offsite): counted by the refusing component
         stats = self.crawler.stats
         assert stats is not None

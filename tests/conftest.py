@@ -85,4 +85,5 @@ def newscrawl(*args: str, timeout: float = 240, env: dict[str, str] | None = Non
         cwd=ROOT,
         env={**os.environ, **(env or {})},
         stdin=subprocess.DEVNULL,
+        check=False,
     )

@@ -24,7 +24,7 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         # Path parameters such as ";jsessionid=..." name the same file, as on real servers.
         return super().translate_path(path.split(";", 1)[0])
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 

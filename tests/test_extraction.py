@@ -99,19 +99,19 @@ def _page(head: str, url_date: str = "") -> tuple[str, str]:
     ("head", "url_date", "published", "source", "modified"),
     [
         # Meta tags; modified kept apart from published.
-        ('<meta property="article:published_time" content="2025-06-01T10:00:00+02:00">'
-         '<meta property="article:modified_time" content="2025-06-02T09:00:00+02:00">',
+        (('<meta property="article:published_time" content="2025-06-01T10:00:00+02:00">'
+         '<meta property="article:modified_time" content="2025-06-02T09:00:00+02:00">'),
          "", "2025-06-01T10:00:00+02:00", "meta", "2025-06-02T09:00:00+02:00"),
         # A date in the future is not believed; the URL's date is used instead.
         ('<meta property="article:published_time" content="2999-01-01T00:00:00Z">',
          "2024/02/29/", "2024-02-29", "url", None),
         # Before 1990 is not a news date either; <time> is next.
-        ('<meta property="article:published_time" content="1970-01-01T00:00:00Z">'
-         '</head><body><time datetime="2023-04-05T06:07:08Z">5 April</time>', "",
+        (('<meta property="article:published_time" content="1970-01-01T00:00:00Z">'
+         '</head><body><time datetime="2023-04-05T06:07:08Z">5 April</time>'), "",
          "2023-04-05T06:07:08+00:00", "time", None),
         # A modification before publication is dropped.
-        ('<meta property="article:published_time" content="2025-06-01T10:00:00+00:00">'
-         '<meta property="article:modified_time" content="2025-05-01T10:00:00+00:00">',
+        (('<meta property="article:published_time" content="2025-06-01T10:00:00+00:00">'
+         '<meta property="article:modified_time" content="2025-05-01T10:00:00+00:00">'),
          "", "2025-06-01T10:00:00+00:00", "meta", None),
     ],
 )

@@ -3,7 +3,14 @@ import datetime as dt
 import pytest
 
 from crawler import settings
-from crawler.urls import canonicalize, clean_url, is_trap, looks_like_article, looks_like_listing, on_site
+from crawler.urls import (
+    canonicalize,
+    clean_url,
+    is_trap,
+    looks_like_article,
+    looks_like_listing,
+    on_site,
+)
 
 DROP = [*settings.NEWS_TRACKING_PARAMS, *settings.NEWS_SESSION_PARAMS]
 

@@ -267,7 +267,7 @@ Support our journalism by becoming a member today.</p></div>
 class _Handler(BaseHTTPRequestHandler):
     site: DemoSite
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         status, content_type, body = self.site.render(self.path)
         data = body.encode("utf-8")
         self.send_response(status)
@@ -276,7 +276,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature of the base
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 

@@ -63,7 +63,7 @@ def init_db(engine: Engine) -> None:
             connection.execute(text("SELECT 1"))
             Base.metadata.create_all(connection)
     except SQLAlchemyError as exc:
-        reason = str(exc.orig if getattr(exc, "orig", None) else exc).strip().splitlines()[0]
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         raise DatabaseError(
             f"cannot use database {engine.url.render_as_string(hide_password=True)}: {reason}"
         ) from exc

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-import logging
-
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.dialects import postgresql, sqlite
-
+from sqlalchemy.exc import IntegrityError
 from w3lib.url import canonicalize_url
 
 from crawler.storage.models import Article, ArticleUrl
@@ -145,6 +143,12 @@ def iter_articles(session: Session, batch_size: int = 500) -> Iterator[Article]:
     """All articles by id, streamed in batches so exports never hold the table in memory."""
     statement = select(Article).order_by(Article.id).execution_options(yield_per=batch_size)
     yield from session.scalars(statement)
+
+
+def latest_articles(session: Session, limit: int = 20) -> Sequence[Article]:
+    """The most recently published articles, undated ones last."""
+    statement = select(Article).order_by(Article.published_at.desc().nulls_last(), Article.id).limit(limit)
+    return session.scalars(statement).all()
 
 
 def counts(session: Session) -> dict[str, Any]:
