@@ -36,6 +36,7 @@ RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
 RETRY_TIMES = 3
 
 # --- Scrapy: crawl shape and trap guards ---------------------------------------------------
+# Link hops from a start or listing page; "next page" links reset it (see NEWS_MAX_PAGINATION).
 DEPTH_LIMIT = 20
 DEPTH_STATS_VERBOSE = False
 URLLENGTH_LIMIT = 2000
@@ -64,6 +65,9 @@ NEWS_EXTRACT_FAVOR_PRECISION = True
 NEWS_EXTRACT_MAX_IN_FLIGHT = 0
 NEWS_EXTRACT_MIN_BODY_CHARS = 250
 NEWS_EXTRACT_WORKERS = 0
+
+# --- newscrawl: crawl shape --------------------------------------------------------------
+NEWS_MAX_PAGINATION = 500
 
 # --- newscrawl: URLs -----------------------------------------------------------------------
 NEWS_SESSION_PARAMS = ["sid", "sessionid", "session_id", "phpsessid", "jsessionid", "sessid"]

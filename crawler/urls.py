@@ -99,10 +99,18 @@ def looks_like_listing(url: str) -> bool:
         return True
     if any(s in _LISTING_SEGMENTS for s in segments):
         return True
-    query_keys = {k.lower() for k, _ in parse_qsl(parts.query)}
-    if query_keys & {"page", "p", "offset", "start"}:
-        return True
+    query_keys = {k.lower() for k, _ in parse_qsl(parts.query, keep_blank_values=True)}
+    if query_keys and query_keys <= {"page", "p", "offset", "start"}:
+        return True  # only paging the path: a listing (with an id too, it may be a story)
     return len(segments) == 1 and "-" not in segments[0] and "." not in segments[0]
+
+
+_PAGE_NUMBER = re.compile(r"/page/\d+/?$|[?&](?:page|p|pg)=\d+(?:&|$)", re.IGNORECASE)
+
+
+def is_pagination(url: str) -> bool:
+    """A numbered listing page: ``/world/page/3/``, ``/world?page=3``."""
+    return _PAGE_NUMBER.search(url) is not None
 
 
 def is_trap(url: str, *, max_segment_repeats: int = 3, today: dt.date | None = None) -> str | None:

@@ -23,6 +23,7 @@ from crawler.items import PageItem
 from crawler.urls import (
     clean_url,
     host_of,
+    is_pagination,
     is_trap,
     looks_like_article,
     looks_like_listing,
@@ -38,6 +39,10 @@ if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
     from twisted.python.failure import Failure
 
+_REL_NEXT = (
+    "//a[contains(concat(' ', normalize-space(@rel), ' '), ' next ')]/@href"
+    " | //link[contains(concat(' ', normalize-space(@rel), ' '), ' next ')]/@href"
+)
 _JSONLD_ARTICLE = re.compile(
     r'"@type"\s*:\s*\[?[^\]}]*"(?:\w*NewsArticle|Article|BlogPosting|Report)"'
 )
@@ -74,6 +79,7 @@ class NewsSpider(scrapy.Spider):
         self.arguments = {"urls": self.start_urls, "allowed_domains": self.hosts}
         self.link_extractor = LinkExtractor()
         self.session_params: list[str] = []
+        self.max_pagination = 0
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -87,6 +93,7 @@ class NewsSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.session_params = crawler.settings.getlist("NEWS_SESSION_PARAMS")
+        spider.max_pagination = crawler.settings.getint("NEWS_MAX_PAGINATION")
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -122,9 +129,10 @@ class NewsSpider(scrapy.Spider):
     def follow_links(self, response: TextResponse) -> Iterator[scrapy.Request]:
         stats = self.crawler.stats
         assert stats is not None
+        next_pages = {response.urljoin(href) for href in response.xpath(_REL_NEXT).getall()}
         hrefs = [link.url for link in self.link_extractor.extract_links(response)]
-        hrefs += [response.urljoin(h) for h in response.xpath("//link[@rel='next']/@href").getall()]
-        for href in hrefs:
+        pagination_depth = response.meta.get("pagination_depth", 0) + 1
+        for href in dict.fromkeys([*hrefs, *next_pages]):
             url = clean_url(href, self.session_params)
             if not on_site(url, self.hosts):
                 continue
@@ -132,7 +140,15 @@ class NewsSpider(scrapy.Spider):
             if trap:
                 stats.inc_value(f"news/trap/{trap}")
                 continue
-            yield scrapy.Request(url, errback=self.on_error)
+            meta = {}
+            if href in next_pages or is_pagination(url):
+                if pagination_depth > self.max_pagination:
+                    stats.inc_value("news/trap/pagination")
+                    continue
+                # Page 40 of a section is as close to its articles as page 1: DEPTH_LIMIT bounds
+                # chains of other links, NEWS_MAX_PAGINATION bounds "next page" chains.
+                meta = {"depth_reset": True, "pagination_depth": pagination_depth}
+            yield scrapy.Request(url, meta=meta, errback=self.on_error)
 
     def on_error(self, failure: Failure) -> None:
         if isinstance(failure.value, IgnoreRequest):

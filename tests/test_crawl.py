@@ -166,3 +166,13 @@ def test_bad_arguments_give_one_line_and_status_2(args, message, tmp_path):
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().count("\n") <= 1 or result.stderr.startswith("usage:")
+
+
+def test_pagination_does_not_count_towards_depth(demo_site, tmp_path):
+    """Home -> section -> articles needs depth 2; pages 2 and 3 of a section must not add to it."""
+    db_file = tmp_path / "news.db"
+    result = newscrawl("crawl", demo_site, "--depth", "2", "--db", f"sqlite:///{db_file}", *FAST)
+    assert result.returncode == 0, result.stderr
+    root = demo_site.rstrip("/")
+    stored = {url for (url,) in rows(db_file, "SELECT canonical_url FROM articles")}
+    assert stored == {root + a.path for a in ARTICLES}

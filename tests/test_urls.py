@@ -6,6 +6,7 @@ from crawler import settings
 from crawler.urls import (
     canonicalize,
     clean_url,
+    is_pagination,
     is_trap,
     looks_like_article,
     looks_like_listing,
@@ -71,6 +72,7 @@ def test_on_site(url, hosts, expected):
         ("https://n.example/tag/flood-defence-and-rivers-policy", False, True),
         ("https://n.example/world/?page=2", False, True),
         ("https://n.example/about", False, True),
+        ("https://n.example/news/view.html?idx=8576&page=1&bc=03", False, False),
     ],
 )
 def test_url_shapes(url, article, listing):
@@ -92,3 +94,17 @@ def test_url_shapes(url, article, listing):
 )
 def test_is_trap(url, reason):
     assert is_trap(url, today=dt.date(2026, 11, 1)) == reason
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://n.example/world/page/3/", True),
+        ("https://n.example/world?page=3", True),
+        ("https://n.example/world?cat=2&p=12", True),
+        ("https://n.example/world/front-page-news-of-the-day", False),
+        ("https://n.example/world/story?pageview=1", False),
+    ],
+)
+def test_is_pagination(url, expected):
+    assert is_pagination(url) is expected
