@@ -12,6 +12,7 @@ Nothing leaves the machine: links inside the pages resolve to this server and ge
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import html
 import json
@@ -56,7 +57,7 @@ def make_handler(pages: dict[str, Path]) -> type[BaseHTTPRequestHandler]:
     paths = list(pages)
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        def do_GET(self) -> None:
             target = self.path
             if target == "/" or target.startswith("/index/"):
                 number = int(target.rsplit("/", 1)[1]) if target != "/" else 1
@@ -71,7 +72,7 @@ def make_handler(pages: dict[str, Path]) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
     return Handler
@@ -90,10 +91,8 @@ def main() -> int:
     pages = load_pages(folder)
     server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(pages))
     print(f"http://127.0.0.1:{server.server_address[1]}/  ({len(pages)} pages)", flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

@@ -102,7 +102,8 @@ def looks_like_listing(url: str) -> bool:
     query_keys = {k.lower() for k, _ in parse_qsl(parts.query, keep_blank_values=True)}
     if query_keys and query_keys <= {"page", "p", "offset", "start"}:
         return True  # only paging the path: a listing (with an id too, it may be a story)
-    return len(segments) == 1 and "-" not in segments[0] and "." not in segments[0]
+    # "/world" is a section; "/story?id=7" is not known to be one.
+    return len(segments) == 1 and not parts.query and not re.search(r"[-.]", segments[0])
 
 
 _PAGE_NUMBER = re.compile(r"/page/\d+/?$|[?&](?:page|p|pg)=\d+(?:&|$)", re.IGNORECASE)

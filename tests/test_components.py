@@ -1,0 +1,115 @@
+"""Pipelines, spider rules and settings wiring, each built the way Scrapy builds them."""
+
+import datetime as dt
+
+import pytest
+from scrapy.http import HtmlResponse, Request
+from scrapy.utils.misc import build_from_crawler
+from scrapy.utils.test import get_crawler
+
+from crawler.cli import project_settings
+from crawler.fingerprints import body_fingerprint
+from crawler.items import ArticleItem, PageItem
+from pipelines.dedup import DedupPipeline
+from spiders.news import NewsSpider
+
+
+def article(url, canonical, body):
+    return ArticleItem(url=url, canonical_url=canonical, site="n.example", body=body,
+                       content_fingerprint=body_fingerprint(body))
+
+
+def test_dedup_marks_repeats_by_url_then_body_and_counts_them():
+    crawler = get_crawler(NewsSpider)
+    pipeline = build_from_crawler(DedupPipeline, crawler)
+    first = pipeline.process_item(article("https://n.example/a", "https://n.example/a", "Story A."))
+    by_url = pipeline.process_item(article("https://n.example/a?utm_source=x", "https://n.example/a", "Story A, edited."))
+    by_body = pipeline.process_item(article("https://n.example/print/a", "https://n.example/print/a", "STORY A"))
+    other = pipeline.process_item(article("https://n.example/b", "https://n.example/b", "Story B."))
+    assert [i.duplicate_of for i in (first, by_url, by_body, other)] == [None, "url", "body", None]
+    assert crawler.stats.get_value("news/dedup/url") == 1
+    assert crawler.stats.get_value("news/dedup/body") == 1
+    page = PageItem(url="https://n.example/x", html="<html></html>", fetched_at=dt.datetime.now(dt.UTC))
+    assert pipeline.process_item(page) is page  # not an article: passed on untouched
+    assert "<html>" not in repr(page)  # pages never dump their HTML into logs
+
+
+def response(url, head="", body="<p>text</p>"):
+    html = f"<html><head>{head}</head><body>{body}</body></html>"
+    return HtmlResponse(url, body=html.encode(), encoding="utf-8", request=Request(url))
+
+
+@pytest.mark.parametrize(
+    ("url", "head", "expected"),
+    [
+        ("https://n.example/", '<meta property="og:type" content="article">', True),
+        ("https://n.example/", '<script type="application/ld+json">{"@type": "NewsArticle"}</script>', True),
+        ("https://n.example/x", '<script type="application/ld+json">{"@type": ["Article", "Thing"]}</script>', True),
+        ("https://n.example/2025/01/02/x", "", True),
+        ("https://n.example/world/a-long-slug-about-the-story", '<meta property="og:type" content="website">', True),
+        ("https://n.example/", "", False),
+        ("https://n.example/world/page/2/", "", False),
+        ("https://n.example/story?id=7", '<meta property="og:type" content="website">', False),
+        ("https://n.example/story?id=7", "", True),  # no evidence either way: extraction decides
+    ],
+)
+def test_article_evidence(url, head, expected):
+    spider = NewsSpider(urls="https://n.example/")
+    assert spider.is_article(response(url, head)) is expected
+
+
+def test_spider_arguments():
+    spider = NewsSpider(urls="https://www.n.example/, http://10.0.0.7:8080/", allowed_domains="cdn.n.example")
+    assert spider.start_urls == ["https://www.n.example/", "http://10.0.0.7:8080/"]
+    assert spider.allowed_domains == ["10.0.0.7", "cdn.n.example", "n.example"]
+    with pytest.raises(ValueError, match="no start URLs"):
+        NewsSpider()
+    with pytest.raises(ValueError, match="not an http"):
+        NewsSpider(urls="news.example")
+
+
+def test_follow_links_strips_sessions_and_stays_on_site():
+    crawler = get_crawler(NewsSpider, {"NEWS_SESSION_PARAMS": ["sid"], "NEWS_MAX_PAGINATION": 2})
+    spider = NewsSpider.from_crawler(crawler, urls="http://127.0.0.1:8080/")
+    body = """
+      <a href="/world/story-one-about-things?sid=1">one</a>
+      <a href="/world/story-one-about-things?sid=2">one again</a>
+      <a href="http://elsewhere.example/x">away</a>
+      <a href="/a/b/a/b/a/b/c">loop</a>
+      <a rel="next" href="/world/page/2/">next</a>"""
+    page = response("http://127.0.0.1:8080/world/", body=body)
+    requests = list(spider.follow_links(page))
+    assert [r.url for r in requests] == [
+        "http://127.0.0.1:8080/world/story-one-about-things",
+        "http://127.0.0.1:8080/world/story-one-about-things",  # the scheduler's dupefilter drops it
+        "http://127.0.0.1:8080/world/page/2/",
+    ]
+    assert requests[-1].meta == {"depth_reset": True, "pagination_depth": 1}
+    assert crawler.stats.get_value("news/trap/repeated_path") == 1
+    # Past NEWS_MAX_PAGINATION "next" hops, pagination stops.
+    deep = response("http://127.0.0.1:8080/world/page/2/", body=body)
+    deep.meta["pagination_depth"] = 2
+    assert all("page/2" not in r.url for r in spider.follow_links(deep))
+    assert crawler.stats.get_value("news/trap/pagination") == 1
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ([], "newscrawl/0.1 (+https://github.com/newscrawl/newscrawl)"),
+        (["NEWS_CONTACT_URL=https://ops.example/crawler"], "newscrawl/0.1 (+https://ops.example/crawler)"),
+        (["USER_AGENT=MyBot/2.0", "NEWS_CONTACT_URL=https://ops.example/"], "MyBot/2.0"),
+    ],
+)
+def test_user_agent_names_the_contact(overrides, expected):
+    settings = project_settings(overrides)
+    NewsSpider.update_settings(settings)
+    assert settings["USER_AGENT"] == expected
+
+
+def test_project_settings_overrides():
+    settings = project_settings(["DOWNLOAD_DELAY=3", "NEWS_TRACKING_PARAMS=ref,utm_*"])
+    assert settings.getfloat("DOWNLOAD_DELAY") == 3.0
+    assert settings.getlist("NEWS_TRACKING_PARAMS") == ["ref", "utm_*"]
+    assert settings.getbool("ROBOTSTXT_OBEY") is True
+    assert settings.getbool("REMOTE_CONTROL_ENABLED") is False
