@@ -1,15 +1,24 @@
-"""Body extraction quality on an evaluation set: newscrawl vs. plain trafilatura, same run.
+"""Extraction quality and cost on evaluation sets: newscrawl vs. plain trafilatura, same run.
 
-Reads real pages with gold bodies from ``../shared/eval/<set>/`` (``ground-truth.json`` and
-``html/<id>.html.gz``) and prints the mean bag-of-words F1 over ``\\w+`` tokens for our extractor
-and for ``trafilatura.extract`` with defaults and with ``favor_precision``.
+Reads real pages with gold answers from ``../shared/eval/<set>/`` (``ground-truth.json`` and
+``html/<id>.html.gz``) and prints, for newscrawl and for trafilatura 2.3 alone:
 
-    python bench/extraction_quality.py [--set scrapinghub|fundus-dev] [--eval-dir DIR] [--worst N]
+- body precision, recall and F1 (bag of ``\\w+`` tokens, casefolded; mean over pages) and the
+  share of pages with F1 >= 0.9;
+- where the set has them (fundus-dev): title exact match (casefolded, whitespace collapsed),
+  published-date day accuracy (the day in the gold date's own offset) and author token F1;
+- extraction time per page, newscrawl against ``bare_extraction(with_metadata=True)``, both run
+  one page at a time in one process.
+
+    python bench/extraction_quality.py [--set scrapinghub] [--set fundus-dev] [--worst N]
+    python bench/extraction_quality.py --check   # exit 1 if below bench/extraction_baseline.json
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
+import datetime as dt
 import gzip
 import json
 import re
@@ -17,32 +26,20 @@ import statistics
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import trafilatura
 
 from crawler import settings
+from crawler.dates import parse_date
 from crawler.extraction import ArticleExtractor, NotAnArticle
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_EVAL_DIR = ROOT.parent / "shared" / "eval"
+BASELINE = Path(__file__).resolve().parent / "extraction_baseline.json"
 _TOKEN = re.compile(r"\w+", re.UNICODE)
-
-
-def f1(predicted: str, gold: str) -> float:
-    """Bag-of-words F1 between two texts (tokens compared casefolded, with multiplicity)."""
-    pred = Counter(t.casefold() for t in _TOKEN.findall(predicted or ""))
-    true = Counter(t.casefold() for t in _TOKEN.findall(gold or ""))
-    if not pred and not true:
-        return 1.0
-    overlap = sum((pred & true).values())
-    if not overlap:
-        return 0.0
-    precision, recall = overlap / sum(pred.values()), overlap / sum(true.values())
-    return 2 * precision * recall / (precision + recall)
-
 
 # The extractor as a crawl builds it, with the shipped default settings.
 OURS = ArticleExtractor(
@@ -51,71 +48,163 @@ OURS = ArticleExtractor(
 )
 
 
-def ours(html: str, url: str) -> str:
-    try:
-        return OURS.extract(html, url).body
-    except NotAnArticle:
-        return ""
+def prf(predicted: str, gold: str) -> tuple[float, float, float]:
+    """Bag-of-words precision, recall and F1 of two texts (casefolded, with multiplicity)."""
+    pred = Counter(t.casefold() for t in _TOKEN.findall(predicted or ""))
+    true = Counter(t.casefold() for t in _TOKEN.findall(gold or ""))
+    if not pred and not true:
+        return 1.0, 1.0, 1.0
+    overlap = sum((pred & true).values())
+    if not overlap:
+        return 0.0, 0.0, 0.0
+    precision, recall = overlap / sum(pred.values()), overlap / sum(true.values())
+    return precision, recall, 2 * precision * recall / (precision + recall)
 
 
-def trafilatura_defaults(html: str, url: str) -> str:
-    return trafilatura.extract(html, url=url) or ""
+def same_title(predicted: str | None, gold: str) -> bool:
+    def norm(text: str) -> str:
+        return " ".join(text.casefold().split())
+
+    return bool(predicted) and norm(predicted or "") == norm(gold)
 
 
-def trafilatura_precision(html: str, url: str) -> str:
-    return trafilatura.extract(html, url=url, favor_precision=True) or ""
+def same_day(predicted_raw: str | None, gold: str) -> bool:
+    """Whether a predicted date falls on the gold date's day, read in the gold date's offset."""
+    predicted = parse_date(predicted_raw) if predicted_raw else None
+    gold_parsed = parse_date(gold.replace(" ", "T", 1))
+    if predicted is None or gold_parsed is None:
+        return False
+    gold_local = dt.datetime.fromisoformat(gold_parsed[1])
+    if len(predicted[1]) == 10 or gold_local.tzinfo is None:  # a bare date or a naive gold date
+        return predicted[1][:10] == gold_parsed[1][:10]
+    return predicted[0].astimezone(gold_local.tzinfo).date() == gold_local.date()
 
 
-EXTRACTORS: dict[str, Callable[[str, str], str]] = {
-    "newscrawl": ours,
-    "trafilatura extract() defaults": trafilatura_defaults,
-    "trafilatura favor_precision": trafilatura_precision,
-}
+def gold_authors(value: Any) -> list[str]:
+    if isinstance(value, str):
+        value = ast.literal_eval(value) if value.startswith("[") else [value]
+    return [str(v) for v in value or []]
 
 
-def score_page(args: tuple[str, str, str]) -> dict[str, float]:
-    path, url, gold = args
+def score_page(job: tuple[str, dict[str, Any]]) -> dict[str, Any]:
+    path, gold = job
     html = gzip.decompress(Path(path).read_bytes()).decode("utf-8", errors="replace")
-    return {name: f1(fn(html, url), gold) for name, fn in EXTRACTORS.items()}
+    url = gold.get("url") or ""
+    try:
+        ours = OURS.extract(html, url)
+        body, title, published, authors = ours.body, ours.title, ours.published_at_raw, ours.authors
+        authors = authors or ours.author_organisations
+    except NotAnArticle:
+        body, title, published, authors = "", None, None, []
+    doc = trafilatura.bare_extraction(html, url=url, with_metadata=True)
+    default_body = trafilatura.extract(html, url=url) or ""
+    precision_body = trafilatura.extract(html, url=url, favor_precision=True) or ""
+    row: dict[str, Any] = {
+        "newscrawl": prf(body, gold["articleBody"]),
+        "trafilatura": prf(default_body, gold["articleBody"]),
+        "trafilatura precision": prf(precision_body, gold["articleBody"]),
+    }
+    if "title" in gold:
+        traf_authors = [a.strip() for a in (doc.author or "").split(";") if a.strip()] if doc else []
+        expected_authors = " ".join(gold_authors(gold.get("authors")))
+        row["title"] = (same_title(title, gold["title"]), same_title(doc and doc.title, gold["title"]))
+        row["date"] = (
+            same_day(published, gold["publishing_date"]),
+            same_day(doc and doc.date, gold["publishing_date"]),
+        )
+        row["authors"] = (
+            prf(" ".join(authors), expected_authors)[2],
+            prf(" ".join(traf_authors), expected_authors)[2],
+        )
+    return row
+
+
+def timing(jobs: list[tuple[str, dict[str, Any]]]) -> tuple[float, float]:
+    """Seconds per page for newscrawl and for trafilatura with metadata, interleaved, one process."""
+    ours_s = traf_s = 0.0
+    for path, gold in jobs:
+        html = gzip.decompress(Path(path).read_bytes()).decode("utf-8", errors="replace")
+        url = gold.get("url") or ""
+        start = time.perf_counter()
+        try:
+            OURS.extract(html, url)
+        except NotAnArticle:
+            pass
+        middle = time.perf_counter()
+        trafilatura.bare_extraction(html, url=url, with_metadata=True)
+        traf_s += time.perf_counter() - middle
+        ours_s += middle - start
+    return ours_s / len(jobs), traf_s / len(jobs)
+
+
+def evaluate(folder: Path, worst: int) -> dict[str, float]:
+    truth = json.loads((folder / "ground-truth.json").read_text("utf-8"))
+    jobs = [(str(folder / "html" / f"{pid}.html.gz"), entry) for pid, entry in sorted(truth.items())]
+    with ProcessPoolExecutor() as pool:
+        rows = list(pool.map(score_page, jobs, chunksize=4))
+    ours_s, traf_s = timing(jobs)
+
+    figures: dict[str, float] = {}
+    print(f"\n{folder.name}: {len(rows)} pages")
+    print(f"  {'body':34s} {'P':>7s} {'R':>7s} {'F1':>7s} {'F1>=.9':>7s}")
+    for name in ("newscrawl", "trafilatura", "trafilatura precision"):
+        p, r, f = (statistics.fmean(row[name][i] for row in rows) for i in range(3))
+        share = sum(row[name][2] >= 0.9 for row in rows) / len(rows)
+        print(f"  {name:34s} {p:7.4f} {r:7.4f} {f:7.4f} {share:7.3f}")
+        figures[f"{name}/body_f1"] = round(f, 4)
+        figures[f"{name}/body_f1_share_0.9"] = round(share, 4)
+    if "title" in rows[0]:
+        print(f"  {'metadata':34s} {'ours':>7s} {'traf.':>7s}")
+        for key, label in (("title", "title exact match"), ("date", "published day accuracy"),
+                           ("authors", "author token F1")):
+            ours = statistics.fmean(float(row[key][0]) for row in rows)
+            theirs = statistics.fmean(float(row[key][1]) for row in rows)
+            print(f"  {label:34s} {ours:7.4f} {theirs:7.4f}")
+            figures[f"newscrawl/{key}"] = round(ours, 4)
+            figures[f"trafilatura/{key}"] = round(theirs, 4)
+    ratio = ours_s / traf_s
+    print(f"  time per page: newscrawl {ours_s * 1000:.1f} ms, trafilatura with metadata "
+          f"{traf_s * 1000:.1f} ms, ratio {ratio:.2f}")
+    figures["newscrawl/time_ratio"] = round(ratio, 3)
+    if worst:
+        ranked = sorted(zip(jobs, rows, strict=True), key=lambda jr: jr[1]["newscrawl"][2] - jr[1]["trafilatura"][2])
+        for (path, gold), row in ranked[:worst]:
+            print(f"    {row['newscrawl'][2]:.3f} vs {row['trafilatura'][2]:.3f}  {Path(path).name[:16]}  {gold.get('url', '')[:90]}")
+    return figures
+
+
+def check(results: dict[str, dict[str, float]]) -> int:
+    """Compare with the pinned baseline: quality may not fall, time may not grow past its cap."""
+    baseline = json.loads(BASELINE.read_text("utf-8"))
+    failures = []
+    for name, figures in results.items():
+        for key, floor in baseline.get(name, {}).items():
+            value = figures.get(key)
+            if value is None:
+                continue
+            worse = value > floor if key.endswith("time_ratio") else value < floor - 1e-4
+            if worse:
+                failures.append(f"{name} {key}: {value} (baseline {floor})")
+    for failure in failures:
+        print(f"REGRESSION {failure}")
+    return 1 if failures else 0
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", default="scrapinghub", help="evaluation set (folder name)")
+    parser.add_argument("--set", action="append", dest="sets", help="evaluation set (repeatable)")
     parser.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL_DIR)
-    parser.add_argument("--worst", type=int, default=0, help="also list the N pages where we lose most")
+    parser.add_argument("--worst", type=int, default=0, help="list the N pages where we lose most")
+    parser.add_argument("--check", action="store_true", help=f"fail below {BASELINE.name}")
     args = parser.parse_args()
-
-    folder = args.eval_dir / args.set
-    truth_file = folder / "ground-truth.json"
-    if not truth_file.exists():
-        print(f"no evaluation set at {folder}: pass --eval-dir", file=sys.stderr)
-        return 2
-    truth = json.loads(truth_file.read_text("utf-8"))
-    jobs = [
-        (str(folder / "html" / f"{page_id}.html.gz"), entry.get("url") or "", entry["articleBody"])
-        for page_id, entry in sorted(truth.items())
-    ]
-    started = time.perf_counter()
-    with ProcessPoolExecutor() as pool:
-        scores = list(pool.map(score_page, jobs, chunksize=4))
-    elapsed = time.perf_counter() - started
-
-    print(f"{args.set}: {len(scores)} pages, mean body F1 (bag of \\w+ tokens), {elapsed:.1f} s")
-    for name in EXTRACTORS:
-        print(f"  {name:32s} {statistics.fmean(s[name] for s in scores):.4f}")
-    baseline = statistics.fmean(s["trafilatura extract() defaults"] for s in scores)
-    delta = statistics.fmean(s["newscrawl"] for s in scores) - baseline
-    print(f"  newscrawl - trafilatura defaults {delta:+.4f}")
-    if args.worst:
-        ranked = sorted(
-            zip(jobs, scores, strict=True),
-            key=lambda js: js[1]["newscrawl"] - js[1]["trafilatura extract() defaults"],
-        )
-        for (path, url, _), score in ranked[: args.worst]:
-            print(f"  {score['newscrawl']:.3f} vs {score['trafilatura extract() defaults']:.3f}  "
-                  f"{Path(path).name}  {url}")
-    return 0
+    results = {}
+    for name in args.sets or ["scrapinghub", "fundus-dev"]:
+        folder = args.eval_dir / name
+        if not (folder / "ground-truth.json").exists():
+            print(f"no evaluation set at {folder}: pass --eval-dir", file=sys.stderr)
+            return 2
+        results[name] = evaluate(folder, args.worst)
+    return check(results) if args.check else 0
 
 
 if __name__ == "__main__":

@@ -33,9 +33,10 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 EXPORT_FIELDS = [
-    "id", "canonical_url", "url", "site", "title", "authors", "published_at", "published_at_raw",
-    "modified_at", "modified_at_raw", "date_source", "description", "language", "site_name",
-    "image", "tags", "body", "content_fingerprint", "fetched_at", "crawl_run_id",
+    "id", "canonical_url", "url", "site", "title", "authors", "author_organisations",
+    "published_at", "published_at_raw", "modified_at", "modified_at_raw", "date_source",
+    "description", "language", "site_name", "section", "accessible_for_free", "image", "tags",
+    "body", "content_fingerprint", "fetched_at", "crawl_run_id",
 ]
 # A crawl that ended for one of these reasons did its job.
 FINISHED_REASONS = ("finished", "closespider_pagecount", "closespider_itemcount")

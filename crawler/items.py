@@ -31,6 +31,8 @@ class ArticleItem:
     canonical_from_page: bool = False
     title: str | None = None
     authors: list[str] = field(default_factory=list)
+    # Filled only when no person is named: the agency or publisher credited instead.
+    author_organisations: list[str] = field(default_factory=list)
     published_at: dt.datetime | None = None
     published_at_raw: str | None = None
     modified_at: dt.datetime | None = None
@@ -39,6 +41,8 @@ class ArticleItem:
     description: str | None = None
     language: str | None = None
     site_name: str | None = None
+    section: str | None = None
+    accessible_for_free: bool | None = None
     image: str | None = None
     tags: list[str] = field(default_factory=list)
     fetched_at: dt.datetime | None = None

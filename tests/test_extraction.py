@@ -2,7 +2,8 @@ import datetime as dt
 
 import pytest
 
-from crawler.extraction import ArticleExtractor, NotAnArticle, parse_date
+from crawler.dates import parse_date
+from crawler.extraction import ArticleExtractor, NotAnArticle
 from crawler.fingerprints import body_fingerprint
 from tests.conftest import FIXTURES
 

@@ -81,6 +81,7 @@ class Article(TimestampMixin, Base):
     site: Mapped[str] = mapped_column(String(255), index=True)
     title: Mapped[str | None] = mapped_column(Text)
     authors: Mapped[list[str]] = mapped_column(default=list)
+    author_organisations: Mapped[list[str]] = mapped_column(default=list)
     published_at: Mapped[dt.datetime | None] = mapped_column(index=True)
     published_at_raw: Mapped[str | None] = mapped_column(String(64))
     modified_at: Mapped[dt.datetime | None]
@@ -89,6 +90,8 @@ class Article(TimestampMixin, Base):
     description: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str | None] = mapped_column(String(16))
     site_name: Mapped[str | None] = mapped_column(String(255))
+    section: Mapped[str | None] = mapped_column(String(255))
+    accessible_for_free: Mapped[bool | None]
     image: Mapped[str | None] = mapped_column(Text)
     tags: Mapped[list[str]] = mapped_column(default=list)
     body: Mapped[str] = mapped_column(Text)

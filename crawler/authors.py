@@ -1,0 +1,87 @@
+"""Author lists a reader can trust: people's names only, each once, with organisations apart.
+
+Bylines arrive as "By Jane Doe and John Roe, Staff Writers", as e-mail addresses, as the
+publisher's own name, or as "Redaktion". These rules are about names in general, in any
+language, and never about one site.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+_BY = re.compile(
+    r"^\s*(?:written\s+by|reported\s+by|posted\s+by|by|von|par|door|por|av|af|przez|от)\s*[:\s]\s*",
+    re.IGNORECASE,
+)
+# Conjunctions in lower case only: "John E Smith" is one person.
+_SPLIT = re.compile(r"\s*(?:;|\||/|,|&|\b(?:and|And|AND|und|et|y|e|og|en|i|och|ja|és)\b)\s*")
+_NOISE = re.compile(
+    r"\S+@\S+|https?://\S+|www\.\S+|@\w+|\+?\d[\d\s().-]{6,}\d|"
+    r"\b(?:updated|published|aktualisiert|veröffentlicht|mis à jour)\b.*$",
+    re.IGNORECASE,
+)
+# Words that make a credit a role or a desk, not a person.
+_ROLES = re.compile(
+    r"^(?:staff(?:\s+(?:writer|reporter))?|reporter|correspondent|editor|editors|editorial|"
+    r"newsroom|desk|redaktion|redaction|rédaction|redactie|redazione|redacción|team|admin|"
+    r"guest|contributor|author|journalist|online|news|agencies|agency)$",
+    re.IGNORECASE,
+)
+_ROLE_SUFFIX = re.compile(
+    r",?\s*\b(?:staff\s+writer|staff\s+reporter|senior\s+\w+|chief\s+\w+|\w+\s+correspondent|"
+    r"\w+\s+editor|reporter|correspondent|editor|contributor|columnist|for\s+.+)$",
+    re.IGNORECASE,
+)
+# Credits that name an organisation: agencies, desks, domains, all-caps acronyms.
+_ORGANISATION = re.compile(
+    r"\.(?:com|org|net|de|fr|be|nl|uk|at|ch|it|es)\b|\b(?:news|press|agency|agencies|media|"
+    r"times|post|herald|tribune|journal|newsroom|redaktion|rédaction|associated|reuters|afp|"
+    r"dpa|apa|ansa|efe|kyodo|xinhua|staff|online)\b|^[A-Z]{2,6}$",
+    re.IGNORECASE,
+)
+
+
+def _fold(name: str) -> str:
+    """A spelling-insensitive key: accents, case and punctuation removed."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    return " ".join(re.sub(r"[\W_]+", " ", "".join(c for c in decomposed if not unicodedata.combining(c))).casefold().split())
+
+
+def _clean(part: str) -> str:
+    part = _NOISE.sub(" ", part)
+    part = _BY.sub("", part)
+    part = _ROLE_SUFFIX.sub("", part)
+    return " ".join(part.strip(" \t\n-–—:,.·|").split())
+
+
+def is_organisation(name: str) -> bool:
+    return _ORGANISATION.search(name) is not None or not any(c.isalpha() for c in name)
+
+
+def clean_authors(
+    credits: Iterable[tuple[str, bool]], publisher: str | None = None
+) -> tuple[list[str], list[str]]:
+    """People and organisations from raw author credits ``(text, known_to_be_organisation)``.
+
+    Returns:
+        ``(people, organisations)``; organisations are only returned when no person is named.
+    """
+    people: dict[str, str] = {}
+    organisations: dict[str, str] = {}
+    publisher_key = _fold(publisher or "")
+    for text, known_org in credits:
+        parts = [text] if known_org else _SPLIT.split(_BY.sub("", _NOISE.sub(" ", text).strip()))
+        for part in parts:
+            name = _clean(part)
+            key = _fold(name)
+            if not key or _ROLES.match(name) or len(name) > 80:
+                continue
+            if known_org or is_organisation(name) or len(key.split()) > 5:
+                organisations.setdefault(key, name)
+            elif len(key.split()) >= 1:
+                people.setdefault(key, name)
+    if people:
+        return list(people.values()), []
+    return [], [name for key, name in organisations.items() if key != publisher_key or len(organisations) == 1]

@@ -1,0 +1,62 @@
+"""Page furniture and publisher boilerplate that trafilatura keeps when it sits inside a story.
+
+Two general methods, neither naming a site: boxes whose class or id says what they are (newsletter
+sign-ups, promos, cookie notices, social buttons, related links, bylines) are pruned from the tree,
+and lines made of the phrases publishers put around every story are trimmed from the ends of
+the body.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml.html import HtmlElement
+
+_FURNITURE = re.compile(
+    r"newsletter|signup|sign-up|promo|blurb|cookie|consent|related|social|skip-link|byline|more-from"
+)
+_NEVER_PRUNED = frozenset({"html", "body", "main", "article"})
+# A box holding this many paragraphs is more likely the story itself than furniture.
+_MAX_PARAGRAPHS = 3
+
+_BOILERPLATE = re.compile(
+    r"\b(?:sign up (?:for|to)|subscribe (?:to|now)|newsletters?\b|all rights reserved|"
+    r"republish(?:ing)?\b|(?:fill out|complete) (?:this|the|our) form|can be found here|"
+    r"skip to (?:main )?content|follow us on|click here to|support our journalism|"
+    r"become a (?:member|subscriber)|copyright \d{4}|\u00a9 ?\d{4})",
+    re.IGNORECASE,
+)
+BOILERPLATE_MAX_WORDS = 70
+
+
+def prune_furniture(tree: HtmlElement) -> int:
+    """Remove furniture boxes from ``tree`` in place; returns how many were removed."""
+    removed = 0
+    for element in tree.xpath("//*[@class or @id]"):
+        if element.tag in _NEVER_PRUNED:
+            continue
+        names = f"{element.get('class', '')} {element.get('id', '')}".lower()
+        if not _FURNITURE.search(names):
+            continue
+        if len(element.xpath(".//p")) > _MAX_PARAGRAPHS:
+            continue
+        element.drop_tree()
+        removed += 1
+    return removed
+
+
+def is_boilerplate(line: str) -> bool:
+    """A short line made of the phrases publishers use around every story, not in one."""
+    return len(line.split()) <= BOILERPLATE_MAX_WORDS and _BOILERPLATE.search(line) is not None
+
+
+def body_paragraphs(text: str, title: str | None) -> list[str]:
+    """Body lines as paragraphs, without a repeated headline or boilerplate at either end."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if lines and title and lines[0].casefold() == title.strip().casefold():
+        lines = lines[1:]
+    while lines and is_boilerplate(lines[-1]):
+        lines.pop()
+    while lines and is_boilerplate(lines[0]):
+        lines.pop(0)
+    return lines

@@ -1,0 +1,52 @@
+"""Publication and modification dates: parsing with the offset kept, and the sanity rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import warnings
+from collections.abc import Iterable
+
+from dateutil import parser as dateparser
+
+EARLIEST = dt.datetime(1990, 1, 1, tzinfo=dt.UTC)
+# Pages and servers disagree about clocks; a date this far ahead is still accepted as "now".
+FUTURE_LEEWAY = dt.timedelta(hours=2)
+_DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def parse_date(value: str) -> tuple[dt.datetime, str] | None:
+    """A timezone-aware UTC datetime and the normalised original (offset kept) for ``value``.
+
+    A date without a time stays a date in the raw form ("2024-03-01") and becomes midnight UTC.
+    """
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        parsed = dateparser.isoparse(value)
+    except (ValueError, OverflowError):
+        try:
+            with warnings.catch_warnings():
+                # "EST"-style names are ambiguous; such a value is read as UTC.
+                warnings.simplefilter("ignore", dateparser.UnknownTimezoneWarning)
+                parsed = dateparser.parse(value, fuzzy=False)
+        except (ValueError, OverflowError):
+            return None
+    raw = parsed.date().isoformat() if _DATE_ONLY.fullmatch(value) else parsed.isoformat()
+    aware = parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+    return aware.astimezone(dt.UTC), raw
+
+
+def first_valid(
+    candidates: Iterable[tuple[str, str]], now: dt.datetime
+) -> tuple[dt.datetime | None, str | None, str | None]:
+    """The first ``(source, value)`` that parses and is neither before 1990 nor in the future."""
+    for source, value in candidates:
+        parsed = parse_date(value)
+        if parsed is None:
+            continue
+        when, raw = parsed
+        if EARLIEST <= when <= now + FUTURE_LEEWAY:
+            return when, raw, source
+    return None, None, None

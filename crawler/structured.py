@@ -1,0 +1,182 @@
+"""Structured data of one page, read once: JSON-LD objects, ``<meta>`` tags and the few elements
+(``<time>``, ``<h1>``, ``rel=canonical``) that name an article's facts outright.
+
+Publishers fill these for search engines and social networks, so they are more reliable than
+anything inferred from the page layout; extraction asks here first.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from lxml.html import HtmlElement
+
+ARTICLE_TYPES = frozenset(
+    {"article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle", "blogposting",
+     "opinionnewsarticle", "backgroundnewsarticle", "reviewnewsarticle", "report",
+     "liveblogposting", "socialmediaposting", "scholarlyarticle"}
+)
+PERSON_TYPES = frozenset({"person"})
+_PUBLISHED_META = (
+    "article:published_time", "og:published_time", "og:article:published_time",
+    "datepublished", "pubdate", "publishdate", "publish-date", "publication_date",
+    "dc.date.issued", "dcterms.issued", "dcterms.created", "dc.date", "date", "sailthru.date",
+    "parsely-pub-date", "article.published", "citation_publication_date",
+)
+_MODIFIED_META = (
+    "article:modified_time", "og:updated_time", "og:article:modified_time", "datemodified",
+    "dcterms.modified", "last-modified", "article.updated",
+)
+_URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](0?[1-9]|1[0-2])[/-](0?[1-9]|[12]\d|3[01])(?:/|$|-)")
+
+
+class StructuredData:
+    """What the page declares about its article."""
+
+    def __init__(self, tree: HtmlElement) -> None:
+        self.tree = tree
+        self.metas: dict[str, str] = {}
+        for meta in tree.iterfind(".//meta"):
+            key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
+            content = meta.get("content")
+            if key and content and content.strip() and key not in self.metas:
+                self.metas[key] = content.strip()
+        self.objects = list(_jsonld_objects(tree))
+        self.articles = [obj for obj in self.objects if types_of(obj) & ARTICLE_TYPES]
+        # Read now: later steps prune the tree, and bylines holding <time> go with them.
+        self.times = [t.get("datetime", "") for t in tree.iterfind(".//time[@datetime]")][:1]
+        self.h1s = [" ".join(h.text_content().split()) for h in tree.iterfind(".//h1")]
+        self.html_title = " ".join((tree.findtext(".//title") or "").split())
+
+    def meta(self, *keys: str) -> str | None:
+        for key in keys:
+            if self.metas.get(key):
+                return self.metas[key]
+        return None
+
+    def article_value(self, key: str) -> Any:
+        for obj in self.articles:
+            if obj.get(key):
+                return obj[key]
+        return None
+
+    def headline(self) -> str | None:
+        value = self.article_value("headline") or self.article_value("name")
+        return " ".join(value.split()) if isinstance(value, str) and value.strip() else None
+
+    def author_entries(self) -> list[tuple[str, bool]]:
+        """``(name, is_organisation)`` for each JSON-LD author, else the meta author tags."""
+        value = self.article_value("author") or self.article_value("creator")
+        entries = []
+        for entry in value if isinstance(value, list) else [value] if value else []:
+            if isinstance(entry, dict):
+                name = entry.get("name")
+                is_org = bool(types_of(entry)) and not (types_of(entry) & PERSON_TYPES)
+            else:
+                name, is_org = entry, False
+            if isinstance(name, str) and name.strip():
+                entries.append((name, is_org))
+        if entries:
+            return entries
+        meta = self.meta("author", "article:author", "dc.creator", "byl", "parsely-author", "sailthru.author")
+        if meta and not meta.startswith(("http://", "https://")):
+            return [(meta, False)]
+        return []
+
+    def published_candidates(self, url: str) -> Iterator[tuple[str, str]]:
+        value = self.article_value("datePublished") or self.article_value("dateCreated")
+        if isinstance(value, str):
+            yield "jsonld", value
+        for key in _PUBLISHED_META:
+            if self.metas.get(key):
+                yield "meta", self.metas[key]
+        for value in self.times:
+            yield "time", value
+        match = _URL_DATE.search(url)
+        if match:
+            year, month, day = (int(g) for g in match.groups())
+            yield "url", f"{year:04d}-{month:02d}-{day:02d}"
+
+    def modified_candidates(self) -> Iterator[tuple[str, str]]:
+        value = self.article_value("dateModified")
+        if isinstance(value, str):
+            yield "jsonld", value
+        for key in _MODIFIED_META:
+            if self.metas.get(key):
+                yield "meta", self.metas[key]
+
+    def canonical(self) -> str | None:
+        for link in self.tree.iterfind(".//link[@rel]"):
+            href = str(link.get("href") or "")
+            if str(link.get("rel")).lower() == "canonical" and href:
+                return href
+        return self.meta("og:url")
+
+    def language(self) -> str | None:
+        value = self.article_value("inLanguage") or self.tree.get("lang") or self.meta("og:locale")
+        if not isinstance(value, str) or not value.strip():
+            return None
+        return value.strip().replace("_", "-").split("-")[0].lower()
+
+    def site_name(self) -> str | None:
+        publisher = self.article_value("publisher")
+        if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
+            return str(publisher["name"]).strip()
+        return self.meta("og:site_name", "application-name")
+
+    def section(self) -> str | None:
+        value = self.article_value("articleSection")
+        if isinstance(value, list):
+            value = value[0] if value else None
+        return str(value).strip() if isinstance(value, str) and value.strip() else self.meta("article:section")
+
+    def accessible_for_free(self) -> bool | None:
+        value = self.article_value("isAccessibleForFree")
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in {"true", "false"}:
+            return value.strip().lower() == "true"
+        return None
+
+    def article_body(self) -> str | None:
+        value = self.article_value("articleBody")
+        return value if isinstance(value, str) and value.strip() else None
+
+    def tags(self) -> list[str]:
+        keywords = self.article_value("keywords")
+        if isinstance(keywords, str):
+            keywords = keywords.split(",")
+        tags = [k.strip() for k in keywords or [] if isinstance(k, str) and k.strip()]
+        tags += [
+            m.get("content", "").strip()
+            for m in self.tree.iterfind(".//meta[@property='article:tag']")
+            if m.get("content", "").strip()
+        ]
+        return tags
+
+
+def _jsonld_objects(tree: HtmlElement) -> Iterator[dict[str, Any]]:
+    """Every JSON object in the page's JSON-LD scripts, ``@graph`` and lists flattened."""
+    for script in tree.iterfind(".//script[@type='application/ld+json']"):
+        try:
+            data = json.loads(script.text or "", strict=False)
+        except ValueError:
+            continue
+        stack = [data]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, list):
+                stack.extend(reversed(node))
+            elif isinstance(node, dict):
+                if "@graph" in node:
+                    stack.append(node["@graph"])
+                yield node
+
+
+def types_of(obj: dict[str, Any]) -> set[str]:
+    value = obj.get("@type")
+    values = value if isinstance(value, list) else [value]
+    return {v.lower().rsplit("/", 1)[-1] for v in values if isinstance(v, str)}
