@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import datetime as dt
 import gzip
 import json
@@ -126,10 +127,8 @@ def timing(jobs: list[tuple[str, dict[str, Any]]]) -> tuple[float, float]:
         html = gzip.decompress(Path(path).read_bytes()).decode("utf-8", errors="replace")
         url = gold.get("url") or ""
         start = time.perf_counter()
-        try:
+        with contextlib.suppress(NotAnArticle):
             OURS.extract(html, url)
-        except NotAnArticle:
-            pass
         middle = time.perf_counter()
         trafilatura.bare_extraction(html, url=url, with_metadata=True)
         traf_s += time.perf_counter() - middle

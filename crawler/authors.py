@@ -12,7 +12,8 @@ import unicodedata
 from collections.abc import Iterable
 
 _BY = re.compile(
-    r"^\s*(?:written\s+by|reported\s+by|posted\s+by|by|von|par|door|por|av|af|przez|от)\s*[:\s]\s*",
+    r"^\s*(?:written\s+by|reported\s+by|posted\s+by|by|von|par|door|por|av|af|przez|от|"
+    r"autor(?:in)?|author|auteur|text|texte|reporter)\s*[:\s]\s*",
     re.IGNORECASE,
 )
 # Conjunctions in lower case only: "John E Smith" is one person.
@@ -22,6 +23,8 @@ _NOISE = re.compile(
     r"\b(?:updated|published|aktualisiert|veröffentlicht|mis à jour)\b.*$",
     re.IGNORECASE,
 )
+# Initials and notes in brackets: "Jane Doe (jd)", "Deutsche Welle (www.dw.com)", a lone "(".
+_BRACKETS = re.compile(r"\([^)]*\)?|\[[^\]]*\]?")
 # Words that make a credit a role or a desk, not a person.
 _ROLES = re.compile(
     r"^(?:staff(?:\s+(?:writer|reporter))?|reporter|correspondent|editor|editors|editorial|"
@@ -38,7 +41,8 @@ _ROLE_SUFFIX = re.compile(
 _ORGANISATION = re.compile(
     r"\.(?:com|org|net|de|fr|be|nl|uk|at|ch|it|es)\b|\b(?:news|press|agency|agencies|media|"
     r"times|post|herald|tribune|journal|newsroom|redaktion|rédaction|associated|reuters|afp|"
-    r"dpa|apa|ansa|efe|kyodo|xinhua|staff|online)\b|^[A-Z]{2,6}$",
+    r"dpa|apa|ansa|efe|kyodo|xinhua|staff|online|zeitung|nachrichten|welle|radio|tv|blatt|"
+    r"magazin|magazine|gazette|courier|daily|redaktion|redactie|rédaction)\b|^[A-Z]{2,6}$",
     re.IGNORECASE,
 )
 
@@ -51,23 +55,37 @@ def _fold(name: str) -> str:
 
 def _clean(part: str) -> str:
     part = _NOISE.sub(" ", part)
+    part = _BRACKETS.sub(" ", part)
     part = _BY.sub("", part)
     part = _ROLE_SUFFIX.sub("", part)
     return " ".join(part.strip(" \t\n-–—:,.·|").split())
 
 
 def is_organisation(name: str) -> bool:
-    return _ORGANISATION.search(name) is not None or not any(c.isalpha() for c in name)
+    return _ORGANISATION.search(name) is not None
 
 
 def clean_authors(
-    credits: Iterable[tuple[str, bool]], publisher: str | None = None
+    sources: Iterable[Iterable[tuple[str, bool]]], publisher: str | None = None
 ) -> tuple[list[str], list[str]]:
-    """People and organisations from raw author credits ``(text, known_to_be_organisation)``.
+    """People, else organisations, from author credits ``(text, known_to_be_organisation)``.
+
+    ``sources`` are tried in order, most trusted first; the first that credits anyone decides.
+    Within it, people win over organisations ("Jane Doe and AFP" credits Jane Doe).
 
     Returns:
-        ``(people, organisations)``; organisations are only returned when no person is named.
+        ``(people, organisations)``; at most one of them is non-empty.
     """
+    for credits in sources:
+        people, organisations = _people_and_organisations(credits, publisher)
+        if people or organisations:
+            return people, [] if people else organisations
+    return [], []
+
+
+def _people_and_organisations(
+    credits: Iterable[tuple[str, bool]], publisher: str | None
+) -> tuple[list[str], list[str]]:
     people: dict[str, str] = {}
     organisations: dict[str, str] = {}
     publisher_key = _fold(publisher or "")
@@ -76,12 +94,10 @@ def clean_authors(
         for part in parts:
             name = _clean(part)
             key = _fold(name)
-            if not key or _ROLES.match(name) or len(name) > 80:
+            if not key or _ROLES.match(name) or len(name) > 80 or not any(c.isalpha() for c in name):
                 continue
-            if known_org or is_organisation(name) or len(key.split()) > 5:
+            if known_org or key == publisher_key or is_organisation(name) or len(key.split()) > 5:
                 organisations.setdefault(key, name)
             elif len(key.split()) >= 1:
                 people.setdefault(key, name)
-    if people:
-        return list(people.values()), []
-    return [], [name for key, name in organisations.items() if key != publisher_key or len(organisations) == 1]
+    return list(people.values()), list(organisations.values())

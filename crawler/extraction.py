@@ -78,8 +78,8 @@ class ArticleExtractor:
             raise NotAnArticle("no_body")
         site_name = structured.site_name() or document.sitename
         title = choose_title(
-            [structured.headline(), structured.meta("og:title", "twitter:title"), document.title,
-             structured.html_title],
+            structured.headline(),
+            [structured.meta("og:title"), structured.meta("twitter:title"), structured.html_title],
             structured.h1s,
             [site_name, structured.meta("og:site_name"), host_of(url)],
         )
@@ -99,8 +99,8 @@ class ArticleExtractor:
         declared = urljoin(url, declared.strip()) if declared else None
         if declared and host_of(declared) != host_of(url):
             declared = None  # a canonical on another site is syndication, not this page's URL
-        credits = structured.author_entries() or [(document.author or "", False)]
-        people, organisations = clean_authors(credits, publisher=site_name)
+        sources = [*structured.author_sources(), [(document.author or "", False)]]
+        people, organisations = clean_authors(sources, publisher=site_name)
         return ArticleItem(
             url=url,
             canonical_url=canonicalize(declared or url, self.drop_params),

@@ -30,6 +30,12 @@ _MODIFIED_META = (
     "article:modified_time", "og:updated_time", "og:article:modified_time", "datemodified",
     "dcterms.modified", "last-modified", "article.updated",
 )
+_AUTHOR_META = frozenset(
+    {"author", "article:author", "dc.creator", "dcterms.creator", "citation_author", "byl",
+     "parsely-author", "sailthru.author", "twitter:creator:name"}
+)
+_CATALOGUE_AUTHOR_META = frozenset({"dc.creator", "dcterms.creator", "citation_author"})
+_SURNAME_FIRST = re.compile(r"[^,\s]+(?:\s[^,\s]+)?,\s*[^,\s]+(?:\s[^,\s]+)?")
 _URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](0?[1-9]|1[0-2])[/-](0?[1-9]|[12]\d|3[01])(?:/|$|-)")
 
 
@@ -67,10 +73,10 @@ class StructuredData:
         value = self.article_value("headline") or self.article_value("name")
         return " ".join(value.split()) if isinstance(value, str) and value.strip() else None
 
-    def author_entries(self) -> list[tuple[str, bool]]:
-        """``(name, is_organisation)`` for each JSON-LD author, else the meta author tags."""
+    def author_sources(self) -> list[list[tuple[str, bool]]]:
+        """Author credits ``(text, is_organisation)`` from JSON-LD, then from ``<meta>`` tags."""
         value = self.article_value("author") or self.article_value("creator")
-        entries = []
+        jsonld = []
         for entry in value if isinstance(value, list) else [value] if value else []:
             if isinstance(entry, dict):
                 name = entry.get("name")
@@ -78,13 +84,18 @@ class StructuredData:
             else:
                 name, is_org = entry, False
             if isinstance(name, str) and name.strip():
-                entries.append((name, is_org))
-        if entries:
-            return entries
-        meta = self.meta("author", "article:author", "dc.creator", "byl", "parsely-author", "sailthru.author")
-        if meta and not meta.startswith(("http://", "https://")):
-            return [(meta, False)]
-        return []
+                jsonld.append((name, is_org))
+        meta = []
+        for element in self.tree.iterfind(".//meta[@content]"):
+            key = (element.get("name") or element.get("property") or "").lower()
+            content = (element.get("content") or "").strip()
+            if key not in _AUTHOR_META or not content or content.startswith(("http://", "https://")):
+                continue
+            if key in _CATALOGUE_AUTHOR_META and _SURNAME_FIRST.fullmatch(content):
+                surname, given = content.split(",", 1)  # library convention: "Surname, Given"
+                content = f"{given.strip()} {surname.strip()}"
+            meta.append((content, False))
+        return [jsonld, meta]
 
     def published_candidates(self, url: str) -> Iterator[tuple[str, str]]:
         value = self.article_value("datePublished") or self.article_value("dateCreated")

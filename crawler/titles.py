@@ -1,13 +1,14 @@
-"""The headline as the reader sees it: the page's ``<h1>`` when it agrees with the declared title,
-else the declared title (JSON-LD, Open Graph, ``<title>``) without the site name glued to it.
-"""
+"""The headline: the title most of a page's sources agree on, without the site name glued to it."""
 
 from __future__ import annotations
 
+import html
 import re
+from collections import Counter
 from collections.abc import Iterable
 
-_SEPARATORS = re.compile(r"\s+[|\-–—:·•»]\s+|\s*[|·•»]\s*")
+_SEPARATORS = re.compile(r"\s+[|\-–—:·•»]\s+|\s*[|｜：·•»]\s*")
+_PIPE = re.compile(r"\s*[|｜]\s*")
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -42,12 +43,56 @@ def strip_site_name(title: str, site_names: Iterable[str]) -> str:
 
 
 def choose_title(
-    declared: Iterable[str | None], h1s: Iterable[str], site_names: Iterable[str | None]
+    headline: str | None,
+    social: Iterable[str | None],
+    h1s: Iterable[str],
+    site_names: Iterable[str | None],
 ) -> str | None:
-    """The best headline among the declared titles (best first) and the page's ``<h1>`` texts."""
+    """The headline most of the page's independent sources agree on.
+
+    Three voters: the JSON-LD ``headline``; the social and search titles (Open Graph, Twitter
+    card, ``<title>``), which publishers copy from one another and so get one vote, their own
+    majority; and an ``<h1>`` close to either. Publishers rewrite one of them for search or social
+    media and keep the story's headline in the others. Ties go to JSON-LD, then the social title.
+    """
     names = [n for n in site_names if n]
-    candidates = [strip_site_name(t, names) for t in declared if t and t.strip()]
-    for h1 in h1s:
-        if h1 and any(_agrees(h1, c) for c in candidates):
-            return h1
-    return candidates[0] if candidates else None
+    jsonld = [strip_site_name(_clean(headline), names)] if _clean(headline) else []
+    social_titles = [strip_site_name(_clean(t), names) for t in social if _clean(t)]
+    h1 = next((h for h in map(_clean, h1s) if h and any(_agrees(h, d) for d in jsonld + social_titles)), "")
+    everything = _drop_pipe_suffixes([*jsonld, *social_titles, *([h1] if h1 else [])])
+    jsonld, social_titles = everything[: len(jsonld)], everything[len(jsonld) : len(jsonld) + len(social_titles)]
+    voters = [*jsonld, *filter(None, [_majority(social_titles), h1 and everything[-1]])]
+    if not voters:
+        return None
+    votes = Counter(_key(v) for v in voters)
+    best = max(votes.values())
+    winner = next(_key(v) for v in voters if votes[_key(v)] == best)
+    # The winning wording, spelled as most sources spell it.
+    return _majority([c for c in everything if _key(c) == winner])
+
+
+def _majority(texts: list[str]) -> str | None:
+    if not texts:
+        return None
+    counts = Counter(texts)
+    best = max(counts.values())
+    return next(t for t in texts if counts[t] == best)
+
+
+def _drop_pipe_suffixes(titles: list[str]) -> list[str]:
+    """"Story | Section" becomes "Story" when another source gives "Story" alone."""
+    keys = {_key(t) for t in titles}
+    result = []
+    for title in titles:
+        head = _PIPE.split(title, maxsplit=1)[0].strip()
+        result.append(head if head != title and _key(head) in keys else title)
+    return result
+
+
+def _clean(text: str | None) -> str:
+    """Entities decoded (JSON-LD often carries them) and whitespace collapsed."""
+    return " ".join(html.unescape(text or "").split())
+
+
+def _key(text: str) -> str:
+    return " ".join(_words(text))
