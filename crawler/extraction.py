@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Iterable
 from urllib.parse import urljoin
 
+from lxml.html import HtmlElement
 from trafilatura import bare_extraction
 from trafilatura.settings import Document, Extractor
 from trafilatura.utils import load_html
@@ -26,6 +28,15 @@ from crawler.titles import choose_title
 from crawler.urls import canonicalize, host_of
 
 logger = logging.getLogger(__name__)
+
+# Extracted text shorter than this share of the page's substantial paragraphs is suspect.
+TRUNCATED_SHARE = 0.5
+SUBSTANTIAL_PARAGRAPH = 80
+# JSON-LD articleBody replaces an extraction holding less than this share of its words...
+DECLARED_BODY_GAIN = 0.6
+# ...when at least this share of the extracted words are in it.
+DECLARED_BODY_OVERLAP = 0.9
+_WORD = re.compile(r"\w+", re.UNICODE)
 
 
 class NotAnArticle(Exception):
@@ -49,6 +60,12 @@ class ArticleExtractor:
         # Comments are not part of an article; tables and formatting stay as trafilatura sees fit.
         self.options = Extractor(
             output_format="python", precision=favor_precision, comments=False, with_metadata=True
+        )
+        # Precision mode sometimes keeps a single box of a long story; then balanced mode reruns.
+        self.fallback = (
+            Extractor(output_format="python", comments=False, with_metadata=False)
+            if favor_precision
+            else None
         )
         self.min_body_chars = min_body_chars
         self.drop_params = tuple(drop_params)
@@ -74,8 +91,13 @@ class ArticleExtractor:
         self.options.url = url
         self.options.source = url
         document = bare_extraction(tree, options=self.options)
-        if not isinstance(document, Document) or not document.text:
+        if not isinstance(document, Document):
             raise NotAnArticle("no_body")
+        text = document.text or ""
+        if self.fallback is not None and len(text) < TRUNCATED_SHARE * _paragraph_chars(tree):
+            fuller = bare_extraction(tree, options=self.fallback)
+            if isinstance(fuller, Document) and len(fuller.text or "") > len(text):
+                text = fuller.text or ""
         site_name = structured.site_name() or document.sitename
         title = choose_title(
             structured.headline(),
@@ -83,7 +105,11 @@ class ArticleExtractor:
             structured.h1s,
             [site_name, structured.meta("og:site_name"), host_of(url)],
         )
-        body = "\n\n".join(body_paragraphs(document.text, title))
+        paragraphs = body_paragraphs(text, title)
+        declared_body = structured.article_body()
+        if declared_body and _completes(paragraphs, declared_body):
+            paragraphs = body_paragraphs(declared_body, title)
+        body = "\n\n".join(paragraphs)
         if len(body) < self.min_body_chars:
             raise NotAnArticle("short_body")
 
@@ -126,6 +152,26 @@ class ArticleExtractor:
             content_fingerprint=body_fingerprint(body),
         )
 
+
+
+def _paragraph_chars(tree: HtmlElement) -> int:
+    """Characters in the page's substantial paragraphs: what a full extraction roughly holds."""
+    lengths = (len(" ".join(p.text_content().split())) for p in tree.iter("p"))
+    return sum(n for n in lengths if n >= SUBSTANTIAL_PARAGRAPH)
+
+
+def _completes(paragraphs: list[str], declared: str) -> bool:
+    """Whether JSON-LD ``articleBody`` is a fuller version of what was extracted.
+
+    Trusted only when the extracted text is nearly all inside it (consistent) and it is much
+    longer (the extraction lost part of the story); otherwise the page's own text wins.
+    """
+    ours = [w.casefold() for w in _WORD.findall(" ".join(paragraphs))]
+    theirs = [w.casefold() for w in _WORD.findall(declared)]
+    if not ours or len(ours) >= DECLARED_BODY_GAIN * len(theirs):
+        return False
+    inside = set(theirs)
+    return sum(w in inside for w in ours) >= DECLARED_BODY_OVERLAP * len(ours)
 
 
 def _unique(values: Iterable[str]) -> list[str]:
