@@ -89,13 +89,17 @@ def run_crawl(urls: list[str], settings: Settings, allowed_domains: Sequence[str
 
 def summary(stats: dict[str, Any], db_url: str) -> str:
     """What a crawl did, in the words an operator reads first."""
+    # Articles stored apart, then found to be one story once learned chrome was removed.
+    merged = stats.get("news/store/merged", 0)
     lines = [
         f"pages fetched:      {stats.get('response_received_count', 0)}",
-        f"articles stored:    {stats.get('news/store/stored', 0)}",
+        f"articles stored:    {stats.get('news/store/stored', 0) - merged}",
         (
             f"aliases recorded:   {stats.get('news/store/alias', 0)} same canonical URL, "
-            f"{stats.get('news/store/duplicate_body', 0)} same body"
+            f"{stats.get('news/store/duplicate_body', 0) + merged} same body"
         ),
+        (f"learned chrome:     removed from {stats.get('news/store/chrome_removed', 0)} articles "
+        f"as stored, {stats.get('news/store/recleaned', 0)} cleaned afterwards"),
     ]
     dropped = {k.rsplit("/", 1)[1]: v for k, v in stats.items() if k.startswith("news/extract/dropped/")}
     dropped |= {"robots.txt": stats["robotstxt/forbidden"]} if "robotstxt/forbidden" in stats else {}

@@ -66,6 +66,11 @@ NEWS_EXTRACT_MAX_IN_FLIGHT = 0
 NEWS_EXTRACT_MIN_BODY_CHARS = 250
 NEWS_EXTRACT_WORKERS = 0
 
+# --- newscrawl: learned site chrome ---------------------------------------------------------
+NEWS_CHROME_ENABLED = True
+NEWS_CHROME_MIN_PAGES = 5
+NEWS_CHROME_MIN_SHARE = 0.2
+
 # --- newscrawl: crawl shape --------------------------------------------------------------
 NEWS_MAX_PAGINATION = 500
 

@@ -16,21 +16,27 @@ from typing import TYPE_CHECKING, Any
 from scrapy import signals
 
 from crawler.items import ArticleItem
+from crawler.sitechrome import ChromeIndex
 from crawler.storage import (
     CrawlRun,
+    add_site_blocks,
     init_db,
+    load_site_blocks,
     make_engine,
     make_sessionmaker,
+    reclean_articles,
     resolve_url,
     store_articles,
 )
 
 if TYPE_CHECKING:
+    from collections import Counter
     from typing import Self
 
     from scrapy import Spider
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
+    from sqlalchemy.orm import Session
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +48,8 @@ class StorePipeline:
         database_url: str,
         batch_size: int = 50,
         flush_interval: float = 5.0,
+        chrome: ChromeIndex | None = None,
+        chrome_reload_interval: float = 60.0,
     ) -> None:
         self.stats = stats
         self.database_url = database_url
@@ -54,6 +62,11 @@ class StorePipeline:
         self._buffer: list[ArticleItem] = []
         self._last_flush = time.monotonic()
         self._lock = asyncio.Lock()
+        # Learned site chrome (None when NEWS_CHROME_ENABLED is off), reloaded per site so that
+        # what other processes stored counts too.
+        self.chrome = chrome
+        self.chrome_reload_interval = chrome_reload_interval
+        self._chrome_loaded: dict[str, float] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -64,6 +77,13 @@ class StorePipeline:
             resolve_url(setting=settings.get("DATABASE_URL")),
             settings.getint("NEWS_DB_BATCH_SIZE"),
             settings.getfloat("NEWS_DB_FLUSH_INTERVAL"),
+            ChromeIndex(
+                settings.getint("NEWS_CHROME_MIN_PAGES"),
+                settings.getfloat("NEWS_CHROME_MIN_SHARE"),
+                settings.getint("NEWS_EXTRACT_MIN_BODY_CHARS"),
+            )
+            if settings.getbool("NEWS_CHROME_ENABLED")
+            else None,
         )
         pipeline._crawler = crawler
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
@@ -100,14 +120,54 @@ class StorePipeline:
 
     def _write(self, batch: list[ArticleItem]) -> None:
         with self.sessions.begin() as session:
-            outcomes = store_articles(session, batch, self.run_id)
+            if self.chrome is None:
+                outcomes, _ = store_articles(session, batch, self.run_id)
+            else:
+                outcomes = self._store_without_chrome(session, batch)
         for outcome, count in outcomes.items():
             self.stats.inc_value(f"news/store/{outcome}", count)
         if outcomes["unresolved"]:
             logger.warning("%(n)d duplicate URLs had no stored article to point at", {"n": outcomes["unresolved"]})
 
+    def _store_without_chrome(self, session: Session, batch: list[ArticleItem]) -> Counter[str]:
+        """Store the batch with known chrome removed, and learn from what was stored."""
+        assert self.chrome is not None
+        now = time.monotonic()
+        for site in {item.site for item in batch}:
+            if now - self._chrome_loaded.get(site, -1e9) >= self.chrome_reload_interval:
+                self.chrome.load(site, *load_site_blocks(session, site))
+                self._chrome_loaded[site] = now
+        cleaned = [self.chrome.clean(item) for item in batch]
+        outcomes, stored = store_articles(session, cleaned, self.run_id)
+        # Count the blocks as fetched, chrome included: a block stays chrome only while it recurs.
+        # A stored article is the only one of the batch with its canonical URL.
+        as_fetched = {item.canonical_url: item for item in reversed(batch)}
+        add_site_blocks(
+            session,
+            [(item.site, self.chrome.record(as_fetched[item.canonical_url])) for item in stored],
+        )
+        outcomes["chrome_removed"] = sum(a is not b for a, b in zip(cleaned, batch, strict=True))
+        return outcomes
+
     async def close_spider(self) -> None:
         await self.flush()
+        if self.chrome is not None and self._chrome_loaded:
+            await asyncio.to_thread(self._reclean, sorted(self._chrome_loaded))
+
+    def _reclean(self, sites: list[str]) -> None:
+        """Clean what this crawl stored before a block was known to be chrome."""
+        assert self.chrome is not None
+        for site in sites:
+            with self.sessions.begin() as session:
+                self.chrome.load(site, *load_site_blocks(session, site))
+                counts = reclean_articles(session, site, self.chrome.clean)
+            for key, count in counts.items():
+                self.stats.inc_value(f"news/store/{key}", count)
+            if counts:
+                logger.info(
+                    "removed learned chrome from %(n)d stored articles of %(site)s (%(m)d merged)",
+                    {"n": counts["recleaned"], "m": counts["merged"], "site": site},
+                )
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         stats = json.loads(json.dumps(self.stats.get_stats(), default=str))

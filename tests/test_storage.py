@@ -42,7 +42,7 @@ def sessions(db_url):
 
 def store(sessions, items):
     with sessions.begin() as session:
-        return store_articles(session, items)
+        return store_articles(session, items)[0]
 
 
 def urls(sessions):

@@ -214,6 +214,8 @@ settings</button></div>
 <figure><img src="/static/{article.slug}.jpg" alt=""><figcaption>File photo from the
 {article.section} desk archive (Courier)</figcaption></figure>
 {paragraphs}
+<p class="corrections-note">Spotted a mistake in this report? The Courier corrects its errors in
+the open and keeps a public log of every change on its standards page.</p>
 <aside class="newsletter-signup"><h3>Stay informed with the Courier's newsletters</h3>
 <p>Sign up to get the morning briefing, weekend long reads and breaking alerts in your inbox.</p>
 <form><input type="email" placeholder="Your email"><button>Sign up</button></form></aside>
@@ -240,7 +242,9 @@ can be found on our about page.</p></div>
 <p class="dek">{_e(article.standfirst)}</p>
 <div class="story-meta"><span class="author-name">{_e(", ".join(article.authors))}</span>
 <span class="pubdate">{article.published[:10]}</span></div>
-<div class="story-text">{"".join(paragraphs)}</div>
+<div class="story-text">{"".join(paragraphs)}
+<p class="story-footnote">Reporting for the Courier's weekend edition is made possible by readers
+in forty countries who keep our newsroom independent of any owner.</p></div>
 <div class="social-share"><a href="#">Share on social media</a> <a href="#">Copy link</a></div>
 <div class="signup-box"><h4>Get the Courier in your inbox</h4><p>Sign up to get the morning
 briefing every weekday before seven.</p></div>

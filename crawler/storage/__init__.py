@@ -1,8 +1,16 @@
 """Storage: schema, engines and data functions."""
 
 from crawler.storage.db import DatabaseError, init_db, make_engine, make_sessionmaker, resolve_url
-from crawler.storage.models import Article, ArticleUrl, Base, CrawlRun
-from crawler.storage.repository import counts, iter_articles, latest_articles, store_articles
+from crawler.storage.models import Article, ArticleUrl, Base, CrawlRun, Site, SiteBlock
+from crawler.storage.repository import (
+    add_site_blocks,
+    counts,
+    iter_articles,
+    latest_articles,
+    load_site_blocks,
+    reclean_articles,
+    store_articles,
+)
 
 __all__ = [
     "Article",
@@ -10,12 +18,17 @@ __all__ = [
     "Base",
     "CrawlRun",
     "DatabaseError",
+    "Site",
+    "SiteBlock",
+    "add_site_blocks",
     "counts",
     "init_db",
     "iter_articles",
     "latest_articles",
+    "load_site_blocks",
     "make_engine",
     "make_sessionmaker",
+    "reclean_articles",
     "resolve_url",
     "store_articles",
 ]

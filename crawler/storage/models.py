@@ -118,3 +118,30 @@ class ArticleUrl(Base):
 
     def __repr__(self) -> str:
         return f"ArticleUrl(url={self.url!r}, article_id={self.article_id!r}, reason={self.reason!r})"
+
+
+class Site(Base):
+    """Per-site counters for learning the site's chrome: how many articles were stored."""
+
+    __tablename__ = "sites"
+
+    site: Mapped[str] = mapped_column(String(255), primary_key=True)
+    articles: Mapped[int] = mapped_column(default=0)
+
+    def __repr__(self) -> str:
+        return f"Site(site={self.site!r}, articles={self.articles!r})"
+
+
+class SiteBlock(Base):
+    """How many of a site's stored articles contained a text block (a paragraph), by hash."""
+
+    __tablename__ = "site_blocks"
+
+    site: Mapped[str] = mapped_column(String(255), primary_key=True)
+    block_hash: Mapped[str] = mapped_column(String(16), primary_key=True)
+    pages: Mapped[int] = mapped_column(default=0)
+    # A sample of the text, so an operator can see what was learned as chrome.
+    text: Mapped[str] = mapped_column(Text)
+
+    def __repr__(self) -> str:
+        return f"SiteBlock(site={self.site!r}, block_hash={self.block_hash!r}, pages={self.pages!r})"

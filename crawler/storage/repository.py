@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, or_, select, update
@@ -13,12 +13,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from w3lib.url import canonicalize_url
 
-from crawler.storage.models import Article, ArticleUrl
+from crawler.items import ArticleItem
+from crawler.storage.models import Article, ArticleUrl, Site, SiteBlock
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
-
-    from crawler.items import ArticleItem
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +38,7 @@ def _insert(session: Session, model: type[Any]) -> Any:
 
 def store_articles(
     session: Session, items: Sequence[ArticleItem], run_id: int | None = None
-) -> Counter[str]:
+) -> tuple[Counter[str], list[ArticleItem]]:
     """Store a batch: new articles once, every other URL as an alias row of its article.
 
     The unique constraints on ``canonical_url``, ``content_fingerprint`` and ``url`` are the truth,
@@ -48,7 +47,8 @@ def store_articles(
     extraction replaces the copy's: it is the better source for dates and authors.
 
     Returns:
-        Counts of outcomes: ``stored``, ``alias``, ``duplicate_body``, ``unresolved``.
+        Counts of outcomes (``stored``, ``alias``, ``duplicate_body``, ``unresolved``) and the
+        items whose text was written: new articles, and pages that replaced a copy.
     """
     new = [item for item in items if item.duplicate_of is None]
     inserted: set[str] = set()
@@ -76,17 +76,24 @@ def store_articles(
     by_fingerprint = {row.content_fingerprint: row.id for row in found}
 
     outcomes: Counter[str] = Counter()
+    stored_items: list[ArticleItem] = []
+    unresolved: list[ArticleItem] = []
     # Every URL of the batch -> (its article, the canonical URL its page named).
     links: dict[str, tuple[int, str]] = {}
     for item in items:
         if item.duplicate_of is None and item.canonical_url in inserted:
             inserted.discard(item.canonical_url)
             outcome, article_id = "stored", by_canonical[item.canonical_url]
+            stored_items.append(item)
         elif item.canonical_url in by_canonical:
             outcome, article_id = "alias", by_canonical[item.canonical_url]
             current = stored[article_id]
-            if _is_own_page(item.url, item.canonical_url) and not _is_own_page(current["url"], current["canonical_url"]):
-                _replace(session, current, item)
+            if (
+                _is_own_page(item.url, item.canonical_url)
+                and not _is_own_page(current["url"], current["canonical_url"])
+                and _replace(session, current, item)
+            ):
+                stored_items.append(item)
         elif item.content_fingerprint in by_fingerprint:
             outcome, article_id = "duplicate_body", by_fingerprint[item.content_fingerprint]
             current = stored[article_id]
@@ -94,6 +101,7 @@ def store_articles(
                 # This page names its canonical URL; the stored copy only had its own address.
                 old_canonical = current["canonical_url"]
                 if _replace(session, current, item):
+                    stored_items.append(item)
                     by_canonical[item.canonical_url] = article_id
                     session.execute(
                         update(ArticleUrl)
@@ -101,7 +109,7 @@ def store_articles(
                         .values(reason="duplicate_body")
                     )
         else:
-            outcomes["unresolved"] += 1
+            unresolved.append(item)
             continue
         outcomes[outcome] += 1
         links.setdefault(item.canonical_url, (article_id, item.canonical_url))
@@ -114,7 +122,113 @@ def store_articles(
         url_rows.append({"url": url, "article_id": article_id, "reason": reason, "crawl_run_id": run_id})
     if url_rows:
         session.execute(_insert(session, ArticleUrl).values(url_rows).on_conflict_do_nothing())
-    return outcomes
+    hinted = [dataclasses.replace(item, duplicate_of=None) for item in unresolved if item.duplicate_of]
+    if hinted:
+        # The article an in-run duplicate pointed at has since taken another page's text (the
+        # canonical page replaced its AMP copy, say): the duplicate is a story of its own.
+        more, more_stored = store_articles(session, hinted, run_id)
+        outcomes.update(more)
+        stored_items += more_stored
+    outcomes["unresolved"] += len(unresolved) - len(hinted)
+    return outcomes, stored_items
+
+
+def load_site_blocks(session: Session, site: str, min_pages: int = 2) -> tuple[int, list[tuple[str, int]]]:
+    """A site's stored-article count and the blocks seen on at least ``min_pages`` of them.
+
+    Blocks seen once are every story's own paragraphs; leaving them out keeps this small.
+    """
+    articles = session.scalar(select(Site.articles).where(Site.site == site)) or 0
+    blocks = session.execute(
+        select(SiteBlock.block_hash, SiteBlock.pages).where(
+            SiteBlock.site == site, SiteBlock.pages >= min_pages
+        )
+    ).tuples().all()
+    return articles, list(blocks)
+
+
+def add_site_blocks(session: Session, site_blocks: Sequence[tuple[str, dict[str, str]]]) -> None:
+    """Count one more article per entry on its site, and each of its blocks once."""
+    articles: Counter[str] = Counter(site for site, _ in site_blocks)
+    pages: Counter[tuple[str, str]] = Counter()
+    texts: dict[tuple[str, str], str] = {}
+    for site, blocks in site_blocks:
+        for block, text in blocks.items():
+            pages[site, block] += 1
+            texts.setdefault((site, block), text[:500])
+    if articles:
+        statement = _insert(session, Site).values([{"site": s, "articles": n} for s, n in articles.items()])
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[Site.site], set_={"articles": Site.articles + statement.excluded.articles}
+            )
+        )
+    if pages:
+        rows = [{"site": s, "block_hash": b, "pages": n, "text": texts[s, b]} for (s, b), n in pages.items()]
+        for start in range(0, len(rows), 500):
+            statement = _insert(session, SiteBlock).values(rows[start : start + 500])
+            session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[SiteBlock.site, SiteBlock.block_hash],
+                    set_={"pages": SiteBlock.pages + statement.excluded.pages},
+                )
+            )
+
+
+def reclean_articles(
+    session: Session, site: str, clean: Callable[[ArticleItem], ArticleItem]
+) -> Counter[str]:
+    """Apply ``clean`` to every stored article of ``site``.
+
+    Chrome can hide a duplicate: a print copy without the corrections notice and the article
+    with it were stored apart. When a cleaned body equals another stored article's, the two are
+    one story: they are merged, keeping the page that named its canonical URL, and every URL
+    of the other becomes a ``duplicate_body`` row of the kept one.
+
+    Returns:
+        Counts: ``recleaned`` (bodies changed), ``merged`` (articles merged into a twin).
+    """
+    counts: Counter[str] = Counter()
+    merged_away: set[int] = set()
+    last_id = 0
+    while rows := session.execute(
+        select(Article.id, Article.site, Article.url, Article.canonical_url, Article.body)
+        .where(Article.site == site, Article.id > last_id)
+        .order_by(Article.id)
+        .limit(500)
+    ).all():
+        last_id = rows[-1].id
+        for row in rows:
+            if row.id in merged_away:
+                continue
+            probe = ArticleItem(url=row.url, canonical_url=row.canonical_url, site=row.site, body=row.body)
+            cleaned = clean(probe)
+            if cleaned.body != row.body:
+                counts["recleaned"] += 1
+                dropped = _set_body(session, row.id, cleaned.body, cleaned.content_fingerprint)
+                if dropped is not None:
+                    counts["merged"] += 1
+                    merged_away.add(dropped)
+    return counts
+
+
+def _set_body(session: Session, article_id: int, body: str, fingerprint: str) -> int | None:
+    """Give an article a cleaned body; returns the id of the twin merged away, if any."""
+    twin = session.scalar(
+        select(Article).where(Article.content_fingerprint == fingerprint, Article.id != article_id)
+    )
+    if twin is not None:
+        this = session.get_one(Article, article_id)
+        keep, drop = sorted((this, twin), key=lambda a: (not a.canonical_from_page, a.id))
+        session.execute(
+            update(ArticleUrl).where(ArticleUrl.article_id == drop.id).values(article_id=keep.id, reason="duplicate_body")
+        )
+        session.delete(drop)
+        session.flush()
+        if keep is twin:
+            return drop.id
+    session.execute(update(Article).where(Article.id == article_id).values(body=body, content_fingerprint=fingerprint))
+    return None if twin is None else twin.id
 
 
 def _article_values(item: ArticleItem) -> dict[str, Any]:
