@@ -129,7 +129,8 @@ def store_articles(
         more, more_stored = store_articles(session, hinted, run_id)
         outcomes.update(more)
         stored_items += more_stored
-    outcomes["unresolved"] += len(unresolved) - len(hinted)
+    if len(unresolved) > len(hinted):
+        outcomes["unresolved"] += len(unresolved) - len(hinted)
     return outcomes, stored_items
 
 
