@@ -15,16 +15,21 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
+from sqlalchemy import select
 
+from crawler.sitechrome import ChromeIndex
 from crawler.storage import (
     Article,
     DatabaseError,
+    Site,
     counts,
     init_db,
     iter_articles,
     latest_articles,
+    load_site_blocks,
     make_engine,
     make_sessionmaker,
+    reclean_articles,
     resolve_url,
 )
 from crawler.urls import host_of
@@ -182,6 +187,27 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reclean(args: argparse.Namespace) -> int:
+    settings = project_settings(args.set)
+    engine = open_database(database_url(args.db, settings))
+    index = ChromeIndex(
+        settings.getint("NEWS_CHROME_MIN_PAGES"),
+        settings.getfloat("NEWS_CHROME_MIN_SHARE"),
+        settings.getint("NEWS_EXTRACT_MIN_BODY_CHARS"),
+    )
+    sessions = make_sessionmaker(engine)
+    with sessions() as session:
+        sites = args.site or list(session.scalars(select(Site.site).order_by(Site.site)))
+    for site in sites:
+        with sessions.begin() as session:
+            index.load(site, *load_site_blocks(session, site))
+            done = reclean_articles(session, site, index.clean)
+        print(f"{site}: {len(index.chrome(site))} chrome blocks known, "
+              f"{done['recleaned']} bodies cleaned, {done['merged']} copies merged")
+    engine.dispose()
+    return 0
+
+
 def cmd_stats(args: argparse.Namespace) -> int:
     engine = open_database(database_url(args.db, project_settings()))
     with make_sessionmaker(engine)() as session:
@@ -231,6 +257,15 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
     export.add_argument("-o", "--output", help="file to write (default: standard output)")
     export.set_defaults(func=cmd_export)
+
+    reclean = commands.add_parser(
+        "reclean", help="remove learned site chrome from articles stored before it was known"
+    )
+    db_option(reclean)
+    reclean.add_argument("--site", action="append", default=[], metavar="HOST",
+                         help="only this site (repeatable; default: every site)")
+    set_option(reclean)
+    reclean.set_defaults(func=cmd_reclean)
 
     stats = commands.add_parser("stats", help="count stored articles and URLs")
     db_option(stats)

@@ -180,3 +180,22 @@ def test_pagination_does_not_count_towards_depth(demo_site, tmp_path):
     root = demo_site.rstrip("/")
     stored = {url for (url,) in rows(db_file, "SELECT canonical_url FROM articles")}
     assert stored == {root + a.path for a in ARTICLES}
+
+
+def test_reclean_applies_what_earlier_crawls_learned(demo_site, tmp_path):
+    """Counts persist: a crawl too cautious to remove anything still teaches a later reclean."""
+    db_file = tmp_path / "news.db"
+    db = f"sqlite:///{db_file}"
+    crawl = newscrawl("crawl", demo_site, "--db", db, "-s", "NEWS_CHROME_MIN_PAGES=1000", *FAST)
+    assert crawl.returncode == 0, crawl.stderr
+    assert rows(db_file, "SELECT count(*) FROM articles WHERE body LIKE '%corrects its errors%'") == [(18,)]
+    assert len(rows(db_file, "SELECT id FROM articles")) > 33  # print copies kept apart by the notice
+
+    result = newscrawl("reclean", "--db", db)
+    assert result.returncode == 0, result.stderr
+    assert "2 chrome blocks known" in result.stdout
+    root = demo_site.rstrip("/")
+    stored = dict(rows(db_file, "SELECT canonical_url, body FROM articles"))
+    assert stored == {root + a.path: a.body for a in ARTICLES}
+    again = newscrawl("reclean", "--db", db)
+    assert "0 bodies cleaned, 0 copies merged" in again.stdout

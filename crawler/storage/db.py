@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -53,17 +53,29 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 
 
 def init_db(engine: Engine) -> None:
-    """Check the database answers and create missing tables.
+    """Check the database answers, create missing tables and check the existing ones.
 
     Raises:
-        DatabaseError: the database is unreachable or refuses the schema.
+        DatabaseError: the database is unreachable, refuses the schema, or holds tables of an
+            older schema (missing columns) that this version cannot write.
     """
+    where = engine.url.render_as_string(hide_password=True)
     try:
         with engine.begin() as connection:
             connection.execute(text("SELECT 1"))
             Base.metadata.create_all(connection)
+            inspector = inspect(connection)
+            missing = [
+                f"{table.name}.{column.name}"
+                for table in Base.metadata.sorted_tables
+                for column in table.columns
+                if column.name not in {c["name"] for c in inspector.get_columns(table.name)}
+            ]
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise DatabaseError(f"cannot use database {where}: {reason}") from exc
+    if missing:
         raise DatabaseError(
-            f"cannot use database {engine.url.render_as_string(hide_password=True)}: {reason}"
-        ) from exc
+            f"database {where} has an older schema (missing {', '.join(missing[:5])}); "
+            "crawl into a new database (newscrawl export copies the old articles out)"
+        )

@@ -144,8 +144,8 @@ def load_site_blocks(session: Session, site: str, min_pages: int = 2) -> tuple[i
         select(SiteBlock.block_hash, SiteBlock.pages).where(
             SiteBlock.site == site, SiteBlock.pages >= min_pages
         )
-    ).tuples().all()
-    return articles, list(blocks)
+    ).all()
+    return articles, [(block, pages) for block, pages in blocks]
 
 
 def add_site_blocks(session: Session, site_blocks: Sequence[tuple[str, dict[str, str]]]) -> None:
@@ -270,10 +270,11 @@ def counts(session: Session) -> dict[str, Any]:
     """Totals a reader wants first: articles, URLs by reason, articles per site."""
     return {
         "articles": session.scalar(select(func.count(Article.id))) or 0,
-        "urls": dict(session.execute(select(ArticleUrl.reason, func.count()).group_by(ArticleUrl.reason)).tuples().all()),
-        "sites": dict(
-            session.execute(
+        "urls": {reason: n for reason, n in session.execute(select(ArticleUrl.reason, func.count()).group_by(ArticleUrl.reason))},
+        "sites": {
+            site: n
+            for site, n in session.execute(
                 select(Article.site, func.count()).group_by(Article.site).order_by(func.count().desc())
-            ).tuples().all()
-        ),
+            )
+        },
     }

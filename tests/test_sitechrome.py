@@ -1,0 +1,120 @@
+"""Learned site chrome: the rules on their own, then with the database."""
+
+import datetime as dt
+import sqlite3
+
+import pytest
+from sqlalchemy import select
+
+from crawler.fingerprints import body_fingerprint
+from crawler.items import ArticleItem
+from crawler.sitechrome import ChromeIndex, blocks_of
+from crawler.storage import (
+    Article,
+    ArticleUrl,
+    DatabaseError,
+    add_site_blocks,
+    init_db,
+    load_site_blocks,
+    make_engine,
+    make_sessionmaker,
+    reclean_articles,
+    store_articles,
+)
+
+FETCHED = dt.datetime(2026, 5, 1, tzinfo=dt.UTC)
+NOTE = "Spotted a mistake? The Ledger corrects its errors in the open on its standards page."
+
+
+def article(n, *extra, site="ledger.example", canonical_from_page=True, url=None):
+    paragraphs = [f"Story {n} begins with its own first paragraph about topic number {n}.",
+                  f"Story {n} goes on with a second paragraph that no other page has, {n} again.",
+                  *extra]
+    body = "\n\n".join(paragraphs)
+    url = url or f"https://{site}/story-{n}"
+    return ArticleItem(url=url, canonical_url=url, site=site, body=body, fetched_at=FETCHED,
+                       canonical_from_page=canonical_from_page, content_fingerprint=body_fingerprint(body))
+
+
+def test_a_block_on_enough_pages_is_chrome_and_is_removed():
+    index = ChromeIndex(min_pages=5, min_share=0.2)
+    for n in range(4):
+        index.record(article(n, NOTE))
+    assert index.clean(article(99, NOTE)).body == article(99, NOTE).body  # 4 pages: not yet
+    index.record(article(4, NOTE))
+    cleaned = index.clean(article(99, NOTE))
+    assert cleaned.body == article(99).body
+    assert cleaned.content_fingerprint == body_fingerprint(article(99).body)
+    # Other sites are not affected.
+    other = article(99, NOTE, site="other.example")
+    assert index.clean(other) is other
+
+
+def test_a_block_on_few_of_many_pages_stays():
+    index = ChromeIndex(min_pages=5, min_share=0.2)
+    quote = "A quotation that a running story repeats in a handful of its updates, word for word."
+    for n in range(40):
+        index.record(article(n, quote) if n < 6 else article(n))
+    assert quote in index.clean(article(99, quote)).body  # on 6 of 40 pages: 15 %
+
+
+def test_never_cuts_a_body_to_less_than_half():
+    index = ChromeIndex(min_pages=2, min_share=0.1)
+    shared = ["First shared line of a syndicated piece.", "Second shared line of it.", "Third one."]
+    for n in range(3):
+        index.record(ArticleItem(url=f"https://x.example/{n}", canonical_url=f"https://x.example/{n}",
+                                 site="x.example", body="\n\n".join([*shared, f"Own line {n}."])))
+    page = ArticleItem(url="https://x.example/9", canonical_url="https://x.example/9", site="x.example",
+                       body="\n\n".join([*shared, "Own line 9."]))
+    assert index.clean(page) is page
+
+
+def test_blocks_count_once_per_article():
+    assert len(blocks_of(f"{NOTE}\n\n{NOTE}\n\nOther text.")) == 2
+
+
+@pytest.fixture
+def sessions(db_url):
+    engine = make_engine(db_url)
+    init_db(engine)
+    yield make_sessionmaker(engine)
+    engine.dispose()
+
+
+def test_counts_persist_and_add_up_across_writers(sessions):
+    with sessions.begin() as session:
+        add_site_blocks(session, [("ledger.example", blocks_of(article(n, NOTE).body)) for n in range(3)])
+    with sessions.begin() as session:  # another process, another run
+        add_site_blocks(session, [("ledger.example", blocks_of(article(n, NOTE).body)) for n in range(3, 6)])
+    with sessions() as session:
+        articles, blocks = load_site_blocks(session, "ledger.example")
+    assert articles == 6
+    assert dict(blocks) == {next(iter(blocks_of(NOTE))): 6}  # story paragraphs (seen once) not loaded
+
+
+def test_reclean_removes_chrome_and_merges_copies_it_kept_apart(sessions):
+    printed = article(1, url="https://ledger.example/print/story-1", canonical_from_page=False)
+    pages = [article(n, NOTE) for n in range(1, 7)]
+    with sessions.begin() as session:
+        store_articles(session, [printed, *pages])
+    index = ChromeIndex(min_pages=5, min_share=0.2)
+    for page in [printed, *pages]:
+        index.record(page)
+    with sessions.begin() as session:
+        counts = reclean_articles(session, "ledger.example", index.clean)
+    assert dict(counts) == {"recleaned": 6, "merged": 1}
+    with sessions() as session:
+        stored = {a.url: a.body for a in session.scalars(select(Article))}
+        urls = {(u.url, u.reason) for u in session.scalars(select(ArticleUrl))}
+    assert stored == {p.url: article(n).body for n, p in enumerate(pages, start=1)}
+    assert ("https://ledger.example/print/story-1", "duplicate_body") in urls
+    with sessions.begin() as session:  # running it again finds nothing to do
+        assert not reclean_articles(session, "ledger.example", index.clean)
+
+
+def test_an_older_schema_is_refused_with_a_clear_message(tmp_path):
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE articles (id INTEGER PRIMARY KEY, canonical_url TEXT)")
+    with pytest.raises(DatabaseError, match=r"older schema \(missing articles\.canonical_from_page, articles\.url"):
+        init_db(make_engine(f"sqlite:///{path}"))
