@@ -12,15 +12,7 @@ BRIDGE = SITE / "news" / "bridge-repairs-close-river-crossing-for-six-weeks.html
 BRIDGE_URL = "http://127.0.0.1:8000/news/bridge-repairs-close-river-crossing-for-six-weeks.html"
 
 # The story as written in the fixture page: standfirst, then every paragraph, in order.
-BRIDGE_STORY = [
-    "'We had no choice once the inspectors saw the beams,' the county engineer tells residents at a packed meeting",
-    "The Old Mill bridge, the only road crossing of the river for eleven miles, will close to all traffic on Monday while engineers replace steel beams that inspectors found badly corroded last month.",
-    "County engineer Dolores Whitcombe told a meeting at the village hall on Thursday that the work could not wait until the summer, when traffic is lighter, because two of the main beams had lost almost a third of their thickness.",
-    '"We had no choice once the inspectors saw the beams," Whitcombe said. "I would rather send people on a long detour for six weeks than explain to them why we left a weak bridge open."',
-    "Drivers will be sent north through Hadley Cross, a detour of about fourteen miles. A temporary footbridge will let pedestrians and cyclists cross, and the school bus company has agreed to run an extra morning service for pupils on the far bank.",
-    "Shop owners on Bridge Street said they feared losing customers during the closure. The parish council has asked the county to pay for signs telling drivers that the shops remain open.",
-    "The repairs are expected to cost about 1.2 million dollars and will be paid from the county's emergency maintenance budget, officials said.",
-]
+BRIDGE_STORY = (FIXTURES / "bridge-story.txt").read_text(encoding="utf-8").strip().split("\n\n")
 CHROME = [
     "Skip to main content", "This site uses cookies", "Old Mill bridge seen from the east bank",
     "Ledger archive", "Stay informed with the Ledger's newsletters", "Sign up to get the latest",
