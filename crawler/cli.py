@@ -81,9 +81,6 @@ def run_crawl(urls: list[str], settings: Settings, allowed_domains: Sequence[str
     """Crawl ``urls`` with the ``news`` spider; returns Scrapy's final stats."""
     from spiders.news import NewsSpider
 
-    for url in urls:
-        if not url.startswith(("http://", "https://")) or not host_of(url):
-            raise UsageError(f"not an http(s) URL: {url!r}")
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)
     process.crawl(crawler, urls=urls, allowed_domains=list(allowed_domains))
@@ -119,7 +116,14 @@ def summary(stats: dict[str, Any], db_url: str) -> str:
     return "\n".join(lines)
 
 
+def check_urls(urls: Sequence[str]) -> None:
+    for url in urls:
+        if not url.startswith(("http://", "https://")) or not host_of(url):
+            raise UsageError(f"not an http(s) URL: {url!r}")
+
+
 def cmd_crawl(args: argparse.Namespace) -> int:
+    check_urls(args.urls)
     settings = project_settings(args.set)
     if args.max_pages is not None:
         settings.set("CLOSESPIDER_PAGECOUNT", args.max_pages, priority="cmdline")
