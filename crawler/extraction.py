@@ -23,6 +23,7 @@ from crawler.boilerplate import body_paragraphs, prune_furniture
 from crawler.dates import first_valid
 from crawler.fingerprints import body_fingerprint
 from crawler.items import ArticleItem
+from crawler.splitbody import whole_story
 from crawler.structured import StructuredData
 from crawler.titles import choose_title
 from crawler.urls import canonicalize, host_of
@@ -106,6 +107,8 @@ class ArticleExtractor:
             [site_name, structured.meta("og:site_name"), host_of(url)],
         )
         paragraphs = body_paragraphs(text, title)
+        if story := whole_story(tree, paragraphs):
+            paragraphs = body_paragraphs("\n".join(story), title)
         declared_body = structured.article_body()
         if declared_body and _completes(paragraphs, declared_body):
             paragraphs = body_paragraphs(declared_body, title)
