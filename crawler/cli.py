@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.sitechrome import ChromeIndex
 from crawler.storage import (
@@ -29,13 +30,17 @@ from crawler.storage import (
     load_site_blocks,
     make_engine,
     make_sessionmaker,
+    migrate,
     reclean_articles,
     resolve_url,
 )
+from crawler.storage.db import unusable
 from crawler.urls import host_of
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    from sqlalchemy.engine import Engine
 
 EXPORT_FIELDS = [
     "id", "canonical_url", "url", "site", "title", "authors", "author_organisations",
@@ -70,10 +75,10 @@ def database_url(cli_value: str | None, settings: Settings) -> str:
     return resolve_url(cli_value, settings.get("DATABASE_URL"))
 
 
-def open_database(url: str) -> Any:
-    """An engine on a reachable database with the schema in place (DatabaseError otherwise)."""
+def open_database(url: str, settings: Settings | None = None) -> Engine:
+    """An engine on a reachable database with this version's schema (DatabaseError otherwise)."""
     engine = make_engine(url)
-    init_db(engine)
+    init_db(engine, upgrade=(settings or project_settings()).getbool("NEWS_DB_AUTO_UPGRADE"))
     return engine
 
 
@@ -130,7 +135,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     if args.depth is not None:
         settings.set("DEPTH_LIMIT", args.depth, priority="cmdline")
     db_url = database_url(args.db, settings)
-    open_database(db_url).dispose()
+    open_database(db_url, settings).dispose()
     settings.set("DATABASE_URL", db_url, priority="cmdline")
     stats = run_crawl(args.urls, settings, args.allowed_domain)
     print(summary(stats, db_url))
@@ -147,7 +152,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         if (settings.getpriority(name) or 0) < 40:
             settings.set(name, value, priority="cmdline")
     db_url = args.db or "sqlite:///demo.db"
-    open_database(db_url).dispose()
+    open_database(db_url, settings).dispose()
     settings.set("DATABASE_URL", db_url, priority="cmdline")
     with serve() as url:
         print(f"serving the demo news site at {url}")
@@ -193,7 +198,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_reclean(args: argparse.Namespace) -> int:
     settings = project_settings(args.set)
-    engine = open_database(database_url(args.db, settings))
+    engine = open_database(database_url(args.db, settings), settings)
     index = ChromeIndex(
         settings.getint("NEWS_CHROME_MIN_PAGES"),
         settings.getfloat("NEWS_CHROME_MIN_SHARE"),
@@ -209,6 +214,24 @@ def cmd_reclean(args: argparse.Namespace) -> int:
         print(f"{site}: {len(index.chrome(site))} chrome blocks known, "
               f"{done['recleaned']} bodies cleaned, {done['merged']} copies merged")
     engine.dispose()
+    return 0
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    url = database_url(args.db, project_settings())
+    engine = make_engine(url)
+    try:
+        if args.action == "upgrade":
+            init_db(engine, upgrade=True)
+        with engine.connect() as connection:
+            version = migrate.current(connection)
+    except SQLAlchemyError as exc:
+        raise unusable(engine, exc) from exc
+    finally:
+        engine.dispose()
+    wanted = migrate.head()
+    state = "up to date" if version == wanted else f"this newscrawl writes {wanted}"
+    print(f"schema {version or 'none (empty database)'}: {state}")
     return 0
 
 
@@ -270,6 +293,11 @@ def build_parser() -> argparse.ArgumentParser:
                          help="only this site (repeatable; default: every site)")
     set_option(reclean)
     reclean.set_defaults(func=cmd_reclean)
+
+    db = commands.add_parser("db", help="the database schema: show its version or upgrade it")
+    db.add_argument("action", choices=["current", "upgrade"])
+    db_option(db)
+    db.set_defaults(func=cmd_db)
 
     stats = commands.add_parser("stats", help="count stored articles and URLs")
     db_option(stats)

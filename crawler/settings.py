@@ -57,6 +57,7 @@ ITEM_PIPELINES = {
 # --- newscrawl: storage --------------------------------------------------------------------
 # Resolution order: --db, then the NEWSCRAWL_DATABASE_URL environment variable, then this.
 DATABASE_URL = "sqlite:///news.db"
+NEWS_DB_AUTO_UPGRADE = True
 NEWS_DB_BATCH_SIZE = 50
 NEWS_DB_FLUSH_INTERVAL = 5.0
 

@@ -50,6 +50,7 @@ class StorePipeline:
         flush_interval: float = 5.0,
         chrome: ChromeIndex | None = None,
         chrome_reload_interval: float = 60.0,
+        auto_upgrade: bool = True,
     ) -> None:
         self.stats = stats
         self.database_url = database_url
@@ -64,6 +65,7 @@ class StorePipeline:
         self._lock = asyncio.Lock()
         # Learned site chrome (None when NEWS_CHROME_ENABLED is off), reloaded per site so that
         # what other processes stored counts too.
+        self.auto_upgrade = auto_upgrade
         self.chrome = chrome
         self.chrome_reload_interval = chrome_reload_interval
         self._chrome_loaded: dict[str, float] = {}
@@ -84,13 +86,14 @@ class StorePipeline:
             )
             if settings.getbool("NEWS_CHROME_ENABLED")
             else None,
+            auto_upgrade=settings.getbool("NEWS_DB_AUTO_UPGRADE"),
         )
         pipeline._crawler = crawler
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
     def open_spider(self) -> None:
-        init_db(self.engine)
+        init_db(self.engine, upgrade=self.auto_upgrade)
         spider = self._crawler.spider if self._crawler else None
         with self.sessions.begin() as session:
             run = CrawlRun(

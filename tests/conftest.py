@@ -62,9 +62,15 @@ def postgres_url() -> Iterator[str]:
 
     url = _postgres_url()
     engine = create_engine(url)
-    Base.metadata.drop_all(engine)
+
+    def drop() -> None:
+        Base.metadata.drop_all(engine)
+        with engine.begin() as connection:
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+    drop()
     yield url
-    Base.metadata.drop_all(engine)
+    drop()
     engine.dispose()
 
 

@@ -1,7 +1,6 @@
 """Learned site chrome: the rules on their own, then with the database."""
 
 import datetime as dt
-import sqlite3
 
 import pytest
 from sqlalchemy import select
@@ -12,7 +11,6 @@ from crawler.sitechrome import ChromeIndex, blocks_of
 from crawler.storage import (
     Article,
     ArticleUrl,
-    DatabaseError,
     add_site_blocks,
     init_db,
     load_site_blocks,
@@ -110,11 +108,3 @@ def test_reclean_removes_chrome_and_merges_copies_it_kept_apart(sessions):
     assert ("https://ledger.example/print/story-1", "duplicate_body") in urls
     with sessions.begin() as session:  # running it again finds nothing to do
         assert not reclean_articles(session, "ledger.example", index.clean)
-
-
-def test_an_older_schema_is_refused_with_a_clear_message(tmp_path):
-    path = tmp_path / "old.db"
-    with sqlite3.connect(path) as connection:
-        connection.execute("CREATE TABLE articles (id INTEGER PRIMARY KEY, canonical_url TEXT)")
-    with pytest.raises(DatabaseError, match=r"older schema \(missing articles\.canonical_from_page, articles\.url"):
-        init_db(make_engine(f"sqlite:///{path}"))

@@ -1,5 +1,6 @@
 """Storage: schema, engines and data functions."""
 
+from crawler.storage import migrate
 from crawler.storage.db import DatabaseError, init_db, make_engine, make_sessionmaker, resolve_url
 from crawler.storage.models import Article, ArticleUrl, Base, CrawlRun, Site, SiteBlock
 from crawler.storage.repository import (
@@ -28,6 +29,7 @@ __all__ = [
     "load_site_blocks",
     "make_engine",
     "make_sessionmaker",
+    "migrate",
     "reclean_articles",
     "resolve_url",
     "store_articles",

@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from crawler.storage.models import Base
+from crawler.storage import migrate
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -52,30 +52,36 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-def init_db(engine: Engine) -> None:
-    """Check the database answers, create missing tables and check the existing ones.
+def init_db(engine: Engine, *, upgrade: bool = True) -> None:
+    """Check the database answers and holds this version's schema, migrating it when allowed.
 
     Raises:
-        DatabaseError: the database is unreachable, refuses the schema, or holds tables of an
-            older schema (missing columns) that this version cannot write.
+        DatabaseError: the database is unreachable or refuses the schema, or its schema is older
+            and ``upgrade`` is off, or newer than this version of newscrawl.
     """
     where = engine.url.render_as_string(hide_password=True)
+    wanted = migrate.head()
     try:
         with engine.begin() as connection:
             connection.execute(text("SELECT 1"))
-            Base.metadata.create_all(connection)
-            inspector = inspect(connection)
-            missing = [
-                f"{table.name}.{column.name}"
-                for table in Base.metadata.sorted_tables
-                for column in table.columns
-                if column.name not in {c["name"] for c in inspector.get_columns(table.name)}
-            ]
+            found = migrate.current(connection)
+            if found != wanted and not migrate.is_known(found):
+                raise DatabaseError(
+                    f"database {where} has schema {found}, newer than this newscrawl's {wanted}: "
+                    "upgrade newscrawl"
+                )
+            if found != wanted:
+                if not upgrade:
+                    raise DatabaseError(
+                        f"database {where} has schema {found or 'none'}, this newscrawl writes {wanted}: "
+                        f"run `newscrawl db upgrade --db {where}`"
+                    )
+                migrate.upgrade(connection)
     except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        raise DatabaseError(f"cannot use database {where}: {reason}") from exc
-    if missing:
-        raise DatabaseError(
-            f"database {where} has an older schema (missing {', '.join(missing[:5])}); "
-            "crawl into a new database (newscrawl export copies the old articles out)"
-        )
+        raise unusable(engine, exc) from exc
+
+
+def unusable(engine: Engine, exc: SQLAlchemyError) -> DatabaseError:
+    """One line for the operator: which database, and the driver's own first line."""
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    return DatabaseError(f"cannot use database {engine.url.render_as_string(hide_password=True)}: {reason}")

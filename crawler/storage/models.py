@@ -81,7 +81,7 @@ class Article(TimestampMixin, Base):
     site: Mapped[str] = mapped_column(String(255), index=True)
     title: Mapped[str | None] = mapped_column(Text)
     authors: Mapped[list[str]] = mapped_column(default=list)
-    author_organisations: Mapped[list[str]] = mapped_column(default=list)
+    author_organisations: Mapped[list[str]] = mapped_column(default=list, server_default="[]")
     published_at: Mapped[dt.datetime | None] = mapped_column(index=True)
     published_at_raw: Mapped[str | None] = mapped_column(String(64))
     modified_at: Mapped[dt.datetime | None]

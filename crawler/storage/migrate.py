@@ -1,0 +1,70 @@
+"""Schema versions with Alembic: where a database stands, and bringing it to this version.
+
+The migrations ship in the package (``crawler/storage/migrations``). Databases created before
+migrations existed carry no version; their tables tell which schema they hold.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def _config(connection: Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def head() -> str:
+    """The schema version this code writes."""
+    script = ScriptDirectory.from_config(_config(None))  # type: ignore[arg-type]
+    current = script.get_current_head()
+    assert current is not None
+    return current
+
+
+def current(connection: Connection) -> str | None:
+    """The database's schema version; ``None`` for an empty database."""
+    version = MigrationContext.configure(connection).get_current_revision()
+    if version is not None:
+        return version
+    columns = {c["name"] for c in inspect(connection).get_columns("articles")} if _has_articles(connection) else set()
+    if not columns:
+        return None
+    # Created before migrations existed: tell the schema by its columns.
+    return "0002" if "author_organisations" in columns else "0001"
+
+
+def _has_articles(connection: Connection) -> bool:
+    return inspect(connection).has_table("articles")
+
+
+def is_known(version: str | None) -> bool:
+    """Whether this code knows ``version`` (an empty database counts as known)."""
+    if version is None:
+        return True
+    script = ScriptDirectory.from_config(_config(None))  # type: ignore[arg-type]
+    return any(rev.revision == version for rev in script.walk_revisions())
+
+
+def upgrade(connection: Connection, revision: str = "head") -> None:
+    """Bring the database to ``revision``, stamping an unversioned one with what it holds first."""
+    config = _config(connection)
+    if MigrationContext.configure(connection).get_current_revision() is None:
+        found = current(connection)
+        if found is not None:
+            command.stamp(config, found)
+    command.upgrade(config, revision)
