@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from crawler.demo.site import DemoSite, load_articles
 from tests.conftest import FAST, ROOT, newscrawl
@@ -199,3 +200,18 @@ def test_reclean_applies_what_earlier_crawls_learned(demo_site, tmp_path):
     assert stored == {root + a.path: a.body for a in ARTICLES}
     again = newscrawl("reclean", "--db", db)
     assert "0 bodies cleaned, 0 copies merged" in again.stdout
+
+
+def test_demo_crawl_into_postgresql(demo_site, postgres_url):
+    """The same crawl, the same result, on the production store; twice, nothing added."""
+    engine = create_engine(postgres_url)
+    for run in (1, 2):
+        result = newscrawl("crawl", demo_site, "--db", postgres_url, *FAST)
+        assert result.returncode == 0, result.stderr
+        with engine.connect() as connection:
+            stored = dict(connection.execute(text("SELECT canonical_url, body FROM articles")).all())
+            reasons = dict(connection.execute(text("SELECT reason, count(*) FROM article_urls GROUP BY reason")).all())
+        root = demo_site.rstrip("/")
+        assert stored == {root + a.path: a.body for a in ARTICLES}, run
+        assert reasons == {"canonical": 33, "alias": 6, "duplicate_body": 18}, run
+    engine.dispose()
