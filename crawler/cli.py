@@ -11,6 +11,8 @@ import contextlib
 import csv
 import json
 import sys
+from collections import Counter
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from scrapy.crawler import CrawlerProcess
@@ -18,6 +20,7 @@ from scrapy.settings import Settings
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from crawler import spill
 from crawler.sitechrome import ChromeIndex
 from crawler.storage import (
     Article,
@@ -33,6 +36,7 @@ from crawler.storage import (
     migrate,
     reclean_articles,
     resolve_url,
+    store_articles,
 )
 from crawler.storage.db import unusable
 from crawler.urls import host_of
@@ -116,6 +120,12 @@ def summary(stats: dict[str, Any], db_url: str) -> str:
         dropped["not html"] = stats["news/page/not_html"]
     if dropped:
         lines.append("pages not stored:   " + ", ".join(f"{k} {v}" for k, v in sorted(dropped.items())))
+    if "news/store/spill_file" in stats:
+        spill_file = stats["news/store/spill_file"]
+        lines.append(
+            f"NOT STORED:         {stats.get('news/store/spilled', 0)} articles, saved to {spill_file}; "
+            f"load them with: newscrawl import {spill_file} --db {db_url}"
+        )
     lines.append(f"finish reason:      {stats.get('finish_reason', 'unknown')}")
     lines.append(f"database:           {db_url}")
     return "\n".join(lines)
@@ -235,6 +245,26 @@ def cmd_db(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    engine = open_database(database_url(args.db, project_settings()))
+    sessions = make_sessionmaker(engine)
+    totals: Counter[str] = Counter()
+    try:
+        for path in args.files:
+            items = list(spill.read(Path(path)))
+            for start in range(0, len(items), 200):
+                with sessions.begin() as session:
+                    outcomes, _ = store_articles(session, items[start : start + 200])
+                totals.update(outcomes)
+            print(f"{path}: {len(items)} articles read")
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    finally:
+        engine.dispose()
+    print(f"stored {totals['stored']} new articles; {totals['alias'] + totals['duplicate_body']} were stored already")
+    return 0
+
+
 def cmd_stats(args: argparse.Namespace) -> int:
     engine = open_database(database_url(args.db, project_settings()))
     with make_sessionmaker(engine)() as session:
@@ -293,6 +323,11 @@ def build_parser() -> argparse.ArgumentParser:
                          help="only this site (repeatable; default: every site)")
     set_option(reclean)
     reclean.set_defaults(func=cmd_reclean)
+
+    load = commands.add_parser("import", help="store the articles of spill files a crawl left behind")
+    load.add_argument("files", nargs="+", metavar="FILE", help="newscrawl-spill-*.jsonl")
+    db_option(load)
+    load.set_defaults(func=cmd_import)
 
     db = commands.add_parser("db", help="the database schema: show its version or upgrade it")
     db.add_argument("action", choices=["current", "upgrade"])

@@ -60,6 +60,8 @@ DATABASE_URL = "sqlite:///news.db"
 NEWS_DB_AUTO_UPGRADE = True
 NEWS_DB_BATCH_SIZE = 50
 NEWS_DB_FLUSH_INTERVAL = 5.0
+NEWS_DB_RETRY_TIMEOUT = 60.0
+NEWS_DB_SPILL_DIR = "."
 
 # --- newscrawl: extraction -----------------------------------------------------------------
 NEWS_EXTRACT_FAVOR_PRECISION = True

@@ -10,13 +10,17 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import os
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 
 from crawler.items import ArticleItem
 from crawler.sitechrome import ChromeIndex
+from crawler.spill import SpillFile
 from crawler.storage import (
     CrawlRun,
     add_site_blocks,
@@ -51,6 +55,8 @@ class StorePipeline:
         chrome: ChromeIndex | None = None,
         chrome_reload_interval: float = 60.0,
         auto_upgrade: bool = True,
+        retry_timeout: float = 60.0,
+        spill_dir: Path = Path(),
     ) -> None:
         self.stats = stats
         self.database_url = database_url
@@ -66,6 +72,10 @@ class StorePipeline:
         # Learned site chrome (None when NEWS_CHROME_ENABLED is off), reloaded per site so that
         # what other processes stored counts too.
         self.auto_upgrade = auto_upgrade
+        self.retry_timeout = retry_timeout
+        self._closing: asyncio.Future[None] | None = None
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+        self.spill = SpillFile(spill_dir / f"newscrawl-spill-{stamp}-{os.getpid()}.jsonl")
         self.chrome = chrome
         self.chrome_reload_interval = chrome_reload_interval
         self._chrome_loaded: dict[str, float] = {}
@@ -87,6 +97,8 @@ class StorePipeline:
             if settings.getbool("NEWS_CHROME_ENABLED")
             else None,
             auto_upgrade=settings.getbool("NEWS_DB_AUTO_UPGRADE"),
+            retry_timeout=settings.getfloat("NEWS_DB_RETRY_TIMEOUT"),
+            spill_dir=Path(settings.get("NEWS_DB_SPILL_DIR")),
         )
         pipeline._crawler = crawler
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
@@ -118,8 +130,51 @@ class StorePipeline:
         async with self._lock:
             batch, self._buffer = self._buffer, []
             self._last_flush = time.monotonic()
-            if batch:
-                await asyncio.to_thread(self._write, batch)
+            if not batch:
+                return
+            if self._closing is not None:  # the database was given up on: keep all for import
+                self.spill.write(batch)
+                self.stats.inc_value("news/store/spilled", len(batch))
+                return
+            try:
+                await asyncio.to_thread(self._write_with_retry, batch)
+            except (OperationalError, InterfaceError, DisconnectionError) as exc:
+                self._give_up(batch, exc)
+            except SQLAlchemyError:
+                logger.exception("could not store %(n)d articles; saved to %(path)s",
+                                 {"n": len(batch), "path": self.spill.path})
+                self.spill.write(batch)
+                self.stats.inc_value("news/store/spilled", len(batch))
+
+    def _write_with_retry(self, batch: list[ArticleItem]) -> None:
+        """Write, retrying with back-off while the database is away, up to the retry window."""
+        deadline = time.monotonic() + self.retry_timeout
+        delay = 0.5
+        while True:
+            try:
+                return self._write(batch)
+            except (OperationalError, InterfaceError, DisconnectionError) as exc:
+                if time.monotonic() + delay > deadline:
+                    raise
+                logger.warning("database unavailable (%(error)s); retrying in %(delay).1f s",
+                               {"error": str(exc).splitlines()[0], "delay": delay})
+                self.stats.inc_value("news/store/retries")
+                self.engine.dispose()
+                time.sleep(delay)
+                delay = min(2 * delay, 10.0)
+
+    def _give_up(self, batch: list[ArticleItem], exc: Exception) -> None:
+        self.spill.write(batch)
+        self.stats.inc_value("news/store/spilled", len(batch))
+        logger.error(
+            "database unavailable for %(seconds).0f s (%(error)s): stopping the crawl; articles not "
+            "stored are saved to %(path)s, load them with `newscrawl import %(path)s`",
+            {"seconds": self.retry_timeout, "error": str(exc).splitlines()[0], "path": self.spill.path},
+        )
+        if self._crawler is not None and self._crawler.engine is not None:
+            self._closing = asyncio.ensure_future(
+                self._crawler.engine.close_spider_async(reason="database_unavailable")
+            )
 
     def _write(self, batch: list[ArticleItem]) -> None:
         with self.sessions.begin() as session:
@@ -173,11 +228,17 @@ class StorePipeline:
                 )
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.spill.count:
+            self.stats.set_value("news/store/spill_file", str(self.spill.path))
         stats = json.loads(json.dumps(self.stats.get_stats(), default=str))
-        with self.sessions.begin() as session:
-            run = session.get(CrawlRun, self.run_id)
-            if run is not None:
-                run.finished_at = dt.datetime.now(dt.UTC)
-                run.finish_reason = reason
-                run.stats = stats
+        try:
+            with self.sessions.begin() as session:
+                run = session.get(CrawlRun, self.run_id)
+                if run is not None:
+                    run.finished_at = dt.datetime.now(dt.UTC)
+                    run.finish_reason = reason
+                    run.stats = stats
+        except SQLAlchemyError as exc:
+            logger.error("could not record the end of crawl run %(id)s: %(error)s",
+                         {"id": self.run_id, "error": str(exc).splitlines()[0]})
         self.engine.dispose()
