@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import datetime as dt
 import json
 import sys
 from collections import Counter
@@ -21,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from crawler import spill
+from crawler.dates import parse_date
 from crawler.sitechrome import ChromeIndex
 from crawler.storage import (
     Article,
@@ -36,6 +38,7 @@ from crawler.storage import (
     migrate,
     reclean_articles,
     resolve_url,
+    search_articles,
     store_articles,
 )
 from crawler.storage.db import unusable
@@ -185,6 +188,29 @@ def _export_row(article: Article) -> dict[str, Any]:
     return row
 
 
+def cmd_search(args: argparse.Namespace) -> int:
+    engine = open_database(database_url(args.db, project_settings()))
+    try:
+        with make_sessionmaker(engine)() as session:
+            found = search_articles(session, args.query, site=args.site, since=args.since, limit=args.limit)
+            for article in found:
+                when = (article.published_at_raw or "undated")[:10]
+                print(f"{when}  {article.site}  {article.title}\n            {article.canonical_url}")
+    finally:
+        engine.dispose()
+    if not found:
+        print(f"no article matches {args.query!r}", file=sys.stderr)
+    return 0
+
+
+def since_date(value: str) -> dt.datetime:
+    """``--since``: an ISO 8601 date or time; a date means its midnight UTC."""
+    parsed = parse_date(value) if value[:4].isdigit() else None
+    if parsed is None:
+        raise argparse.ArgumentTypeError(f"not a date: {value!r} (use YYYY-MM-DD)")
+    return parsed[0]
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     engine = open_database(database_url(args.db, project_settings()))
     with contextlib.ExitStack() as stack:
@@ -195,7 +221,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         )
         stack.callback(engine.dispose)
         session = stack.enter_context(make_sessionmaker(engine)())
-        rows = (_export_row(a) for a in iter_articles(session))
+        rows = (_export_row(a) for a in iter_articles(session, site=args.site, since=args.since))
         if args.format == "jsonl":
             out.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
         else:
@@ -290,6 +316,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--db", help="database URL (default: $NEWSCRAWL_DATABASE_URL, "
                        "else setting DATABASE_URL, else sqlite:///news.db)")
 
+    def filter_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--site", help="only articles of this site (host name, as in articles.site)")
+        p.add_argument("--since", type=since_date, metavar="DATE",
+                       help="only articles published on or after DATE (YYYY-MM-DD or ISO 8601)")
+
     def set_option(p: argparse.ArgumentParser) -> None:
         p.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                        help="override a Scrapy or newscrawl setting (repeatable)")
@@ -313,7 +344,15 @@ def build_parser() -> argparse.ArgumentParser:
     db_option(export)
     export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
     export.add_argument("-o", "--output", help="file to write (default: standard output)")
+    filter_options(export)
     export.set_defaults(func=cmd_export)
+
+    search = commands.add_parser("search", help="full-text search over titles and bodies")
+    search.add_argument("query", help="words that must all appear (title or body)")
+    db_option(search)
+    filter_options(search)
+    search.add_argument("--limit", type=int, default=20, help="at most this many results (default 20)")
+    search.set_defaults(func=cmd_search)
 
     reclean = commands.add_parser(
         "reclean", help="remove learned site chrome from articles stored before it was known"

@@ -215,3 +215,17 @@ def test_demo_crawl_into_postgresql(demo_site, postgres_url):
         assert stored == {root + a.path: a.body for a in ARTICLES}, run
         assert reasons == {"canonical": 33, "alias": 6, "duplicate_body": 18}, run
     engine.dispose()
+
+
+def test_search_and_filtered_export(demo_crawl):
+    _, db_file, _, _, _ = demo_crawl
+    db = f"sqlite:///{db_file}"
+    glacier = next(a for a in ARTICLES if "Glacier" in a.title)
+    found = newscrawl("search", "glacier retreat", "--db", db)
+    assert found.returncode == 0, found.stderr
+    assert glacier.title in found.stdout and glacier.path in found.stdout
+    recent = newscrawl("export", "--db", db, "--since", "2026-01-01")
+    titles = {json.loads(line)["title"] for line in recent.stdout.splitlines()}
+    assert titles == {a.title for a in ARTICLES if a.published >= "2026-01-01"}
+    bad = newscrawl("search", "x", "--db", db, "--since", "last week")
+    assert bad.returncode == 2 and "not a date" in bad.stderr

@@ -10,6 +10,7 @@ from crawler.storage.repository import (
     latest_articles,
     load_site_blocks,
     reclean_articles,
+    search_articles,
     store_articles,
 )
 
@@ -32,5 +33,6 @@ __all__ = [
     "migrate",
     "reclean_articles",
     "resolve_url",
+    "search_articles",
     "store_articles",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, String, Text, func
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, func
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -70,9 +70,14 @@ class CrawlRun(Base):
 
 
 class Article(TimestampMixin, Base):
-    """One stored article; every URL it was seen under is in ``article_urls``."""
+    """One stored article; every URL it was seen under is in ``article_urls``.
+
+    Full-text search lives beside it, per dialect, outside the ORM: ``articles_fts`` on SQLite,
+    the generated column ``search`` on PostgreSQL (migration 0003).
+    """
 
     __tablename__ = "articles"
+    __table_args__ = (Index("ix_articles_site_published_at", "site", "published_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     canonical_url: Mapped[str] = mapped_column(String(2048), unique=True)

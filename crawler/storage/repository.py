@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import column, func, literal_column, or_, select, table, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from w3lib.url import canonicalize_url
@@ -17,9 +19,11 @@ from crawler.items import ArticleItem
 from crawler.storage.models import Article, ArticleUrl, Site, SiteBlock
 
 if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement
     from sqlalchemy.orm import Session
 
 logger = logging.getLogger(__name__)
+_WORD = re.compile(r"\w+", re.UNICODE)
 
 ARTICLE_COLUMNS = frozenset(c.key for c in Article.__table__.columns) - {
     "id", "created_at", "updated_at", "crawl_run_id",
@@ -154,9 +158,9 @@ def add_site_blocks(session: Session, site_blocks: Sequence[tuple[str, dict[str,
     pages: Counter[tuple[str, str]] = Counter()
     texts: dict[tuple[str, str], str] = {}
     for site, blocks in site_blocks:
-        for block, text in blocks.items():
+        for block, sample in blocks.items():
             pages[site, block] += 1
-            texts.setdefault((site, block), text[:500])
+            texts.setdefault((site, block), sample[:500])
     if articles:
         statement = _insert(session, Site).values([{"site": s, "articles": n} for s, n in articles.items()])
         session.execute(
@@ -254,10 +258,60 @@ def _replace(session: Session, current: dict[str, Any], item: ArticleItem) -> bo
     return True
 
 
-def iter_articles(session: Session, batch_size: int = 500) -> Iterator[Article]:
-    """All articles by id, streamed in batches so exports never hold the table in memory."""
-    statement = select(Article).order_by(Article.id).execution_options(yield_per=batch_size)
+def _filters(site: str | None, since: dt.datetime | None) -> list[Any]:
+    conditions: list[Any] = []
+    if site:
+        conditions.append(Article.site == site)
+    if since:
+        conditions.append(Article.published_at >= since)
+    return conditions
+
+
+def iter_articles(
+    session: Session,
+    *,
+    site: str | None = None,
+    since: dt.datetime | None = None,
+    batch_size: int = 500,
+) -> Iterator[Article]:
+    """Articles by id (of a site, published since a time), streamed in batches so that exports
+    never hold the table in memory."""
+    statement = (
+        select(Article).where(*_filters(site, since)).order_by(Article.id).execution_options(yield_per=batch_size)
+    )
     yield from session.scalars(statement)
+
+
+def search_articles(
+    session: Session,
+    query: str,
+    *,
+    site: str | None = None,
+    since: dt.datetime | None = None,
+    limit: int = 20,
+) -> Sequence[Article]:
+    """Articles matching every word of ``query`` in title or body, best first (title weighs more)."""
+    words = _WORD.findall(query)
+    if not words:
+        return []
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        fts = table("articles_fts", column("rowid"), column("rank"))
+        # Each word quoted: user input never reaches FTS5's query syntax.
+        match = " ".join('"' + w.replace('"', "") + '"' for w in words)
+        statement = (
+            select(Article)
+            .join(fts, fts.c.rowid == Article.id)
+            .where(text("articles_fts MATCH :match").bindparams(match=match))
+            .order_by(text("bm25(articles_fts, 10.0, 1.0)"))
+        )
+    elif dialect == "postgresql":
+        tsquery = func.plainto_tsquery("simple", " ".join(words))
+        search: ColumnElement[Any] = literal_column("articles.search")
+        statement = select(Article).where(search.op("@@")(tsquery)).order_by(func.ts_rank(search, tsquery).desc())
+    else:
+        raise NotImplementedError(f"no full-text search on {dialect!r}")
+    return session.scalars(statement.where(*_filters(site, since)).limit(limit)).all()
 
 
 def latest_articles(session: Session, limit: int = 20) -> Sequence[Article]:
