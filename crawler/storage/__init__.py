@@ -3,16 +3,9 @@
 from crawler.storage import migrate
 from crawler.storage.db import DatabaseError, init_db, make_engine, make_sessionmaker, resolve_url
 from crawler.storage.models import Article, ArticleUrl, Base, CrawlRun, Site, SiteBlock
-from crawler.storage.repository import (
-    add_site_blocks,
-    counts,
-    iter_articles,
-    latest_articles,
-    load_site_blocks,
-    reclean_articles,
-    search_articles,
-    store_articles,
-)
+from crawler.storage.reading import counts, iter_articles, latest_articles, search_articles
+from crawler.storage.repository import store_articles
+from crawler.storage.siteblocks import add_site_blocks, load_site_blocks, reclean_articles
 
 __all__ = [
     "Article",

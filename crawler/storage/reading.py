@@ -1,0 +1,94 @@
+"""Reading articles back: streaming exports, full-text search, totals."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import column, func, literal_column, select, table, text
+
+from crawler.storage.models import Article, ArticleUrl
+
+if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement
+    from sqlalchemy.orm import Session
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _filters(site: str | None, since: dt.datetime | None) -> list[Any]:
+    conditions: list[Any] = []
+    if site:
+        conditions.append(Article.site == site)
+    if since:
+        conditions.append(Article.published_at >= since)
+    return conditions
+
+
+def iter_articles(
+    session: Session,
+    *,
+    site: str | None = None,
+    since: dt.datetime | None = None,
+    batch_size: int = 500,
+) -> Iterator[Article]:
+    """Articles by id (of a site, published since a time), streamed in batches so that exports
+    never hold the table in memory."""
+    statement = (
+        select(Article).where(*_filters(site, since)).order_by(Article.id).execution_options(yield_per=batch_size)
+    )
+    yield from session.scalars(statement)
+
+
+def search_articles(
+    session: Session,
+    query: str,
+    *,
+    site: str | None = None,
+    since: dt.datetime | None = None,
+    limit: int = 20,
+) -> Sequence[Article]:
+    """Articles matching every word of ``query`` in title or body, best first (title weighs more)."""
+    words = _WORD.findall(query)
+    if not words:
+        return []
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        fts = table("articles_fts", column("rowid"), column("rank"))
+        # Each word quoted: user input never reaches FTS5's query syntax.
+        match = " ".join('"' + w.replace('"', "") + '"' for w in words)
+        statement = (
+            select(Article)
+            .join(fts, fts.c.rowid == Article.id)
+            .where(text("articles_fts MATCH :match").bindparams(match=match))
+            .order_by(text("bm25(articles_fts, 10.0, 1.0)"))
+        )
+    elif dialect == "postgresql":
+        tsquery = func.plainto_tsquery("simple", " ".join(words))
+        search: ColumnElement[Any] = literal_column("articles.search")
+        statement = select(Article).where(search.op("@@")(tsquery)).order_by(func.ts_rank(search, tsquery).desc())
+    else:
+        raise NotImplementedError(f"no full-text search on {dialect!r}")
+    return session.scalars(statement.where(*_filters(site, since)).limit(limit)).all()
+
+
+def latest_articles(session: Session, limit: int = 20) -> Sequence[Article]:
+    """The most recently published articles, undated ones last."""
+    statement = select(Article).order_by(Article.published_at.desc().nulls_last(), Article.id).limit(limit)
+    return session.scalars(statement).all()
+
+
+def counts(session: Session) -> dict[str, Any]:
+    """Totals a reader wants first: articles, URLs by reason, articles per site."""
+    return {
+        "articles": session.scalar(select(func.count(Article.id))) or 0,
+        "urls": {reason: n for reason, n in session.execute(select(ArticleUrl.reason, func.count()).group_by(ArticleUrl.reason))},
+        "sites": {
+            site: n
+            for site, n in session.execute(
+                select(Article.site, func.count()).group_by(Article.site).order_by(func.count().desc())
+            )
+        },
+    }

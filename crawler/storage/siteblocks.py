@@ -1,0 +1,117 @@
+"""Persistence of learned site chrome: per-site block counts, and re-cleaning stored bodies."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select, update
+
+from crawler.items import ArticleItem
+from crawler.storage.models import Article, ArticleUrl, Site, SiteBlock
+from crawler.storage.repository import dialect_insert
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+logger = logging.getLogger(__name__)
+
+
+def load_site_blocks(session: Session, site: str, min_pages: int = 2) -> tuple[int, list[tuple[str, int]]]:
+    """A site's stored-article count and the blocks seen on at least ``min_pages`` of them.
+
+    Blocks seen once are every story's own paragraphs; leaving them out keeps this small.
+    """
+    articles = session.scalar(select(Site.articles).where(Site.site == site)) or 0
+    blocks = session.execute(
+        select(SiteBlock.block_hash, SiteBlock.pages).where(
+            SiteBlock.site == site, SiteBlock.pages >= min_pages
+        )
+    ).all()
+    return articles, [(block, pages) for block, pages in blocks]
+
+
+def add_site_blocks(session: Session, site_blocks: Sequence[tuple[str, dict[str, str]]]) -> None:
+    """Count one more article per entry on its site, and each of its blocks once."""
+    articles: Counter[str] = Counter(site for site, _ in site_blocks)
+    pages: Counter[tuple[str, str]] = Counter()
+    texts: dict[tuple[str, str], str] = {}
+    for site, blocks in site_blocks:
+        for block, sample in blocks.items():
+            pages[site, block] += 1
+            texts.setdefault((site, block), sample[:500])
+    if articles:
+        statement = dialect_insert(session, Site).values([{"site": s, "articles": n} for s, n in articles.items()])
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[Site.site], set_={"articles": Site.articles + statement.excluded.articles}
+            )
+        )
+    if pages:
+        rows = [{"site": s, "block_hash": b, "pages": n, "text": texts[s, b]} for (s, b), n in pages.items()]
+        for start in range(0, len(rows), 500):
+            statement = dialect_insert(session, SiteBlock).values(rows[start : start + 500])
+            session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[SiteBlock.site, SiteBlock.block_hash],
+                    set_={"pages": SiteBlock.pages + statement.excluded.pages},
+                )
+            )
+
+
+def reclean_articles(
+    session: Session, site: str, clean: Callable[[ArticleItem], ArticleItem]
+) -> Counter[str]:
+    """Apply ``clean`` to every stored article of ``site``.
+
+    Chrome can hide a duplicate: a print copy without the corrections notice and the article
+    with it were stored apart. When a cleaned body equals another stored article's, the two are
+    one story: they are merged, keeping the page that named its canonical URL, and every URL
+    of the other becomes a ``duplicate_body`` row of the kept one.
+
+    Returns:
+        Counts: ``recleaned`` (bodies changed), ``merged`` (articles merged into a twin).
+    """
+    counts: Counter[str] = Counter()
+    merged_away: set[int] = set()
+    last_id = 0
+    while rows := session.execute(
+        select(Article.id, Article.site, Article.url, Article.canonical_url, Article.body)
+        .where(Article.site == site, Article.id > last_id)
+        .order_by(Article.id)
+        .limit(500)
+    ).all():
+        last_id = rows[-1].id
+        for row in rows:
+            if row.id in merged_away:
+                continue
+            probe = ArticleItem(url=row.url, canonical_url=row.canonical_url, site=row.site, body=row.body)
+            cleaned = clean(probe)
+            if cleaned.body != row.body:
+                counts["recleaned"] += 1
+                dropped = _set_body(session, row.id, cleaned.body, cleaned.content_fingerprint)
+                if dropped is not None:
+                    counts["merged"] += 1
+                    merged_away.add(dropped)
+    return counts
+
+
+def _set_body(session: Session, article_id: int, body: str, fingerprint: str) -> int | None:
+    """Give an article a cleaned body; returns the id of the twin merged away, if any."""
+    twin = session.scalar(
+        select(Article).where(Article.content_fingerprint == fingerprint, Article.id != article_id)
+    )
+    if twin is not None:
+        this = session.get_one(Article, article_id)
+        keep, drop = sorted((this, twin), key=lambda a: (not a.canonical_from_page, a.id))
+        session.execute(
+            update(ArticleUrl).where(ArticleUrl.article_id == drop.id).values(article_id=keep.id, reason="duplicate_body")
+        )
+        session.delete(drop)
+        session.flush()
+        if keep is twin:
+            return drop.id
+    session.execute(update(Article).where(Article.id == article_id).values(body=body, content_fingerprint=fingerprint))
+    return None if twin is None else twin.id
