@@ -75,13 +75,6 @@ def project_settings(overrides: Sequence[str] = ()) -> Settings:
     return settings
 
 
-def database_url(cli_value: str | None, settings: Settings) -> str:
-    """Resolve ``--db``, then ``-s DATABASE_URL``, then the environment, then the setting."""
-    if cli_value is None and (settings.getpriority("DATABASE_URL") or 0) >= 40:
-        cli_value = settings.get("DATABASE_URL")
-    return resolve_url(cli_value, settings.get("DATABASE_URL"))
-
-
 def open_database(url: str, settings: Settings | None = None) -> Engine:
     """An engine on a reachable database with this version's schema (DatabaseError otherwise)."""
     engine = make_engine(url)
@@ -147,7 +140,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         settings.set("CLOSESPIDER_PAGECOUNT", args.max_pages, priority="cmdline")
     if args.depth is not None:
         settings.set("DEPTH_LIMIT", args.depth, priority="cmdline")
-    db_url = database_url(args.db, settings)
+    db_url = resolve_url(settings, args.db)
     open_database(db_url, settings).dispose()
     settings.set("DATABASE_URL", db_url, priority="cmdline")
     stats = run_crawl(args.urls, settings, args.allowed_domain)
@@ -189,7 +182,7 @@ def _export_row(article: Article) -> dict[str, Any]:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    engine = open_database(database_url(args.db, project_settings()))
+    engine = open_database(resolve_url(project_settings(), args.db))
     try:
         with make_sessionmaker(engine)() as session:
             found = search_articles(session, args.query, site=args.site, since=args.since, limit=args.limit)
@@ -212,7 +205,7 @@ def since_date(value: str) -> dt.datetime:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    engine = open_database(database_url(args.db, project_settings()))
+    engine = open_database(resolve_url(project_settings(), args.db))
     with contextlib.ExitStack() as stack:
         out: TextIO = (
             stack.enter_context(open(args.output, "w", encoding="utf-8", newline=""))
@@ -234,7 +227,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_reclean(args: argparse.Namespace) -> int:
     settings = project_settings(args.set)
-    engine = open_database(database_url(args.db, settings), settings)
+    engine = open_database(resolve_url(settings, args.db), settings)
     index = ChromeIndex(
         settings.getint("NEWS_CHROME_MIN_PAGES"),
         settings.getfloat("NEWS_CHROME_MIN_SHARE"),
@@ -254,7 +247,7 @@ def cmd_reclean(args: argparse.Namespace) -> int:
 
 
 def cmd_db(args: argparse.Namespace) -> int:
-    url = database_url(args.db, project_settings())
+    url = resolve_url(project_settings(), args.db)
     engine = make_engine(url)
     try:
         if args.action == "upgrade":
@@ -272,7 +265,7 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    engine = open_database(database_url(args.db, project_settings()))
+    engine = open_database(resolve_url(project_settings(), args.db))
     sessions = make_sessionmaker(engine)
     totals: Counter[str] = Counter()
     try:
@@ -292,7 +285,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    engine = open_database(database_url(args.db, project_settings()))
+    engine = open_database(resolve_url(project_settings(), args.db))
     with make_sessionmaker(engine)() as session:
         totals = counts(session)
     engine.dispose()

@@ -69,13 +69,14 @@ class StorePipeline:
         self._buffer: list[ArticleItem] = []
         self._last_flush = time.monotonic()
         self._lock = asyncio.Lock()
-        # Learned site chrome (None when NEWS_CHROME_ENABLED is off), reloaded per site so that
-        # what other processes stored counts too.
         self.auto_upgrade = auto_upgrade
         self.retry_timeout = retry_timeout
+        # Set once the database is given up on: the crawl is closing, articles go to the spill.
         self._closing: asyncio.Future[None] | None = None
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
         self.spill = SpillFile(spill_dir / f"newscrawl-spill-{stamp}-{os.getpid()}.jsonl")
+        # Learned site chrome (None when NEWS_CHROME_ENABLED is off), reloaded per site so that
+        # what other processes stored counts too.
         self.chrome = chrome
         self.chrome_reload_interval = chrome_reload_interval
         self._chrome_loaded: dict[str, float] = {}
@@ -86,7 +87,7 @@ class StorePipeline:
         assert crawler.stats is not None
         pipeline = cls(
             crawler.stats,
-            resolve_url(setting=settings.get("DATABASE_URL")),
+            resolve_url(settings),
             settings.getint("NEWS_DB_BATCH_SIZE"),
             settings.getfloat("NEWS_DB_FLUSH_INTERVAL"),
             ChromeIndex(

@@ -10,6 +10,7 @@ from scrapy.utils.test import get_crawler
 from crawler.cli import project_settings
 from crawler.fingerprints import body_fingerprint
 from crawler.items import ArticleItem, PageItem
+from crawler.storage import resolve_url
 from pipelines.dedup import DedupPipeline
 from spiders.news import NewsSpider
 
@@ -113,3 +114,12 @@ def test_project_settings_overrides():
     assert settings.getlist("NEWS_TRACKING_PARAMS") == ["ref", "utm_*"]
     assert settings.getbool("ROBOTSTXT_OBEY") is True
     assert settings.getbool("REMOTE_CONTROL_ENABLED") is False
+
+
+def test_database_url_resolution_order(monkeypatch):
+    monkeypatch.delenv("NEWSCRAWL_DATABASE_URL", raising=False)
+    assert resolve_url(project_settings()) == "sqlite:///news.db"
+    monkeypatch.setenv("NEWSCRAWL_DATABASE_URL", "sqlite:///from-env.db")
+    assert resolve_url(project_settings()) == "sqlite:///from-env.db"
+    assert resolve_url(project_settings(["DATABASE_URL=sqlite:///from-s.db"])) == "sqlite:///from-s.db"
+    assert resolve_url(project_settings(["DATABASE_URL=sqlite:///from-s.db"]), "sqlite:///from-db.db") == "sqlite:///from-db.db"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
+from scrapy.settings import SETTINGS_PRIORITIES
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from crawler.storage import migrate
 
 if TYPE_CHECKING:
+    from scrapy.settings import BaseSettings
     from sqlalchemy.engine import Engine
 
 ENV_VAR = "NEWSCRAWL_DATABASE_URL"
@@ -23,8 +25,11 @@ class DatabaseError(Exception):
     """The database cannot be used; the message says which URL and what to do."""
 
 
-def resolve_url(cli_value: str | None = None, setting: str | None = None) -> str:
-    """``--db``, then ``NEWSCRAWL_DATABASE_URL``, then the ``DATABASE_URL`` setting."""
+def resolve_url(settings: BaseSettings, cli_value: str | None = None) -> str:
+    """``--db``, then ``-s DATABASE_URL``, then ``NEWSCRAWL_DATABASE_URL``, then the setting."""
+    setting = settings.get("DATABASE_URL")
+    if (settings.getpriority("DATABASE_URL") or 0) >= SETTINGS_PRIORITIES["cmdline"]:
+        cli_value = cli_value or setting
     return cli_value or os.environ.get(ENV_VAR) or setting or DEFAULT_URL
 
 
