@@ -44,8 +44,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def make_engine(url: str) -> Engine:
     """An engine for ``url``, with SQLite set up for concurrent use."""
+    # psycopg prepares a statement after a few runs, and PostgreSQL then keeps a generic plan
+    # made when the table was small: the article lookups degrade into scans as it grows.
+    connect_args = {"prepare_threshold": None} if url.startswith("postgresql+psycopg") else {}
     try:
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args)
     except (ArgumentError, ImportError, ValueError) as exc:
         raise DatabaseError(f"invalid database URL {url!r}: {exc}") from exc
     if engine.dialect.name == "sqlite":
