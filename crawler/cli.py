@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
 EXPORT_FIELDS = [
-    "id", "canonical_url", "url", "site", "title", "authors", "author_organisations",
+    "id", "canonical_url", "url", "site", "source", "title", "authors", "author_organisations",
     "published_at", "published_at_raw", "modified_at", "modified_at_raw", "date_source",
     "description", "language", "site_name", "section", "accessible_for_free", "image", "tags",
     "body", "content_fingerprint", "fetched_at", "crawl_run_id",
@@ -82,13 +82,15 @@ def open_database(url: str, settings: Settings | None = None) -> Engine:
     return engine
 
 
-def run_crawl(urls: list[str], settings: Settings, allowed_domains: Sequence[str] = ()) -> dict[str, Any]:
+def run_crawl(
+    urls: list[str], settings: Settings, allowed_domains: Sequence[str] = (), source: str | None = None
+) -> dict[str, Any]:
     """Crawl ``urls`` with the ``news`` spider; returns Scrapy's final stats."""
     from spiders.news import NewsSpider
 
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)
-    process.crawl(crawler, urls=urls, allowed_domains=list(allowed_domains))
+    process.crawl(crawler, urls=urls, allowed_domains=list(allowed_domains), source=source)
     process.start()
     assert crawler.stats is not None
     return crawler.stats.get_stats()
@@ -143,7 +145,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     db_url = resolve_url(settings, args.db)
     open_database(db_url, settings).dispose()
     settings.set("DATABASE_URL", db_url, priority="cmdline")
-    stats = run_crawl(args.urls, settings, args.allowed_domain)
+    stats = run_crawl(args.urls, settings, args.allowed_domain, args.source)
     print(summary(stats, db_url))
     return 0 if stats.get("finish_reason") in FINISHED_REASONS else 1
 
@@ -185,7 +187,9 @@ def cmd_search(args: argparse.Namespace) -> int:
     engine = open_database(resolve_url(project_settings(), args.db))
     try:
         with make_sessionmaker(engine)() as session:
-            found = search_articles(session, args.query, site=args.site, since=args.since, limit=args.limit)
+            found = search_articles(
+                session, args.query, site=args.site, since=args.since, source=args.source, limit=args.limit
+            )
             for article in found:
                 when = (article.published_at_raw or "undated")[:10]
                 print(f"{when}  {article.site}  {article.title}\n            {article.canonical_url}")
@@ -214,7 +218,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         )
         stack.callback(engine.dispose)
         session = stack.enter_context(make_sessionmaker(engine)())
-        rows = (_export_row(a) for a in iter_articles(session, site=args.site, since=args.since))
+        rows = (_export_row(a) for a in iter_articles(session, site=args.site, since=args.since, source=args.source))
         if args.format == "jsonl":
             out.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
         else:
@@ -311,6 +315,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     def filter_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--site", help="only articles of this site (host name, as in articles.site)")
+        p.add_argument("--source", help="only articles of this source (as in articles.source)")
         p.add_argument("--since", type=since_date, metavar="DATE",
                        help="only articles published on or after DATE (YYYY-MM-DD or ISO 8601)")
 
@@ -325,6 +330,7 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--depth", type=int, help="maximum link depth from a start page")
     crawl.add_argument("--allowed-domain", action="append", default=[], metavar="DOMAIN",
                        help="another domain the crawl may enter (repeatable)")
+    crawl.add_argument("--source", metavar="NAME", help="source name stored with every article of this crawl")
     set_option(crawl)
     crawl.set_defaults(func=cmd_crawl)
 

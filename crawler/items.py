@@ -17,6 +17,7 @@ class PageItem:
     url: str
     html: str = field(repr=False)  # kept out of logs: Scrapy logs dropped items
     fetched_at: dt.datetime
+    source: str | None = None
 
 
 @dataclass
@@ -46,6 +47,7 @@ class ArticleItem:
     image: str | None = None
     tags: list[str] = field(default_factory=list)
     fetched_at: dt.datetime | None = None
+    source: str | None = None
     content_fingerprint: str = ""
     # Set by DedupPipeline when this URL repeats an article already seen: "url" or "body".
     duplicate_of: str | None = None

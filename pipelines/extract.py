@@ -104,6 +104,7 @@ class ExtractPipeline:
             level = "WARNING" if result in {"error", "worker_died"} else "INFO"
             raise DropItem(f"no article at {item.url}: {result}", log_level=level)
         self.stats.inc_value("news/extract/articles")
+        result.source = item.source
         return result
 
     async def _run(self, item: PageItem) -> ArticleItem | str:

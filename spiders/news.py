@@ -62,6 +62,7 @@ class NewsSpider(scrapy.Spider):
         self,
         urls: str | list[str] | None = None,
         allowed_domains: str | list[str] | None = None,
+        source: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -76,7 +77,8 @@ class NewsSpider(scrapy.Spider):
         })
         # Scrapy's OffsiteMiddleware reads this too; it ignores ports, as we do.
         self.allowed_domains = list(self.hosts)
-        self.arguments = {"urls": self.start_urls, "allowed_domains": self.hosts}
+        self.source = source.strip() if source and source.strip() else None
+        self.arguments = {"urls": self.start_urls, "allowed_domains": self.hosts, "source": self.source}
         self.link_extractor = LinkExtractor()
         self.session_params: list[str] = []
         self.max_pagination = 0
@@ -109,7 +111,10 @@ class NewsSpider(scrapy.Spider):
         if self.is_article(response):
             stats.inc_value("news/page/article_candidate")
             yield PageItem(
-                url=response.url, html=response.text, fetched_at=dt.datetime.now(dt.UTC)
+                url=response.url,
+                html=response.text,
+                fetched_at=dt.datetime.now(dt.UTC),
+                source=self.source,
             )
         else:
             stats.inc_value("news/page/navigation")

@@ -119,9 +119,13 @@ def test_export_and_stats(demo_crawl, tmp_path):
 
 def test_fixture_site_on_an_ip_and_port(fixture_site, tmp_path):
     db_file = tmp_path / "news.db"
-    result = newscrawl("crawl", fixture_site, "--db", f"sqlite:///{db_file}", *FAST)
+    result = newscrawl("crawl", fixture_site, "--db", f"sqlite:///{db_file}", "--source", "ledger", *FAST)
     assert result.returncode == 0, result.stderr
     root = fixture_site.rstrip("/")
+    assert rows(db_file, "SELECT DISTINCT source FROM articles") == [("ledger",)]
+    exported = newscrawl("export", "--db", f"sqlite:///{db_file}", "--source", "ledger")
+    assert len(exported.stdout.splitlines()) == 2
+    assert newscrawl("export", "--db", f"sqlite:///{db_file}", "--source", "other").stdout == ""
     bridge = root + "/news/bridge-repairs-close-river-crossing-for-six-weeks.html"
     library = root + "/2026/03/02/library-extends-opening-hours-for-exam-season.html"
     assert rows(db_file, "SELECT canonical_url, title, date_source FROM articles ORDER BY canonical_url") == [

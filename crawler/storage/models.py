@@ -84,6 +84,7 @@ class Article(TimestampMixin, Base):
     canonical_from_page: Mapped[bool] = mapped_column(default=False)
     url: Mapped[str] = mapped_column(String(2048))
     site: Mapped[str] = mapped_column(String(255), index=True)
+    source: Mapped[str | None] = mapped_column(String(100), index=True)
     title: Mapped[str | None] = mapped_column(Text)
     authors: Mapped[list[str]] = mapped_column(default=list)
     author_organisations: Mapped[list[str]] = mapped_column(default=list, server_default="[]")

@@ -18,10 +18,12 @@ if TYPE_CHECKING:
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
-def _filters(site: str | None, since: dt.datetime | None) -> list[Any]:
+def _filters(site: str | None, since: dt.datetime | None, source: str | None) -> list[Any]:
     conditions: list[Any] = []
     if site:
         conditions.append(Article.site == site)
+    if source:
+        conditions.append(Article.source == source)
     if since:
         conditions.append(Article.published_at >= since)
     return conditions
@@ -32,12 +34,13 @@ def iter_articles(
     *,
     site: str | None = None,
     since: dt.datetime | None = None,
+    source: str | None = None,
     batch_size: int = 500,
 ) -> Iterator[Article]:
     """Articles by id (of a site, published since a time), streamed in batches so that exports
     never hold the table in memory."""
     statement = (
-        select(Article).where(*_filters(site, since)).order_by(Article.id).execution_options(yield_per=batch_size)
+        select(Article).where(*_filters(site, since, source)).order_by(Article.id).execution_options(yield_per=batch_size)
     )
     yield from session.scalars(statement)
 
@@ -48,6 +51,7 @@ def search_articles(
     *,
     site: str | None = None,
     since: dt.datetime | None = None,
+    source: str | None = None,
     limit: int = 20,
 ) -> Sequence[Article]:
     """Articles matching every word of ``query`` in title or body, best first (title weighs more)."""
@@ -71,7 +75,7 @@ def search_articles(
         statement = select(Article).where(search.op("@@")(tsquery)).order_by(func.ts_rank(search, tsquery).desc())
     else:
         raise NotImplementedError(f"no full-text search on {dialect!r}")
-    return session.scalars(statement.where(*_filters(site, since)).limit(limit)).all()
+    return session.scalars(statement.where(*_filters(site, since, source)).limit(limit)).all()
 
 
 def latest_articles(session: Session, limit: int = 20) -> Sequence[Article]:
