@@ -24,6 +24,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/extraction_quality.py
+	$(BIN)/python bench/store_throughput.py --rows 100000
 
 clean:
 	rm -rf $(VENV) demo.db demo.db-wal demo.db-shm
