@@ -210,8 +210,13 @@ class StorePipeline:
 
     async def close_spider(self) -> None:
         await self.flush()
-        if self.chrome is not None and self._chrome_loaded:
+        if self.chrome is None or not self._chrome_loaded or self._closing is not None:
+            return
+        try:
             await asyncio.to_thread(self._reclean, sorted(self._chrome_loaded))
+        except SQLAlchemyError as exc:
+            logger.error("could not remove learned chrome at the end of the crawl (%(error)s); "
+                         "run `newscrawl reclean` later", {"error": str(exc).splitlines()[0]})
 
     def _reclean(self, sites: list[str]) -> None:
         """Clean what this crawl stored before a block was known to be chrome."""
