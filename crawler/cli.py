@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from crawler import spill
 from crawler.dates import parse_date
 from crawler.sitechrome import ChromeIndex
+from crawler.sources import DEFAULT_FILE, SourcesError, load_sources
 from crawler.storage import (
     Article,
     DatabaseError,
@@ -86,14 +87,47 @@ def run_crawl(
     urls: list[str], settings: Settings, allowed_domains: Sequence[str] = (), source: str | None = None
 ) -> dict[str, Any]:
     """Crawl ``urls`` with the ``news`` spider; returns Scrapy's final stats."""
+    return run_crawls(settings, [({}, {"urls": urls, "allowed_domains": list(allowed_domains), "source": source})])[0]
+
+
+def run_crawls(settings: Settings, jobs: Sequence[tuple[dict[str, Any], dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Run one ``news`` crawl per job ``(setting overrides, spider arguments)`` side by side.
+
+    Overrides go in as the spider's own settings: above the project's, below ``-s``.
+    """
     from spiders.news import NewsSpider
 
     process = CrawlerProcess(settings)
-    crawler = process.create_crawler(NewsSpider)
-    process.crawl(crawler, urls=urls, allowed_domains=list(allowed_domains), source=source)
+    crawlers = []
+    for overrides, arguments in jobs:
+        spidercls = type("NewsSpider", (NewsSpider,), {"custom_settings": overrides}) if overrides else NewsSpider
+        crawler = process.create_crawler(spidercls)
+        process.crawl(crawler, **arguments)
+        crawlers.append(crawler)
     process.start()
-    assert crawler.stats is not None
-    return crawler.stats.get_stats()
+    return [crawler.stats.get_stats() if crawler.stats else {} for crawler in crawlers]
+
+
+def source_jobs(args: argparse.Namespace) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """The crawls ``--source NAME``/``--all`` ask for, from the sources file."""
+    sources = load_sources(Path(args.sources))
+    known = {s.name: s for s in sources}
+    unknown = [n for n in args.source if n not in known]
+    if unknown:
+        raise UsageError(f"{args.sources}: no source {unknown[0]!r} (known: {', '.join(known)})")
+    jobs = []
+    for source in sources if args.all else [known[n] for n in args.source]:
+        if not source.start_urls:
+            raise UsageError(f"{args.sources}: source {source.name!r}: feeds and sitemaps are not crawled "
+                             "yet; give start_urls")
+        overrides = dict(source.settings)
+        if source.max_pages:
+            overrides["CLOSESPIDER_PAGECOUNT"] = source.max_pages
+        jobs.append((overrides, {
+            "urls": source.start_urls, "allowed_domains": source.allowed_domains, "source": source.name,
+            "allow": source.allow, "deny": source.deny,
+        }))
+    return jobs
 
 
 def summary(stats: dict[str, Any], db_url: str) -> str:
@@ -137,6 +171,15 @@ def check_urls(urls: Sequence[str]) -> None:
 
 def cmd_crawl(args: argparse.Namespace) -> int:
     check_urls(args.urls)
+    if args.urls and (args.all or len(args.source) > 1):
+        raise UsageError("with start URLs, give at most one --source (the name to store) and no --all")
+    if not args.urls and not (args.source or args.all):
+        raise UsageError("give start URLs, --source NAME (from the sources file) or --all")
+    jobs = (
+        [({}, {"urls": args.urls, "allowed_domains": args.allowed_domain, "source": next(iter(args.source), None)})]
+        if args.urls
+        else source_jobs(args)
+    )
     settings = project_settings(args.set)
     if args.max_pages is not None:
         settings.set("CLOSESPIDER_PAGECOUNT", args.max_pages, priority="cmdline")
@@ -145,9 +188,25 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     db_url = resolve_url(settings, args.db)
     open_database(db_url, settings).dispose()
     settings.set("DATABASE_URL", db_url, priority="cmdline")
-    stats = run_crawl(args.urls, settings, args.allowed_domain, args.source)
-    print(summary(stats, db_url))
-    return 0 if stats.get("finish_reason") in FINISHED_REASONS else 1
+    results = run_crawls(settings, jobs)
+    for (_, arguments), stats in zip(jobs, results, strict=True):
+        if len(jobs) > 1:
+            print(f"\nsource {arguments['source']}:")
+        print(summary(stats, db_url))
+    return 0 if all(s.get("finish_reason") in FINISHED_REASONS for s in results) else 1
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    sources = load_sources(Path(args.file))
+    if args.action == "check":
+        print(f"{args.file}: {len(sources)} sources, all valid: {', '.join(s.name for s in sources)}")
+        return 0
+    for source in sources:
+        since = source.since if source.since is not None else "-"
+        print(f"{source.name:20s} {len(source.start_urls)} start, {len(source.feeds)} feeds, "
+              f"{len(source.sitemaps)} sitemaps; since {since}; every {source.schedule or '-'}; "
+              f"max pages {source.max_pages or '-'}")
+    return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -324,13 +383,18 @@ def build_parser() -> argparse.ArgumentParser:
                        help="override a Scrapy or newscrawl setting (repeatable)")
 
     crawl = commands.add_parser("crawl", help="crawl news sites from their start URLs")
-    crawl.add_argument("urls", nargs="+", metavar="URL", help="start page(s) of the sites to crawl")
+    crawl.add_argument("urls", nargs="*", metavar="URL", help="start page(s) of the sites to crawl")
     db_option(crawl)
     crawl.add_argument("--max-pages", type=int, help="stop after fetching this many pages")
     crawl.add_argument("--depth", type=int, help="maximum link depth from a start page")
     crawl.add_argument("--allowed-domain", action="append", default=[], metavar="DOMAIN",
                        help="another domain the crawl may enter (repeatable)")
-    crawl.add_argument("--source", metavar="NAME", help="source name stored with every article of this crawl")
+    crawl.add_argument("--source", action="append", default=[], metavar="NAME",
+                       help="crawl this source of the sources file (repeatable); with URLs, the "
+                       "name stored with their articles")
+    crawl.add_argument("--all", action="store_true", help="crawl every source of the sources file")
+    crawl.add_argument("--sources", default=DEFAULT_FILE, metavar="FILE",
+                       help=f"the sources file (default: {DEFAULT_FILE})")
     set_option(crawl)
     crawl.set_defaults(func=cmd_crawl)
 
@@ -352,6 +416,11 @@ def build_parser() -> argparse.ArgumentParser:
     filter_options(search)
     search.add_argument("--limit", type=int, default=20, help="at most this many results (default 20)")
     search.set_defaults(func=cmd_search)
+
+    sources = commands.add_parser("sources", help="check or list the sources file")
+    sources.add_argument("action", choices=["check", "list"])
+    sources.add_argument("file", nargs="?", default=DEFAULT_FILE, help=f"default: {DEFAULT_FILE}")
+    sources.set_defaults(func=cmd_sources)
 
     reclean = commands.add_parser(
         "reclean", help="remove learned site chrome from articles stored before it was known"
@@ -383,7 +452,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))
-    except (UsageError, DatabaseError) as exc:
+    except (UsageError, DatabaseError, SourcesError) as exc:
         print(f"newscrawl: error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:

@@ -63,6 +63,8 @@ class NewsSpider(scrapy.Spider):
         urls: str | list[str] | None = None,
         allowed_domains: str | list[str] | None = None,
         source: str | None = None,
+        allow: str | list[str] | None = None,
+        deny: str | list[str] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -78,6 +80,10 @@ class NewsSpider(scrapy.Spider):
         # Scrapy's OffsiteMiddleware reads this too; it ignores ports, as we do.
         self.allowed_domains = list(self.hosts)
         self.source = source.strip() if source and source.strip() else None
+        # Link filters of the sources file: follow only links matching an allow pattern (when
+        # there are any) and none of the deny patterns. Start URLs are always fetched.
+        self.allow = [re.compile(p) for p in _split(allow)]
+        self.deny = [re.compile(p) for p in _split(deny)]
         self.arguments = {"urls": self.start_urls, "allowed_domains": self.hosts, "source": self.source}
         self.link_extractor = LinkExtractor()
         self.session_params: list[str] = []
@@ -140,6 +146,11 @@ class NewsSpider(scrapy.Spider):
         for href in dict.fromkeys([*hrefs, *next_pages]):
             url = clean_url(href, self.session_params)
             if not on_site(url, self.hosts):
+                continue
+            if (self.allow and not any(p.search(url) for p in self.allow)) or any(
+                p.search(url) for p in self.deny
+            ):
+                stats.inc_value("news/link/filtered")
                 continue
             trap = is_trap(url)
             if trap:

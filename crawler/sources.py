@@ -1,0 +1,164 @@
+"""The sources file: one TOML table per news source, validated on load.
+
+    [sources.mee]
+    start_urls = ["https://www.middleeasteye.net/"]
+    allow = ['/news/']
+    since = "7d"
+    max_pages = 2000
+    settings = { DOWNLOAD_DELAY = 2 }
+
+Every problem is reported with the file, the source and the key, all of them at once, so an
+operator fixes the file in one pass.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from crawler.urls import host_of
+
+DEFAULT_FILE = "sources.toml"
+_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]{0,99}")
+_WINDOW = re.compile(r"(\d+)\s*([hdw])")
+_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
+_KEYS = frozenset(
+    {"name", "start_urls", "feeds", "sitemaps", "allowed_domains", "allow", "deny", "since",
+     "max_pages", "language", "schedule", "settings"}
+)
+
+
+class SourcesError(ValueError):
+    """The sources file is unusable; the message lists every problem found."""
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    start_urls: list[str] = field(default_factory=list)
+    feeds: list[str] = field(default_factory=list)
+    sitemaps: list[str] = field(default_factory=list)
+    allowed_domains: list[str] = field(default_factory=list)
+    allow: list[str] = field(default_factory=list)
+    deny: list[str] = field(default_factory=list)
+    # A date, or a window (timedelta) counted back from the start of each crawl.
+    since: dt.date | dt.timedelta | None = None
+    max_pages: int | None = None
+    language: list[str] = field(default_factory=list)
+    schedule: dt.timedelta | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def since_datetime(self, now: dt.datetime) -> dt.datetime | None:
+        if isinstance(self.since, dt.timedelta):
+            return now - self.since
+        if isinstance(self.since, dt.date):
+            return dt.datetime.combine(self.since, dt.time(), tzinfo=dt.UTC)
+        return None
+
+
+def load_sources(path: Path) -> list[Source]:
+    """The sources of ``path``, in file order.
+
+    Raises:
+        SourcesError: the file is missing, not TOML, or has invalid entries (all listed).
+    """
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise SourcesError(f"{path}: no such file (copy sources.example.toml to start one)") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SourcesError(f"{path}: not valid TOML: {exc}") from exc
+    tables = data.get("sources")
+    if not isinstance(tables, dict) or not tables:
+        raise SourcesError(f"{path}: no [sources.NAME] tables")
+    problems: list[str] = []
+    sources = []
+    for name, table in tables.items():
+        errors: list[str] = []
+        source = _parse(name, table, errors)
+        problems += [f"{path}: source {name!r}: {error}" for error in errors]
+        if source is not None and not errors:
+            sources.append(source)
+    if problems:
+        raise SourcesError("\n".join(problems))
+    return sources
+
+
+def _parse(name: str, table: Any, errors: list[str]) -> Source | None:
+    if not isinstance(table, dict):
+        errors.append("must be a table ([sources.NAME])")
+        return None
+    if not _NAME.fullmatch(name):
+        errors.append("name: use lower-case letters, digits, '.', '_' or '-'")
+    for key in sorted(set(table) - _KEYS):
+        errors.append(f"{key}: unknown key (known: {', '.join(sorted(_KEYS))})")
+    urls = {key: _strings(table, key, errors) for key in ("start_urls", "feeds", "sitemaps")}
+    for key, values in urls.items():
+        for index, url in enumerate(values):
+            if not url.startswith(("http://", "https://")) or not host_of(url):
+                errors.append(f"{key}[{index}]: not an http(s) URL: {url!r}")
+    if not any(urls.values()):
+        errors.append("start_urls, feeds or sitemaps: give at least one URL")
+    patterns = {key: _strings(table, key, errors) for key in ("allow", "deny")}
+    for key, values in patterns.items():
+        for index, pattern in enumerate(values):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                errors.append(f"{key}[{index}]: invalid regex {pattern!r}: {exc}")
+    max_pages = table.get("max_pages")
+    if max_pages is not None and (not isinstance(max_pages, int) or isinstance(max_pages, bool) or max_pages < 1):
+        errors.append(f"max_pages: a positive integer, not {max_pages!r}")
+    settings = table.get("settings", {})
+    if not isinstance(settings, dict) or not all(isinstance(k, str) and k.isupper() for k in settings):
+        errors.append("settings: a table of UPPER_CASE Scrapy or newscrawl settings")
+        settings = {}
+    return Source(
+        name=name,
+        **urls,
+        allowed_domains=_strings(table, "allowed_domains", errors),
+        **patterns,
+        since=_since(table.get("since"), errors),
+        max_pages=max_pages,
+        language=[lang.lower() for lang in _strings(table, "language", errors)],
+        schedule=_window(table.get("schedule"), "schedule", errors),
+        settings=settings,
+    )
+
+
+def _strings(table: dict[str, Any], key: str, errors: list[str]) -> list[str]:
+    value = table.get(key, [])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        errors.append(f"{key}: a string or a list of strings")
+        return []
+    return value
+
+
+def _since(value: Any, errors: list[str]) -> dt.date | dt.timedelta | None:
+    if value is None or isinstance(value, dt.date):
+        return value.date() if isinstance(value, dt.datetime) else value
+    if isinstance(value, str) and _WINDOW.fullmatch(value.strip()):
+        return _window(value, "since", errors)
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    errors.append(f"since: a date (2025-01-31) or a window such as '7d', '12h', '2w', not {value!r}")
+    return None
+
+
+def _window(value: Any, key: str, errors: list[str]) -> dt.timedelta | None:
+    if value is None:
+        return None
+    match = _WINDOW.fullmatch(value.strip()) if isinstance(value, str) else None
+    if match is None or int(match.group(1)) == 0:
+        errors.append(f"{key}: a window in hours, days or weeks ('6h', '1d', '2w'), not {value!r}")
+        return None
+    return dt.timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
