@@ -117,14 +117,15 @@ def source_jobs(args: argparse.Namespace) -> list[tuple[dict[str, Any], dict[str
         raise UsageError(f"{args.sources}: no source {unknown[0]!r} (known: {', '.join(known)})")
     jobs = []
     for source in sources if args.all else [known[n] for n in args.source]:
-        if not source.start_urls:
-            raise UsageError(f"{args.sources}: source {source.name!r}: feeds and sitemaps are not crawled "
-                             "yet; give start_urls")
+        if not source.start_urls and not source.feeds:
+            raise UsageError(f"{args.sources}: source {source.name!r}: sitemaps are not crawled yet; "
+                             "give start_urls or feeds")
         overrides = dict(source.settings)
         if source.max_pages:
             overrides["CLOSESPIDER_PAGECOUNT"] = source.max_pages
         jobs.append((overrides, {
-            "urls": source.start_urls, "allowed_domains": source.allowed_domains, "source": source.name,
+            "urls": source.start_urls, "feeds": source.feeds, "allowed_domains": source.allowed_domains,
+            "source": source.name,
             "allow": source.allow, "deny": source.deny,
         }))
     return jobs
@@ -170,14 +171,16 @@ def check_urls(urls: Sequence[str]) -> None:
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
-    check_urls(args.urls)
-    if args.urls and (args.all or len(args.source) > 1):
-        raise UsageError("with start URLs, give at most one --source (the name to store) and no --all")
-    if not args.urls and not (args.source or args.all):
-        raise UsageError("give start URLs, --source NAME (from the sources file) or --all")
+    check_urls([*args.urls, *args.feed])
+    given = args.urls or args.feed
+    if given and (args.all or len(args.source) > 1):
+        raise UsageError("with start URLs or feeds, give at most one --source (the name to store) and no --all")
+    if not given and not (args.source or args.all):
+        raise UsageError("give start URLs, --feed URL, --source NAME (from the sources file) or --all")
     jobs = (
-        [({}, {"urls": args.urls, "allowed_domains": args.allowed_domain, "source": next(iter(args.source), None)})]
-        if args.urls
+        [({}, {"urls": args.urls, "feeds": args.feed, "allowed_domains": args.allowed_domain,
+               "source": next(iter(args.source), None)})]
+        if given
         else source_jobs(args)
     )
     settings = project_settings(args.set)
@@ -389,6 +392,8 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--depth", type=int, help="maximum link depth from a start page")
     crawl.add_argument("--allowed-domain", action="append", default=[], metavar="DOMAIN",
                        help="another domain the crawl may enter (repeatable)")
+    crawl.add_argument("--feed", action="append", default=[], metavar="URL",
+                       help="an RSS or Atom feed whose entries to crawl (repeatable)")
     crawl.add_argument("--source", action="append", default=[], metavar="NAME",
                        help="crawl this source of the sources file (repeatable); with URLs, the "
                        "name stored with their articles")

@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 from urllib.parse import urljoin
 
 from lxml.html import HtmlElement
@@ -77,12 +78,16 @@ class ArticleExtractor:
         url: str,
         *,
         fetched_at: dt.datetime | None = None,
+        hints: Mapping[str, Any] | None = None,
     ) -> ArticleItem:
         """Extract the article on ``html`` fetched from ``url``.
+
+        ``hints`` (from the feed that listed the page) fill in what the page does not say.
 
         Raises:
             NotAnArticle: the page holds no article body long enough to keep.
         """
+        hints = hints or {}
         tree = load_html(html)
         if tree is None:
             raise NotAnArticle("unparsable")
@@ -105,7 +110,7 @@ class ArticleExtractor:
             [structured.meta("og:title"), structured.meta("twitter:title"), structured.html_title],
             structured.h1s,
             [site_name, structured.meta("og:site_name"), host_of(url)],
-        )
+        ) or hints.get("title")
         paragraphs = body_paragraphs(text, title)
         if story := whole_story(tree, paragraphs):
             paragraphs = body_paragraphs("\n".join(story), title)
@@ -117,6 +122,8 @@ class ArticleExtractor:
             raise NotAnArticle("short_body")
 
         candidates = list(structured.published_candidates(url))
+        if hints.get("published"):
+            candidates.append((hints.get("via", "feed"), hints["published"]))
         if document.date:
             candidates.append(("htmldate", document.date))
         published, published_raw, date_source = first_valid(candidates, now)
@@ -128,7 +135,11 @@ class ArticleExtractor:
         declared = urljoin(url, declared.strip()) if declared else None
         if declared and host_of(declared) != host_of(url):
             declared = None  # a canonical on another site is syndication, not this page's URL
-        sources = [*structured.author_sources(), [(document.author or "", False)]]
+        sources = [
+            *structured.author_sources(),
+            [(name, False) for name in hints.get("authors", [])],
+            [(document.author or "", False)],
+        ]
         people, organisations = clean_authors(sources, publisher=site_name)
         return ArticleItem(
             url=url,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -18,6 +19,9 @@ class PageItem:
     html: str = field(repr=False)  # kept out of logs: Scrapy logs dropped items
     fetched_at: dt.datetime
     source: str | None = None
+    # What a feed said of the page before it was fetched, used where the page says nothing:
+    # "via" ("feed"), "published", "title", "authors".
+    hints: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

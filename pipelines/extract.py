@@ -36,11 +36,11 @@ def _init_worker(options: dict[str, Any]) -> None:
     _extractor = ArticleExtractor(**options)
 
 
-def _extract(html: str, url: str, fetched_at: dt.datetime) -> ArticleItem | str:
+def _extract(html: str, url: str, fetched_at: dt.datetime, hints: dict[str, Any]) -> ArticleItem | str:
     """Worker side: the article, or the reason there is none (exceptions cross badly)."""
     assert _extractor is not None
     try:
-        return _extractor.extract(html, url, fetched_at=fetched_at)
+        return _extractor.extract(html, url, fetched_at=fetched_at, hints=hints)
     except NotAnArticle as exc:
         return exc.reason
 
@@ -112,7 +112,7 @@ class ExtractPipeline:
         loop = asyncio.get_running_loop()
         try:
             return await loop.run_in_executor(
-                self._pool, _extract, item.html, item.url, item.fetched_at
+                self._pool, _extract, item.html, item.url, item.fetched_at, item.hints
             )
         except BrokenProcessPool:
             # A worker died (out of memory, killed): keep crawling with a fresh pool.

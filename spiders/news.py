@@ -19,6 +19,7 @@ from scrapy.http import HtmlResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.settings import SETTINGS_PRIORITIES
 
+from crawler.feeds import FEED_TYPES, NotAFeed, parse_feed
 from crawler.items import PageItem
 from crawler.urls import (
     clean_url,
@@ -63,18 +64,20 @@ class NewsSpider(scrapy.Spider):
         urls: str | list[str] | None = None,
         allowed_domains: str | list[str] | None = None,
         source: str | None = None,
+        feeds: str | list[str] | None = None,
         allow: str | list[str] | None = None,
         deny: str | list[str] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.start_urls = _split(urls)
-        if not self.start_urls:
+        self.feeds = _split(feeds)
+        if not self.start_urls and not self.feeds:
             raise ValueError("no start URLs: pass -a urls=https://example.org/,https://example.com/")
-        for url in self.start_urls:
+        for url in [*self.start_urls, *self.feeds]:
             if not url.startswith(("http://", "https://")) or not host_of(url):
                 raise ValueError(f"not an http(s) URL: {url!r}")
-        self.hosts = sorted({host_of(u) for u in self.start_urls} | {
+        self.hosts = sorted({host_of(u) for u in [*self.start_urls, *self.feeds]} | {
             d.lower().removeprefix("www.") for d in _split(allowed_domains)
         })
         # Scrapy's OffsiteMiddleware reads this too; it ignores ports, as we do.
@@ -84,7 +87,9 @@ class NewsSpider(scrapy.Spider):
         # there are any) and none of the deny patterns. Start URLs are always fetched.
         self.allow = [re.compile(p) for p in _split(allow)]
         self.deny = [re.compile(p) for p in _split(deny)]
-        self.arguments = {"urls": self.start_urls, "allowed_domains": self.hosts, "source": self.source}
+        self.arguments = {
+            "urls": self.start_urls, "feeds": self.feeds, "allowed_domains": self.hosts, "source": self.source,
+        }
         self.link_extractor = LinkExtractor()
         self.session_params: list[str] = []
         self.max_pagination = 0
@@ -107,6 +112,25 @@ class NewsSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.start_urls:
             yield scrapy.Request(clean_url(url, self.session_params), errback=self.on_error)
+        for url in self.feeds:
+            yield scrapy.Request(url, callback=self.parse_feed, errback=self.on_error)
+
+    def parse_feed(self, response: Any) -> Iterator[scrapy.Request]:
+        """Article requests for a feed's entries, carrying what the feed says of each."""
+        stats = self.crawler.stats
+        assert stats is not None
+        try:
+            entries = parse_feed(response.body)
+        except NotAFeed as exc:
+            stats.inc_value("news/feed/invalid")
+            self.logger.warning("not a feed, skipped: %(url)s (%(reason)s)", {"url": response.url, "reason": exc})
+            return
+        stats.inc_value("news/feed/parsed")
+        for entry in entries:
+            url = clean_url(response.urljoin(entry.link), self.session_params)
+            if on_site(url, self.hosts):
+                stats.inc_value("news/feed/entries")
+                yield scrapy.Request(url, meta={"hints": entry.hints()}, errback=self.on_error)
 
     def parse(self, response: Any, **kwargs: Any) -> Iterator[scrapy.Request | PageItem]:
         stats = self.crawler.stats
@@ -121,10 +145,24 @@ class NewsSpider(scrapy.Spider):
                 html=response.text,
                 fetched_at=dt.datetime.now(dt.UTC),
                 source=self.source,
+                hints=response.meta.get("hints", {}),
             )
         else:
             stats.inc_value("news/page/navigation")
+        if response.meta.get("depth", 0) == 0:
+            yield from self.discover_feeds(response)
         yield from self.follow_links(response)
+
+    def discover_feeds(self, response: TextResponse) -> Iterator[scrapy.Request]:
+        """Feeds a start page announces with ``<link rel="alternate" type="...rss+xml">``."""
+        stats = self.crawler.stats
+        assert stats is not None
+        for link in response.xpath("//link[@href][contains(concat(' ', normalize-space(@rel), ' '), ' alternate ')]"):
+            if (link.attrib.get("type") or "").split(";")[0].strip().lower() in FEED_TYPES:
+                url = response.urljoin(link.attrib["href"])
+                if on_site(url, self.hosts):
+                    stats.inc_value("news/feed/discovered")
+                    yield scrapy.Request(url, callback=self.parse_feed, errback=self.on_error)
 
     def is_article(self, response: TextResponse) -> bool:
         """Positive evidence wins; listing evidence rules a page out; else extraction decides.
