@@ -117,14 +117,12 @@ def source_jobs(args: argparse.Namespace) -> list[tuple[dict[str, Any], dict[str
         raise UsageError(f"{args.sources}: no source {unknown[0]!r} (known: {', '.join(known)})")
     jobs = []
     for source in sources if args.all else [known[n] for n in args.source]:
-        if not source.start_urls and not source.feeds:
-            raise UsageError(f"{args.sources}: source {source.name!r}: sitemaps are not crawled yet; "
-                             "give start_urls or feeds")
         overrides = dict(source.settings)
         if source.max_pages:
             overrides["CLOSESPIDER_PAGECOUNT"] = source.max_pages
         jobs.append((overrides, {
-            "urls": source.start_urls, "feeds": source.feeds, "allowed_domains": source.allowed_domains,
+            "urls": source.start_urls, "feeds": source.feeds, "sitemaps": source.sitemaps,
+            "allowed_domains": source.allowed_domains,
             "source": source.name,
             "allow": source.allow, "deny": source.deny,
         }))
@@ -171,14 +169,14 @@ def check_urls(urls: Sequence[str]) -> None:
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
-    check_urls([*args.urls, *args.feed])
-    given = args.urls or args.feed
+    check_urls([*args.urls, *args.feed, *args.sitemap])
+    given = args.urls or args.feed or args.sitemap
     if given and (args.all or len(args.source) > 1):
         raise UsageError("with start URLs or feeds, give at most one --source (the name to store) and no --all")
     if not given and not (args.source or args.all):
-        raise UsageError("give start URLs, --feed URL, --source NAME (from the sources file) or --all")
+        raise UsageError("give start URLs, --feed URL, --sitemap URL, --source NAME (from the sources file) or --all")
     jobs = (
-        [({}, {"urls": args.urls, "feeds": args.feed, "allowed_domains": args.allowed_domain,
+        [({}, {"urls": args.urls, "feeds": args.feed, "sitemaps": args.sitemap, "allowed_domains": args.allowed_domain,
                "source": next(iter(args.source), None)})]
         if given
         else source_jobs(args)
@@ -394,6 +392,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="another domain the crawl may enter (repeatable)")
     crawl.add_argument("--feed", action="append", default=[], metavar="URL",
                        help="an RSS or Atom feed whose entries to crawl (repeatable)")
+    crawl.add_argument("--sitemap", action="append", default=[], metavar="URL",
+                       help="a sitemap, sitemap index or news sitemap to crawl (repeatable; gzip too)")
     crawl.add_argument("--source", action="append", default=[], metavar="NAME",
                        help="crawl this source of the sources file (repeatable); with URLs, the "
                        "name stored with their articles")

@@ -12,15 +12,18 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.settings import SETTINGS_PRIORITIES
+from scrapy.utils.sitemap import sitemap_urls_from_robots
 
 from crawler.feeds import FEED_TYPES, NotAFeed, parse_feed
 from crawler.items import PageItem
+from crawler.sitemaps import NotASitemap, parse_sitemap
 from crawler.urls import (
     clean_url,
     host_of,
@@ -65,6 +68,7 @@ class NewsSpider(scrapy.Spider):
         allowed_domains: str | list[str] | None = None,
         source: str | None = None,
         feeds: str | list[str] | None = None,
+        sitemaps: str | list[str] | None = None,
         allow: str | list[str] | None = None,
         deny: str | list[str] | None = None,
         **kwargs: Any,
@@ -72,12 +76,14 @@ class NewsSpider(scrapy.Spider):
         super().__init__(**kwargs)
         self.start_urls = _split(urls)
         self.feeds = _split(feeds)
-        if not self.start_urls and not self.feeds:
+        self.sitemaps = _split(sitemaps)
+        inputs = [*self.start_urls, *self.feeds, *self.sitemaps]
+        if not inputs:
             raise ValueError("no start URLs: pass -a urls=https://example.org/,https://example.com/")
-        for url in [*self.start_urls, *self.feeds]:
+        for url in inputs:
             if not url.startswith(("http://", "https://")) or not host_of(url):
                 raise ValueError(f"not an http(s) URL: {url!r}")
-        self.hosts = sorted({host_of(u) for u in [*self.start_urls, *self.feeds]} | {
+        self.hosts = sorted({host_of(u) for u in inputs} | {
             d.lower().removeprefix("www.") for d in _split(allowed_domains)
         })
         # Scrapy's OffsiteMiddleware reads this too; it ignores ports, as we do.
@@ -88,7 +94,8 @@ class NewsSpider(scrapy.Spider):
         self.allow = [re.compile(p) for p in _split(allow)]
         self.deny = [re.compile(p) for p in _split(deny)]
         self.arguments = {
-            "urls": self.start_urls, "feeds": self.feeds, "allowed_domains": self.hosts, "source": self.source,
+            "urls": self.start_urls, "feeds": self.feeds, "sitemaps": self.sitemaps,
+            "allowed_domains": self.hosts, "source": self.source,
         }
         self.link_extractor = LinkExtractor()
         self.session_params: list[str] = []
@@ -114,6 +121,39 @@ class NewsSpider(scrapy.Spider):
             yield scrapy.Request(clean_url(url, self.session_params), errback=self.on_error)
         for url in self.feeds:
             yield scrapy.Request(url, callback=self.parse_feed, errback=self.on_error)
+        for url in self.sitemaps:
+            yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error)
+        # Sites list their sitemaps in robots.txt.
+        for root in dict.fromkeys(urljoin(url, "/robots.txt") for url in self.start_urls):
+            yield scrapy.Request(root, callback=self.parse_robots)  # a missing robots.txt is no error
+
+    def parse_robots(self, response: Any) -> Iterator[scrapy.Request]:
+        for url in sitemap_urls_from_robots(response.text if hasattr(response, "text") else "", base_url=response.url):
+            if on_site(url, self.hosts):
+                yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error)
+
+    def parse_sitemap(self, response: Any) -> Iterator[scrapy.Request]:
+        """Article requests for a sitemap's URLs (with news sitemap metadata), sitemaps for an index."""
+        stats = self.crawler.stats
+        assert stats is not None
+        try:
+            kind, entries, problems = parse_sitemap(response.body, self.settings.getint("DOWNLOAD_MAXSIZE"))
+        except NotASitemap as exc:
+            stats.inc_value("news/sitemap/invalid")
+            self.logger.warning("not a sitemap, skipped: %(url)s (%(reason)s)", {"url": response.url, "reason": exc})
+            return
+        stats.inc_value("news/sitemap/parsed")
+        for problem in problems[:5]:
+            self.logger.warning("sitemap %(url)s: %(problem)s", {"url": response.url, "problem": problem})
+        for entry in entries:
+            url = clean_url(response.urljoin(entry.loc), self.session_params)
+            if not on_site(url, self.hosts):
+                continue
+            if kind == "index":
+                yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error)
+            else:
+                stats.inc_value("news/sitemap/entries")
+                yield scrapy.Request(url, meta={"hints": entry.hints()}, errback=self.on_error)
 
     def parse_feed(self, response: Any) -> Iterator[scrapy.Request]:
         """Article requests for a feed's entries, carrying what the feed says of each."""

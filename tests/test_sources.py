@@ -92,4 +92,4 @@ settings = {{ NEWS_EXTRACT_WORKERS = 1 }}
     unknown = newscrawl("crawl", "--source", "nope", "--sources", str(sources), "--db", f"sqlite:///{db_file}")
     assert unknown.returncode == 2 and "no source 'nope' (known: courier)" in unknown.stderr
     nothing = newscrawl("crawl", "--db", f"sqlite:///{db_file}")
-    assert nothing.returncode == 2 and "give start URLs, --feed URL, --source NAME" in nothing.stderr
+    assert nothing.returncode == 2 and "give start URLs, --feed URL, --sitemap URL, --source NAME" in nothing.stderr

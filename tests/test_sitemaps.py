@@ -1,0 +1,65 @@
+"""Sitemaps as crawl inputs: robots.txt Sitemap lines, an index, a gzipped news sitemap."""
+
+import gzip
+import sqlite3
+from collections.abc import Iterator
+
+import pytest
+
+from crawler.sitemaps import NotASitemap, parse_sitemap
+from tests.conftest import FAST, FIXTURES, newscrawl
+from tests.mockserver import running
+
+SITE = FIXTURES / "sitemapsite"
+
+
+@pytest.fixture(scope="module")
+def sitemap_site() -> Iterator[str]:
+    with running("static", str(SITE)) as url:
+        yield url
+
+
+def test_news_sitemap_entries_and_bad_dates():
+    kind, entries, problems = parse_sitemap((SITE / "sitemaps" / "news.xml.gz").read_bytes())
+    assert kind == "urlset"
+    assert entries[0].hints() == {
+        "via": "sitemap", "published": "2025-03-02T16:45:00+01:00", "title": "Harbour festival draws record crowds",
+    }
+    assert entries[0].language == "en"
+    assert entries[1].published is None
+    assert problems == ["/news/pilot-boat-service-gets-two-new-vessels.html: publication_date 'yesterday at noon' is not a date"]
+    kind, entries, _ = parse_sitemap((SITE / "sitemap-index.xml").read_bytes())
+    assert kind == "index" and [e.loc for e in entries] == ["/sitemaps/news.xml.gz", "/sitemaps/pages.xml"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"not xml at all", b"<html><body>page</body></html>", gzip.compress(b"<rss></rss>"), b"\x1f\x8bbroken"],
+)
+def test_what_is_not_a_sitemap_says_so(body):
+    with pytest.raises(NotASitemap):
+        parse_sitemap(body)
+
+
+def test_entity_expansion_is_off():
+    bomb = b"""<?xml version="1.0"?><!DOCTYPE u [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>https://n.example/&b;</loc></url></urlset>"""
+    _, entries, _ = parse_sitemap(bomb)
+    assert all("aaaa" not in e.loc for e in entries)
+
+
+def test_crawl_finds_articles_through_robots_and_sitemaps(sitemap_site, tmp_path):
+    db_file = tmp_path / "news.db"
+    result = newscrawl("crawl", sitemap_site, "--db", f"sqlite:///{db_file}", *FAST)
+    assert result.returncode == 0, result.stderr
+    assert "publication_date 'yesterday at noon' is not a date" in result.stderr
+    root = sitemap_site.rstrip("/")
+    with sqlite3.connect(db_file) as connection:
+        stored = connection.execute("SELECT canonical_url, title, published_at_raw, date_source FROM articles ORDER BY 1").fetchall()
+    dates = {url.rsplit("/", 1)[1]: (raw, source) for url, _, raw, source in stored}
+    assert sorted(url for url, *_ in stored) == [
+        f"{root}/news/harbour-festival-draws-record-crowds.html",
+        f"{root}/news/new-crane-arrives-at-the-container-terminal.html",
+        f"{root}/news/pilot-boat-service-gets-two-new-vessels.html",
+    ]
+    assert dates["harbour-festival-draws-record-crowds.html"] == ("2025-03-02T16:45:00+01:00", "sitemap")
