@@ -1,6 +1,8 @@
-"""The ``news`` spider: crawl news sites from their start pages and hand article pages to extraction.
+"""The ``news`` spider: crawl news sites from their start pages, feeds and sitemaps, and hand
+article pages to extraction.
 
-Every HTML page is followed (home, sections, pagination, articles with their related links);
+Feed and sitemap entries are requested with what they say of the article (``hints``). Every
+HTML page is followed (home, sections, pagination, articles with their related links);
 pages with article evidence are yielded as ``PageItem`` for ``ExtractPipeline``, which keeps the
 ones with a real body. Trap guards keep the crawl finite: session ids are stripped from URLs
 before scheduling, repeated-segment and out-of-range calendar paths are refused, and Scrapy's
