@@ -130,7 +130,7 @@ class NewsSpider(scrapy.Spider):
             yield scrapy.Request(root, callback=self.parse_robots)  # a missing robots.txt is no error
 
     def parse_robots(self, response: Any) -> Iterator[scrapy.Request]:
-        for url in sitemap_urls_from_robots(response.text if hasattr(response, "text") else "", base_url=response.url):
+        for url in sitemap_urls_from_robots(response.body, base_url=response.url):
             if on_site(url, self.hosts):
                 yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error)
 
