@@ -81,6 +81,17 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return request.getfixturevalue("postgres_url")
 
 
+@pytest.fixture
+def sessions(db_url):
+    """A session factory on a migrated database, SQLite and PostgreSQL in turn."""
+    from crawler.storage import init_db, make_engine, make_sessionmaker
+
+    engine = make_engine(db_url)
+    init_db(engine)
+    yield make_sessionmaker(engine)
+    engine.dispose()
+
+
 def newscrawl(*args: str, timeout: float = 240, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run the real command line in a subprocess, as a user would."""
     return subprocess.run(

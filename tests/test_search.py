@@ -9,9 +9,6 @@ from crawler.fingerprints import body_fingerprint
 from crawler.items import ArticleItem
 from crawler.storage import (
     Article,
-    init_db,
-    make_engine,
-    make_sessionmaker,
     search_articles,
     store_articles,
 )
@@ -34,14 +31,10 @@ ITEMS = [
 
 
 @pytest.fixture
-def sessions(db_url):
-    engine = make_engine(db_url)
-    init_db(engine)
-    maker = make_sessionmaker(engine)
-    with maker.begin() as session:
+def sessions(sessions):
+    with sessions.begin() as session:
         store_articles(session, ITEMS)
-    yield maker
-    engine.dispose()
+    return sessions
 
 
 def titles(sessions, query, **filters):

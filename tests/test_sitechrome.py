@@ -2,7 +2,6 @@
 
 import datetime as dt
 
-import pytest
 from sqlalchemy import select
 
 from crawler.fingerprints import body_fingerprint
@@ -12,10 +11,7 @@ from crawler.storage import (
     Article,
     ArticleUrl,
     add_site_blocks,
-    init_db,
     load_site_blocks,
-    make_engine,
-    make_sessionmaker,
     reclean_articles,
     store_articles,
 )
@@ -69,14 +65,6 @@ def test_never_cuts_a_body_to_less_than_half():
 
 def test_blocks_count_once_per_article():
     assert len(blocks_of(f"{NOTE}\n\n{NOTE}\n\nOther text.")) == 2
-
-
-@pytest.fixture
-def sessions(db_url):
-    engine = make_engine(db_url)
-    init_db(engine)
-    yield make_sessionmaker(engine)
-    engine.dispose()
 
 
 def test_counts_persist_and_add_up_across_writers(sessions):

@@ -12,7 +12,6 @@ from crawler.storage import (
     DatabaseError,
     init_db,
     make_engine,
-    make_sessionmaker,
     store_articles,
 )
 
@@ -30,14 +29,6 @@ def item(url, canonical=None, body="A story about the harbour and its ferries.",
         content_fingerprint=body_fingerprint(body),
         **extra,
     )
-
-
-@pytest.fixture
-def sessions(db_url):
-    engine = make_engine(db_url)
-    init_db(engine)
-    yield make_sessionmaker(engine)
-    engine.dispose()
 
 
 def store(sessions, items):
