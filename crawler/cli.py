@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from crawler import spill
-from crawler.dates import parse_date
+from crawler.dates import cutoff, parse_date
 from crawler.sitechrome import ChromeIndex
 from crawler.sources import DEFAULT_FILE, SourcesError, load_sources
 from crawler.storage import (
@@ -118,6 +118,10 @@ def source_jobs(args: argparse.Namespace) -> list[tuple[dict[str, Any], dict[str
     jobs = []
     for source in sources if args.all else [known[n] for n in args.source]:
         overrides = dict(source.settings)
+        if isinstance(source.since, dt.timedelta):
+            overrides["NEWS_SINCE"] = f"{int(source.since.total_seconds() // 3600)}h"
+        elif source.since is not None:
+            overrides["NEWS_SINCE"] = source.since.isoformat()
         if source.max_pages:
             overrides["CLOSESPIDER_PAGECOUNT"] = source.max_pages
         jobs.append((overrides, {
@@ -182,6 +186,12 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         else source_jobs(args)
     )
     settings = project_settings(args.set)
+    if args.since is not None:
+        settings.set("NEWS_SINCE", args.since, priority="cmdline")
+    try:
+        cutoff(settings.get("NEWS_SINCE") or "1d", dt.datetime.now(dt.UTC))
+    except ValueError as exc:
+        raise UsageError(f"--since / NEWS_SINCE: {exc}") from exc
     if args.max_pages is not None:
         settings.set("CLOSESPIDER_PAGECOUNT", args.max_pages, priority="cmdline")
     if args.depth is not None:
@@ -392,6 +402,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="another domain the crawl may enter (repeatable)")
     crawl.add_argument("--feed", action="append", default=[], metavar="URL",
                        help="an RSS or Atom feed whose entries to crawl (repeatable)")
+    crawl.add_argument("--since", metavar="DATE|WINDOW",
+                       help="only articles published since: YYYY-MM-DD, or a window such as 7d, 12h, 2w")
     crawl.add_argument("--sitemap", action="append", default=[], metavar="URL",
                        help="a sitemap, sitemap index or news sitemap to crawl (repeatable; gzip too)")
     crawl.add_argument("--source", action="append", default=[], metavar="NAME",

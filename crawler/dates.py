@@ -38,6 +38,33 @@ def parse_date(value: str) -> tuple[dt.datetime, str] | None:
     return aware.astimezone(dt.UTC), raw
 
 
+_WINDOW = re.compile(r"(\d+)\s*([hdw])")
+_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_window(value: str) -> dt.timedelta | None:
+    """``"12h"``, ``"7d"``, ``"2w"`` as a timedelta; None when ``value`` is no such window."""
+    match = _WINDOW.fullmatch(value.strip())
+    if match is None or int(match.group(1)) == 0:
+        return None
+    return dt.timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+def cutoff(value: str, now: dt.datetime) -> dt.datetime:
+    """The start of a date window: a window back from ``now``, or an ISO 8601 date or time.
+
+    Raises:
+        ValueError: ``value`` is neither.
+    """
+    window = parse_window(value)
+    if window is not None:
+        return now - window
+    parsed = parse_date(value) if value[:4].isdigit() else None
+    if parsed is None:
+        raise ValueError(f"not a date or a window such as 7d, 12h, 2w: {value!r}")
+    return parsed[0]
+
+
 def first_valid(
     candidates: Iterable[tuple[str, str]], now: dt.datetime
 ) -> tuple[dt.datetime | None, str | None, str | None]:

@@ -76,6 +76,9 @@ NEWS_CHROME_MIN_SHARE = 0.2
 
 # --- newscrawl: crawl shape --------------------------------------------------------------
 NEWS_MAX_PAGINATION = 500
+# Only articles published since: an ISO date or time, or a window back from the crawl's start
+# ("7d", "12h", "2w"). Empty: no window.
+NEWS_SINCE = ""
 
 # --- newscrawl: URLs -----------------------------------------------------------------------
 NEWS_SESSION_PARAMS = ["sid", "sessionid", "session_id", "phpsessid", "jsessionid", "sessid"]

@@ -20,12 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from crawler.dates import parse_window
 from crawler.urls import host_of
 
 DEFAULT_FILE = "sources.toml"
 _NAME = re.compile(r"[a-z0-9][a-z0-9_.-]{0,99}")
-_WINDOW = re.compile(r"(\d+)\s*([hdw])")
-_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 _KEYS = frozenset(
     {"name", "start_urls", "feeds", "sitemaps", "allowed_domains", "allow", "deny", "since",
      "max_pages", "language", "schedule", "settings"}
@@ -143,8 +142,8 @@ def _strings(table: dict[str, Any], key: str, errors: list[str]) -> list[str]:
 def _since(value: Any, errors: list[str]) -> dt.date | dt.timedelta | None:
     if value is None or isinstance(value, dt.date):
         return value.date() if isinstance(value, dt.datetime) else value
-    if isinstance(value, str) and _WINDOW.fullmatch(value.strip()):
-        return _window(value, "since", errors)
+    if isinstance(value, str) and parse_window(value) is not None:
+        return parse_window(value)
     if isinstance(value, str):
         try:
             return dt.date.fromisoformat(value)
@@ -157,8 +156,7 @@ def _since(value: Any, errors: list[str]) -> dt.date | dt.timedelta | None:
 def _window(value: Any, key: str, errors: list[str]) -> dt.timedelta | None:
     if value is None:
         return None
-    match = _WINDOW.fullmatch(value.strip()) if isinstance(value, str) else None
-    if match is None or int(match.group(1)) == 0:
+    window = parse_window(value) if isinstance(value, str) else None
+    if window is None:
         errors.append(f"{key}: a window in hours, days or weeks ('6h', '1d', '2w'), not {value!r}")
-        return None
-    return dt.timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    return window

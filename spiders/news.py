@@ -23,6 +23,7 @@ from scrapy.linkextractors import LinkExtractor
 from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 
+from crawler.dates import cutoff, parse_date
 from crawler.feeds import FEED_TYPES, NotAFeed, parse_feed
 from crawler.items import PageItem
 from crawler.sitemaps import NotASitemap, parse_sitemap
@@ -102,6 +103,7 @@ class NewsSpider(scrapy.Spider):
         self.link_extractor = LinkExtractor()
         self.session_params: list[str] = []
         self.max_pagination = 0
+        self.since: dt.datetime | None = None
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -116,6 +118,8 @@ class NewsSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.session_params = crawler.settings.getlist("NEWS_SESSION_PARAMS")
         spider.max_pagination = crawler.settings.getint("NEWS_MAX_PAGINATION")
+        since = crawler.settings.get("NEWS_SINCE")
+        spider.since = cutoff(since, dt.datetime.now(dt.UTC)) if since else None
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -128,6 +132,17 @@ class NewsSpider(scrapy.Spider):
         # Sites list their sitemaps in robots.txt.
         for root in dict.fromkeys(urljoin(url, "/robots.txt") for url in self.start_urls):
             yield scrapy.Request(root, callback=self.parse_robots)  # a missing robots.txt is no error
+
+    def too_old(self, date: str | None) -> bool:
+        """Whether a feed or sitemap date puts an entry before the NEWS_SINCE window (then it is
+        never fetched); an entry without a readable date is fetched and judged by its page."""
+        parsed = parse_date(date) if date and self.since else None
+        if parsed is None or self.since is None or parsed[0] >= self.since:
+            return False
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.inc_value("news/since/skipped")
+        return True
 
     def parse_robots(self, response: Any) -> Iterator[scrapy.Request]:
         for url in sitemap_urls_from_robots(response.body, base_url=response.url):
@@ -153,7 +168,7 @@ class NewsSpider(scrapy.Spider):
                 continue
             if kind == "index":
                 yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error)
-            else:
+            elif not self.too_old(entry.published or entry.lastmod):
                 stats.inc_value("news/sitemap/entries")
                 yield scrapy.Request(url, meta={"hints": entry.hints()}, errback=self.on_error)
 
@@ -170,7 +185,7 @@ class NewsSpider(scrapy.Spider):
         stats.inc_value("news/feed/parsed")
         for entry in entries:
             url = clean_url(response.urljoin(entry.link), self.session_params)
-            if on_site(url, self.hosts):
+            if on_site(url, self.hosts) and not self.too_old(entry.published):
                 stats.inc_value("news/feed/entries")
                 yield scrapy.Request(url, meta={"hints": entry.hints()}, errback=self.on_error)
 

@@ -234,3 +234,16 @@ def test_search_and_filtered_export(demo_crawl):
     assert titles == {a.title for a in ARTICLES if a.published >= "2026-01-01"}
     bad = newscrawl("search", "x", "--db", db, "--since", "last week")
     assert bad.returncode == 2 and "not a date" in bad.stderr
+
+
+def test_since_drops_articles_published_before(demo_site, tmp_path):
+    db_file = tmp_path / "news.db"
+    result = newscrawl("crawl", demo_site, "--since", "2026-01-01", "--db", f"sqlite:///{db_file}", *FAST)
+    assert result.returncode == 0, result.stderr
+    # Pages that give no date (print and AMP copies here) cannot be judged, and are kept.
+    titles = {title for (title,) in rows(db_file, "SELECT title FROM articles WHERE published_at IS NOT NULL")}
+    assert titles == {a.title for a in ARTICLES if a.published >= "2026-01-01"}
+    (stats,) = rows(db_file, "SELECT stats FROM crawl_runs")[0]
+    assert json.loads(stats)["news/extract/dropped/too_old"] > 0
+    bad = newscrawl("crawl", demo_site, "--since", "last week", "--db", f"sqlite:///{db_file}")
+    assert bad.returncode == 2 and "--since / NEWS_SINCE: not a date or a window" in bad.stderr

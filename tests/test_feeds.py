@@ -1,5 +1,6 @@
 """Feeds as crawl inputs: RSS and Atom, autodiscovery, entry metadata as fallbacks, bad feeds."""
 
+import json
 import sqlite3
 from collections.abc import Iterator
 
@@ -62,3 +63,22 @@ def test_crawl_from_feeds(feed_site, tmp_path):
          "2025-02-15T18:00:00+00:00", "feed", "[]", "gazette"),
     ]
     assert (f"{root}/news/lifeboat-crew-honoured-for-storm-rescue.html?utm_source=rss", "alias") in urls
+
+
+def test_since_skips_old_entries_before_fetching(feed_site, tmp_path):
+    db_file = tmp_path / "news.db"
+    result = newscrawl(
+        "crawl", feed_site, "--feed", f"{feed_site}atom.xml", "--since", "2025-03-01",
+        "--db", f"sqlite:///{db_file}", *FAST,
+    )
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(db_file) as connection:
+        stored = [url.rsplit("/", 1)[1] for (url,) in connection.execute("SELECT canonical_url FROM articles ORDER BY 1")]
+        (stats,) = connection.execute("SELECT stats FROM crawl_runs").fetchone()
+    assert stored == [
+        "dredging-of-the-main-channel-resumes-after-winter.html", "ferry-timetable-changes-for-the-summer.html",
+    ]
+    stats = json.loads(stats)
+    assert stats["news/since/skipped"] == 2  # the lifeboat story, in the RSS and in the Atom feed
+    # Never requested, under either URL: robots.txt (rules, sitemaps), home, RSS, Atom, 2 stories.
+    assert stats["response_received_count"] == 7
