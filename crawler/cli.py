@@ -118,6 +118,8 @@ def source_jobs(args: argparse.Namespace) -> list[tuple[dict[str, Any], dict[str
     jobs = []
     for source in sources if args.all else [known[n] for n in args.source]:
         overrides = dict(source.settings)
+        if source.language:
+            overrides["NEWS_LANGUAGES"] = source.language
         if isinstance(source.since, dt.timedelta):
             overrides["NEWS_SINCE"] = f"{int(source.since.total_seconds() // 3600)}h"
         elif source.since is not None:
@@ -188,6 +190,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     settings = project_settings(args.set)
     if args.since is not None:
         settings.set("NEWS_SINCE", args.since, priority="cmdline")
+    if args.language is not None:
+        settings.set("NEWS_LANGUAGES", args.language, priority="cmdline")
     try:
         cutoff(settings.get("NEWS_SINCE") or "1d", dt.datetime.now(dt.UTC))
     except ValueError as exc:
@@ -404,6 +408,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="an RSS or Atom feed whose entries to crawl (repeatable)")
     crawl.add_argument("--since", metavar="DATE|WINDOW",
                        help="only articles published since: YYYY-MM-DD, or a window such as 7d, 12h, 2w")
+    crawl.add_argument("--language", metavar="CODES",
+                       help="only articles in these languages, ISO 639-1 codes: de,fr")
     crawl.add_argument("--sitemap", action="append", default=[], metavar="URL",
                        help="a sitemap, sitemap index or news sitemap to crawl (repeatable; gzip too)")
     crawl.add_argument("--source", action="append", default=[], metavar="NAME",

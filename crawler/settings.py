@@ -79,6 +79,8 @@ NEWS_MAX_PAGINATION = 500
 # Only articles published since: an ISO date or time, or a window back from the crawl's start
 # ("7d", "12h", "2w"). Empty: no window.
 NEWS_SINCE = ""
+# Only articles in these languages (ISO 639-1 codes); empty: any language.
+NEWS_LANGUAGES: list[str] = []
 
 # --- newscrawl: URLs -----------------------------------------------------------------------
 NEWS_SESSION_PARAMS = ["sid", "sessionid", "session_id", "phpsessid", "jsessionid", "sessid"]

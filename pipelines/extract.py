@@ -54,6 +54,7 @@ class ExtractPipeline:
         workers: int,
         max_in_flight: int,
         since: dt.datetime | None = None,
+        languages: set[str] | None = None,
     ) -> None:
         self.stats = stats
         self.options = options
@@ -61,6 +62,8 @@ class ExtractPipeline:
         self.max_in_flight = max_in_flight or 2 * self.workers
         # Articles published before this (NEWS_SINCE) are dropped as too old.
         self.since = since
+        # Articles in other languages (NEWS_LANGUAGES) are dropped; unknown languages are kept.
+        self.languages = languages or set()
         self._pool: ProcessPoolExecutor | None = None
         self._slots: asyncio.Semaphore | None = None
 
@@ -83,6 +86,7 @@ class ExtractPipeline:
             settings.getint("NEWS_EXTRACT_WORKERS"),
             settings.getint("NEWS_EXTRACT_MAX_IN_FLIGHT"),
             cutoff(since, dt.datetime.now(dt.UTC)) if since else None,
+            {lang.lower() for lang in settings.getlist("NEWS_LANGUAGES")},
         )
 
     def _start_pool(self) -> ProcessPoolExecutor:
@@ -109,8 +113,11 @@ class ExtractPipeline:
             self._slots = asyncio.Semaphore(self.max_in_flight)
         async with self._slots:
             result = await self._run(item)
-        if isinstance(result, ArticleItem) and self.since and result.published_at and result.published_at < self.since:
-            result = "too_old"
+        if isinstance(result, ArticleItem):
+            if self.since and result.published_at and result.published_at < self.since:
+                result = "too_old"
+            elif self.languages and result.language and result.language not in self.languages:
+                result = "wrong_language"
         if isinstance(result, str):
             self.stats.inc_value(f"news/extract/dropped/{result}")
             level = "WARNING" if result in {"error", "worker_died"} else "INFO"

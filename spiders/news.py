@@ -104,6 +104,7 @@ class NewsSpider(scrapy.Spider):
         self.session_params: list[str] = []
         self.max_pagination = 0
         self.since: dt.datetime | None = None
+        self.languages: set[str] = set()
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -120,6 +121,7 @@ class NewsSpider(scrapy.Spider):
         spider.max_pagination = crawler.settings.getint("NEWS_MAX_PAGINATION")
         since = crawler.settings.get("NEWS_SINCE")
         spider.since = cutoff(since, dt.datetime.now(dt.UTC)) if since else None
+        spider.languages = {lang.lower() for lang in crawler.settings.getlist("NEWS_LANGUAGES")}
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -168,6 +170,8 @@ class NewsSpider(scrapy.Spider):
                 continue
             if kind == "index":
                 yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error)
+            elif entry.language and self.languages and entry.language.split("-")[0].lower() not in self.languages:
+                stats.inc_value("news/language/skipped")
             elif not self.too_old(entry.published or entry.lastmod):
                 stats.inc_value("news/sitemap/entries")
                 yield scrapy.Request(url, meta={"hints": entry.hints()}, errback=self.on_error)

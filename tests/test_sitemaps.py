@@ -1,6 +1,7 @@
 """Sitemaps as crawl inputs: robots.txt Sitemap lines, an index, a gzipped news sitemap."""
 
 import gzip
+import json
 import sqlite3
 from collections.abc import Iterator
 
@@ -63,3 +64,15 @@ def test_crawl_finds_articles_through_robots_and_sitemaps(sitemap_site, tmp_path
         f"{root}/news/pilot-boat-service-gets-two-new-vessels.html",
     ]
     assert dates["harbour-festival-draws-record-crowds.html"] == ("2025-03-02T16:45:00+01:00", "sitemap")
+
+
+def test_language_filter(sitemap_site, tmp_path):
+    db_file = tmp_path / "news.db"
+    result = newscrawl("crawl", sitemap_site, "--language", "de,fr", "--db", f"sqlite:///{db_file}", *FAST)
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(db_file) as connection:
+        assert connection.execute("SELECT count(*) FROM articles").fetchone() == (0,)
+        (stats,) = connection.execute("SELECT stats FROM crawl_runs").fetchone()
+    stats = json.loads(stats)
+    assert stats["news/language/skipped"] == 2  # the news sitemap says "en": never fetched
+    assert stats["news/extract/dropped/wrong_language"] == 1  # the page sitemap says nothing; the page is English
