@@ -5,6 +5,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -25,10 +26,20 @@ def demo_site() -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="session")
-def fixture_site() -> Iterator[str]:
-    with running("static", str(FIXTURES / "site")) as url:
-        yield url
+def _static_site(folder: str) -> Any:
+    """A session fixture serving ``tests/fixtures/<folder>`` on 127.0.0.1."""
+
+    @pytest.fixture(scope="session")
+    def server() -> Iterator[str]:
+        with running("static", str(FIXTURES / folder)) as url:
+            yield url
+
+    return server
+
+
+fixture_site = _static_site("site")
+feed_site = _static_site("feedsite")
+sitemap_site = _static_site("sitemapsite")
 
 
 @pytest.fixture

@@ -2,21 +2,13 @@
 
 import json
 import sqlite3
-from collections.abc import Iterator
 
 import pytest
 
 from crawler.feeds import NotAFeed, parse_feed
 from tests.conftest import FAST, FIXTURES, newscrawl
-from tests.mockserver import running
 
 SITE = FIXTURES / "feedsite"
-
-
-@pytest.fixture(scope="module")
-def feed_site() -> Iterator[str]:
-    with running("static", str(SITE)) as url:
-        yield url
 
 
 def test_rss_and_atom_entries():

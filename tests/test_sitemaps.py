@@ -3,21 +3,13 @@
 import gzip
 import json
 import sqlite3
-from collections.abc import Iterator
 
 import pytest
 
 from crawler.sitemaps import NotASitemap, parse_sitemap
 from tests.conftest import FAST, FIXTURES, newscrawl
-from tests.mockserver import running
 
 SITE = FIXTURES / "sitemapsite"
-
-
-@pytest.fixture(scope="module")
-def sitemap_site() -> Iterator[str]:
-    with running("static", str(SITE)) as url:
-        yield url
 
 
 def test_news_sitemap_entries_and_bad_dates():
