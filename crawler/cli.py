@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from crawler import spill
-from crawler.dates import cutoff, parse_date
+from crawler.dates import cutoff, parse_point
 from crawler.sitechrome import ChromeIndex
 from crawler.sources import DEFAULT_FILE, SourcesError, load_sources
 from crawler.storage import (
@@ -276,10 +276,10 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def since_date(value: str) -> dt.datetime:
     """``--since``: an ISO 8601 date or time; a date means its midnight UTC."""
-    parsed = parse_date(value) if value[:4].isdigit() else None
-    if parsed is None:
+    point = parse_point(value)
+    if point is None:
         raise argparse.ArgumentTypeError(f"not a date: {value!r} (use YYYY-MM-DD)")
-    return parsed[0]
+    return point
 
 
 def cmd_export(args: argparse.Namespace) -> int:

@@ -50,6 +50,15 @@ def parse_window(value: str) -> dt.timedelta | None:
     return dt.timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
 
 
+def parse_point(value: str) -> dt.datetime | None:
+    """An operator's ISO 8601 date or time as UTC (a date is its midnight UTC); None otherwise.
+
+    Stricter than ``parse_date``: words such as "yesterday" are refused, not guessed at.
+    """
+    parsed = parse_date(value) if value[:4].isdigit() else None
+    return parsed[0] if parsed else None
+
+
 def cutoff(value: str, now: dt.datetime) -> dt.datetime:
     """The start of a date window: a window back from ``now``, or an ISO 8601 date or time.
 
@@ -59,10 +68,10 @@ def cutoff(value: str, now: dt.datetime) -> dt.datetime:
     window = parse_window(value)
     if window is not None:
         return now - window
-    parsed = parse_date(value) if value[:4].isdigit() else None
-    if parsed is None:
+    point = parse_point(value)
+    if point is None:
         raise ValueError(f"not a date or a window such as 7d, 12h, 2w: {value!r}")
-    return parsed[0]
+    return point
 
 
 def first_valid(
