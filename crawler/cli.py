@@ -149,6 +149,11 @@ def summary(stats: dict[str, Any], db_url: str) -> str:
         (f"learned chrome:     removed from {stats.get('news/store/chrome_removed', 0)} articles "
         f"as stored, {stats.get('news/store/recleaned', 0)} cleaned afterwards"),
     ]
+    if "news/conditional/not_modified" in stats or "news/incremental/skipped_stored" in stats:
+        lines.append(
+            f"incremental:        {stats.get('news/conditional/not_modified', 0)} pages not modified (304), "
+            f"{stats.get('news/incremental/skipped_stored', 0)} links to stored articles not followed"
+        )
     dropped = {k.rsplit("/", 1)[1]: v for k, v in stats.items() if k.startswith("news/extract/dropped/")}
     dropped |= {"robots.txt": stats["robotstxt/forbidden"]} if "robotstxt/forbidden" in stats else {}
     for key, label in (("news/trap/", "trap"), ("news/request_error/", "error")):
@@ -200,6 +205,12 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         settings.set("CLOSESPIDER_PAGECOUNT", args.max_pages, priority="cmdline")
     if args.depth is not None:
         settings.set("DEPTH_LIMIT", args.depth, priority="cmdline")
+    if args.jobdir and len(jobs) == 1:
+        settings.set("JOBDIR", args.jobdir, priority="cmdline")
+    elif args.jobdir:
+        # Side-by-side crawls each need their own queue and seen-requests file.
+        for overrides, arguments in jobs:
+            overrides["JOBDIR"] = str(Path(args.jobdir) / arguments["source"])
     db_url = resolve_url(settings, args.db)
     open_database(db_url, settings).dispose()
     settings.set("DATABASE_URL", db_url, priority="cmdline")
@@ -208,6 +219,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         if len(jobs) > 1:
             print(f"\nsource {arguments['source']}:")
         print(summary(stats, db_url))
+        if stats.get("finish_reason") == "shutdown" and args.jobdir:
+            print(f"interrupted: run the same command again to resume from {args.jobdir}")
     return 0 if all(s.get("finish_reason") in FINISHED_REASONS for s in results) else 1
 
 
@@ -416,6 +429,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="crawl this source of the sources file (repeatable); with URLs, the "
                        "name stored with their articles")
     crawl.add_argument("--all", action="store_true", help="crawl every source of the sources file")
+    crawl.add_argument("--jobdir", metavar="DIR",
+                       help="keep the crawl's state here: stopped (Ctrl-C, SIGTERM), the same command "
+                       "resumes it (one subdirectory per source when crawling several)")
     crawl.add_argument("--sources", default=DEFAULT_FILE, metavar="FILE",
                        help=f"the sources file (default: {DEFAULT_FILE})")
     set_option(crawl)

@@ -22,6 +22,8 @@ class PageItem:
     # What a feed said of the page before it was fetched, used where the page says nothing:
     # "via" ("feed"), "published", "title", "authors".
     hints: dict[str, Any] = field(default_factory=dict)
+    # The URLs that redirected here: stored as aliases, so a re-crawl never requests them again.
+    redirected_from: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -53,5 +55,6 @@ class ArticleItem:
     fetched_at: dt.datetime | None = None
     source: str | None = None
     content_fingerprint: str = ""
+    redirected_from: list[str] = field(default_factory=list)
     # Set by DedupPipeline when this URL repeats an article already seen: "url" or "body".
     duplicate_of: str | None = None

@@ -48,6 +48,15 @@ LOG_LEVEL = "INFO"
 REMOTE_CONTROL_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
+DOWNLOADER_MIDDLEWARES = {
+    # Below HttpCompressionMiddleware (590): a 304 is answered with a body already decompressed.
+    "crawler.conditional_get.ConditionalGetMiddleware": 580,
+}
+SPIDER_MIDDLEWARES = {
+    "crawler.skip_stored.SkipStoredMiddleware": 930,
+    "crawler.conditional_get.KeepListingPagesMiddleware": 940,
+}
+
 ITEM_PIPELINES = {
     "pipelines.extract.ExtractPipeline": 100,
     "pipelines.dedup.DedupPipeline": 200,
@@ -81,6 +90,14 @@ NEWS_MAX_PAGINATION = 500
 NEWS_SINCE = ""
 # Only articles in these languages (ISO 639-1 codes); empty: any language.
 NEWS_LANGUAGES: list[str] = []
+
+# --- newscrawl: incremental crawls ---------------------------------------------------------
+# Re-fetch listing pages (home, sections, feeds, sitemaps) with If-None-Match/If-Modified-Since.
+NEWS_CONDITIONAL_GET = True
+# Fetch stored articles again when younger than this many hours (0: never), to catch updates.
+NEWS_REVISIT_HOURS = 0.0
+# Never request an article URL the database already holds.
+NEWS_SKIP_STORED = True
 
 # --- newscrawl: URLs -----------------------------------------------------------------------
 NEWS_SESSION_PARAMS = ["sid", "sessionid", "session_id", "phpsessid", "jsessionid", "sessid"]

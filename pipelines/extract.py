@@ -124,6 +124,7 @@ class ExtractPipeline:
             raise DropItem(f"no article at {item.url}: {result}", log_level=level)
         self.stats.inc_value("news/extract/articles")
         result.source = item.source
+        result.redirected_from = item.redirected_from
         return result
 
     async def _run(self, item: PageItem) -> ArticleItem | str:

@@ -207,6 +207,7 @@ class NewsSpider(scrapy.Spider):
                 fetched_at=dt.datetime.now(dt.UTC),
                 source=self.source,
                 hints=response.meta.get("hints", {}),
+                redirected_from=list(response.meta.get("redirect_urls", [])),
             )
         else:
             stats.inc_value("news/page/navigation")

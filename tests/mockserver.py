@@ -1,7 +1,9 @@
 """Test HTTP servers on 127.0.0.1, started as subprocesses that print their base URL.
 
-``python -m tests.mockserver static DIR`` serves a folder of fixture files;
-``python -m tests.mockserver demo`` serves the bundled demo site. Modelled on Scrapy's own
+``python -m tests.mockserver static DIR [LOG]`` serves a folder of fixture files, with an ETag
+(a hash of the content) and Last-Modified on each, answering conditional requests with 304, and
+appends "METHOD PATH STATUS" for every request to LOG when given; ``python -m tests.mockserver
+demo`` serves the bundled demo site. Modelled on Scrapy's own
 mock server: port 0, URL read back from stdout, stopped when the context exits.
 """
 
@@ -9,23 +11,60 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
+import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 
-class _QuietHandler(SimpleHTTPRequestHandler):
+class _StaticHandler(SimpleHTTPRequestHandler):
     extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".html": "text/html; charset=utf-8"}
+    request_log: Path | None = None
+    _log_lock = threading.Lock()
+    _etag: str | None = None
 
     def translate_path(self, path: str) -> str:
         # Path parameters such as ";jsessionid=..." name the same file, as on real servers.
         return super().translate_path(path.split(";", 1)[0])
 
+    def send_head(self):  # type: ignore[no-untyped-def]
+        path = self.translate_path(self.path)
+        if os.path.isdir(path):
+            path = os.path.join(path, "index.html")
+        self._etag = None
+        if os.path.isfile(path):
+            with open(path, "rb") as file:
+                self._etag = f'"{hashlib.sha1(file.read()).hexdigest()[:16]}"'
+            if self._etag in self.headers.get("If-None-Match", ""):
+                self.send_response(304)
+                self.end_headers()
+                return None
+        return super().send_head()
+
+    def end_headers(self) -> None:
+        if self._etag:
+            self.send_header("ETag", self._etag)
+        super().end_headers()
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        if self.request_log is not None:
+            with self._log_lock, self.request_log.open("a") as log:
+                log.write(f"{self.command} {self.path} {int(code)}\n")
+
     def log_message(self, format: str, *args: object) -> None:
         pass
+
+
+def served(log: Path) -> list[tuple[str, int]]:
+    """``(path, status)`` of every request a static server logged, in order."""
+    if not log.exists():
+        return []
+    return [(path, int(status)) for _, path, status in (line.split() for line in log.read_text().splitlines())]
 
 
 @contextlib.contextmanager
@@ -59,7 +98,9 @@ def main() -> None:
             print(url, flush=True)
             while True:
                 time.sleep(3600)
-    handler = functools.partial(_QuietHandler, directory=sys.argv[2])
+    if len(sys.argv) > 3:
+        _StaticHandler.request_log = Path(sys.argv[3])
+    handler = functools.partial(_StaticHandler, directory=sys.argv[2])
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     print(f"http://127.0.0.1:{server.server_address[1]}/", flush=True)
     server.serve_forever()

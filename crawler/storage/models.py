@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, func
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, LargeBinary, String, Text, func
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -151,3 +151,26 @@ class SiteBlock(Base):
 
     def __repr__(self) -> str:
         return f"SiteBlock(site={self.site!r}, block_hash={self.block_hash!r}, pages={self.pages!r})"
+
+
+class ListingPage(Base):
+    """A page crawled for its links (home, section, feed, sitemap), kept for conditional GET.
+
+    The next crawl sends its ``etag`` and ``last_modified`` back; on 304 Not Modified the kept
+    ``body`` is crawled again in its place, so the links a page had are never lost, not even
+    those an interrupted crawl did not get to.
+    """
+
+    __tablename__ = "listing_pages"
+
+    url: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    site: Mapped[str] = mapped_column(String(255), index=True)
+    etag: Mapped[str | None] = mapped_column(String(255))
+    last_modified: Mapped[str | None] = mapped_column(String(64))
+    content_type: Mapped[str | None] = mapped_column(String(255))
+    # zlib-compressed, as the spider received it (after Content-Encoding was undone).
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    fetched_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"ListingPage(url={self.url!r}, etag={self.etag!r}, last_modified={self.last_modified!r})"

@@ -113,8 +113,8 @@ def store_articles(
             unresolved.append(item)
             continue
         outcomes[outcome] += 1
-        links.setdefault(item.canonical_url, (article_id, item.canonical_url))
-        links.setdefault(item.url, (article_id, item.canonical_url))
+        for url in (item.canonical_url, item.url, *item.redirected_from):
+            links.setdefault(url, (article_id, item.canonical_url))
 
     url_rows = []
     for url, (article_id, named) in links.items():

@@ -1,0 +1,149 @@
+"""Conditional GET for listing pages: home, sections, feeds, sitemaps.
+
+``KeepListingPagesMiddleware`` (spider middleware) keeps every page that yielded no article
+candidate and came with an ``ETag`` or ``Last-Modified``, body included, in ``listing_pages``.
+``ConditionalGetMiddleware`` (downloader middleware) sends those validators back on the next
+crawl; a 304 Not Modified is answered with the kept body, so the spider crawls the page's links
+again without downloading it, and stored articles among them are skipped before scheduling.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Headers
+from scrapy.responsetypes import responsetypes
+from sqlalchemy.exc import SQLAlchemyError
+
+from crawler.items import PageItem
+from crawler.storage import make_engine, make_sessionmaker, resolve_url
+from crawler.storage.pages import KeptPage, keep_pages, kept_page, listing_validators
+from crawler.urls import host_of
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Callable
+    from typing import Self, TypeVar
+
+    from scrapy import Request
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+    from scrapy.statscollectors import StatsCollector
+    from sqlalchemy.orm import Session
+
+    T = TypeVar("T")
+
+logger = logging.getLogger(__name__)
+
+# The URL whose validators a request carries (a retry keeps them, a redirect gets its own).
+_META = "news_conditional"
+_HEADERS = ("If-None-Match", "If-Modified-Since")
+_NOT_MODIFIED = "not modified"
+
+
+class _Database:
+    """The middleware pair's connection; a database that fails only costs full downloads."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        if not crawler.settings.getbool("NEWS_CONDITIONAL_GET"):
+            raise NotConfigured("NEWS_CONDITIONAL_GET is off")
+        assert crawler.stats is not None
+        self.stats: StatsCollector = crawler.stats
+        self.engine = make_engine(resolve_url(crawler.settings))
+        self.sessions = make_sessionmaker(self.engine)
+        self._warned = False
+        crawler.signals.connect(self.engine.dispose, signal=signals.spider_closed)
+
+    async def run(self, work: Callable[[Session], T], default: T) -> T:
+        try:
+            return await asyncio.to_thread(self._in_session, work)
+        except SQLAlchemyError as exc:
+            self.stats.inc_value("news/conditional/db_error")
+            if not self._warned:
+                self._warned = True
+                logger.warning("conditional GET: database unusable (%(error)s); downloading pages in full",
+                               {"error": str(exc).splitlines()[0]})
+            return default
+
+    def _in_session(self, work: Callable[[Session], T]) -> T:
+        with self.sessions.begin() as session:
+            return work(session)
+
+
+class ConditionalGetMiddleware:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.db = _Database(crawler)
+        self.stats = self.db.stats
+        self._validators: dict[str, tuple[str | None, str | None]] | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    async def process_request(self, request: Request) -> None:
+        if request.method != "GET" or request.meta.get(_META) == request.url:
+            return  # a retry keeps what was decided for it
+        # A redirect copies the headers of the request it follows: those validators are not this URL's.
+        for header in _HEADERS:
+            request.headers.pop(header, None)
+        request.meta[_META] = request.url
+        validators = self._validators
+        if validators is None:
+            # Listing pages are few: load them all once, not one query per request.
+            hosts = list(getattr(self.crawler.spider, "hosts", []))
+            validators = await self.db.run(lambda s: listing_validators(s, hosts), {})
+            self._validators = validators
+        etag, last_modified = validators.get(request.url, (None, None))
+        if etag:
+            request.headers["If-None-Match"] = etag
+        if last_modified:
+            request.headers["If-Modified-Since"] = last_modified
+
+    async def process_response(self, request: Request, response: Response) -> Request | Response:
+        if response.status != 304 or not any(header in request.headers for header in _HEADERS):
+            return response
+        page = await self.db.run(lambda s: kept_page(s, request.url), None)
+        if page is None:
+            # The kept copy is gone (or unreadable): ask for the page in full.
+            self.stats.inc_value("news/conditional/refetched")
+            retry = request.replace(dont_filter=True)
+            for header in _HEADERS:
+                retry.headers.pop(header, None)
+            return retry
+        self.stats.inc_value("news/conditional/not_modified")
+        headers = Headers({"Content-Type": page.content_type} if page.content_type else {})
+        cls = responsetypes.from_args(headers=headers, url=page.url, body=page.body)
+        return cls(url=response.url, status=200, headers=headers, body=page.body, request=request,
+                   flags=[*response.flags, _NOT_MODIFIED])
+
+
+class KeepListingPagesMiddleware:
+    def __init__(self, crawler: Crawler) -> None:
+        self.db = _Database(crawler)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    async def process_spider_output(self, response: Response, result: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        article = False
+        async for output in result:
+            article = article or isinstance(output, PageItem)
+            yield output
+        etag = response.headers.get("ETag")
+        last_modified = response.headers.get("Last-Modified")
+        if article or response.status != 200 or _NOT_MODIFIED in response.flags or not (etag or last_modified):
+            return
+        content_type = response.headers.get("Content-Type")
+        page = KeptPage(
+            response.url,
+            etag.decode("latin-1") if etag else None,
+            last_modified.decode("latin-1") if last_modified else None,
+            content_type.decode("latin-1") if content_type else None,
+            response.body,
+        )
+        await self.db.run(lambda s: keep_pages(s, [(host_of(page.url), page)]), None)
