@@ -142,6 +142,8 @@ def summary(stats: dict[str, Any], db_url: str) -> str:
     lines = [
         f"pages fetched:      {stats.get('response_received_count', 0)}",
         f"articles stored:    {stats.get('news/store/stored', 0) - merged}",
+        *([f"articles updated:   {stats['news/store/updated']} (revisited, their text had changed)"]
+          if stats.get("news/store/updated") else []),
         (
             f"aliases recorded:   {stats.get('news/store/alias', 0)} same canonical URL, "
             f"{stats.get('news/store/duplicate_body', 0) + merged} same body"

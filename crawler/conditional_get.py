@@ -42,6 +42,7 @@ logger = logging.getLogger(__name__)
 _META = "news_conditional"
 _HEADERS = ("If-None-Match", "If-Modified-Since")
 _NOT_MODIFIED = "not modified"
+Validators = dict[str, tuple[str | None, str | None]]
 
 
 class _Database:
@@ -78,7 +79,7 @@ class ConditionalGetMiddleware:
         self.crawler = crawler
         self.db = _Database(crawler)
         self.stats = self.db.stats
-        self._validators: dict[str, tuple[str | None, str | None]] | None = None
+        self._validators: Validators | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -91,13 +92,12 @@ class ConditionalGetMiddleware:
         for header in _HEADERS:
             request.headers.pop(header, None)
         request.meta[_META] = request.url
-        validators = self._validators
-        if validators is None:
+        if self._validators is None:
             # Listing pages are few: load them all once, not one query per request.
             hosts = list(getattr(self.crawler.spider, "hosts", []))
-            validators = await self.db.run(lambda s: listing_validators(s, hosts), {})
-            self._validators = validators
-        etag, last_modified = validators.get(request.url, (None, None))
+            loaded: Validators = await self.db.run(lambda s: listing_validators(s, hosts), {})
+            self._validators = loaded
+        etag, last_modified = self._validators.get(request.url, (None, None))
         if etag:
             request.headers["If-None-Match"] = etag
         if last_modified:

@@ -52,9 +52,26 @@ def _child(element: Any, *path: str) -> str | None:
     return text or None
 
 
+def _hreflangs(root: Any) -> dict[str, str]:
+    """``href -> hreflang`` of every ``<xhtml:link rel="alternate" hreflang>`` in the sitemap.
+
+    A ``<url>`` lists its language versions, itself included, and each version's language holds
+    wherever in the file that version is listed.
+    """
+    languages = {}
+    for element in root:
+        for link in element:
+            lang, href = link.get("hreflang"), link.get("href")
+            if _name(link) == "link" and link.get("rel") == "alternate" and lang and href:
+                if lang.strip().lower() != "x-default":
+                    languages[href.strip()] = lang.strip()
+    return languages
+
+
 def parse_sitemap(body: bytes, max_size: int = 0) -> tuple[str, list[SitemapEntry], list[str]]:
     """``("index" | "urlset", entries, problems)`` of a sitemap, gunzipping it when needed.
 
+    An entry's language is its ``news:language``, else the ``hreflang`` the sitemap gives its URL.
     ``problems`` names entries whose dates do not parse (their dates are dropped, the entries
     kept). Raises NotASitemap when the root is neither ``urlset`` nor ``sitemapindex``.
     """
@@ -72,6 +89,7 @@ def parse_sitemap(body: bytes, max_size: int = 0) -> tuple[str, list[SitemapEntr
         raise NotASitemap(f"root element is {_name(root) if root is not None else 'missing'}, not urlset or sitemapindex")
     kind = "index" if _name(root) == "sitemapindex" else "urlset"
     entries, problems = [], []
+    hreflangs = _hreflangs(root)
     for element in root:
         loc = _child(element, "loc")
         if _name(element) not in {"url", "sitemap"} or not loc:
@@ -86,6 +104,6 @@ def parse_sitemap(body: bytes, max_size: int = 0) -> tuple[str, list[SitemapEntr
             lastmod=lastmod if lastmod and parse_date(lastmod) else None,
             published=published if published and parse_date(published) else None,
             title=_child(element, "news", "title"),
-            language=_child(element, "news", "publication", "language"),
+            language=_child(element, "news", "publication", "language") or hreflangs.get(loc),
         ))
     return kind, entries, problems

@@ -146,6 +146,16 @@ class NewsSpider(scrapy.Spider):
         stats.inc_value("news/since/skipped")
         return True
 
+    def wrong_language(self, code: str | None) -> bool:
+        """Whether a sitemap or link says its page is in a language outside NEWS_LANGUAGES
+        (then it is never fetched); pages of unknown language are fetched and judged by their text."""
+        if not code or not self.languages or code.split("-")[0].strip().lower() in self.languages:
+            return False
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.inc_value("news/language/skipped")
+        return True
+
     def parse_robots(self, response: Any) -> Iterator[scrapy.Request]:
         for url in sitemap_urls_from_robots(response.body, base_url=response.url):
             if on_site(url, self.hosts):
@@ -170,9 +180,7 @@ class NewsSpider(scrapy.Spider):
                 continue
             if kind == "index":
                 yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error)
-            elif entry.language and self.languages and entry.language.split("-")[0].lower() not in self.languages:
-                stats.inc_value("news/language/skipped")
-            elif not self.too_old(entry.published or entry.lastmod):
+            elif not self.wrong_language(entry.language) and not self.too_old(entry.published or entry.lastmod):
                 stats.inc_value("news/sitemap/entries")
                 yield scrapy.Request(url, meta={"hints": entry.hints()}, errback=self.on_error)
 
@@ -242,6 +250,12 @@ class NewsSpider(scrapy.Spider):
         assert stats is not None
         next_pages = {response.urljoin(href) for href in response.xpath(_REL_NEXT).getall()}
         hrefs = [link.url for link in self.link_extractor.extract_links(response)]
+        # Language versions a page names: <a hreflang> and <link rel="alternate" hreflang>.
+        hreflangs = {
+            response.urljoin(link.attrib["href"]): link.attrib["hreflang"]
+            for link in response.xpath("//a[@hreflang][@href] | //link[@hreflang][@href]")
+            if link.attrib["hreflang"].strip().lower() != "x-default"
+        } if self.languages else {}
         pagination_depth = response.meta.get("pagination_depth", 0) + 1
         for href in dict.fromkeys([*hrefs, *next_pages]):
             url = clean_url(href, self.session_params)
@@ -251,6 +265,8 @@ class NewsSpider(scrapy.Spider):
                 p.search(url) for p in self.deny
             ):
                 stats.inc_value("news/link/filtered")
+                continue
+            if self.wrong_language(hreflangs.get(href)):
                 continue
             trap = is_trap(url)
             if trap:

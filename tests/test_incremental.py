@@ -110,14 +110,23 @@ def test_second_crawl_fetches_only_the_new_articles_and_gets_304_for_the_rest(si
     assert kept[f"{url}rss.xml"].startswith('"') and len(kept) == 9  # the listing pages, none of the articles
 
 
-def test_revisit_fetches_young_articles_again_and_stores_nothing_twice(site, tmp_path):
-    url, _, log = site
+def test_revisit_fetches_young_articles_again_and_keeps_their_edits(site, tmp_path):
+    url, folder, log = site
     crawl(tmp_path, url)
+    page = folder / newsroom.slug(0).lstrip("/")
+    page.write_text(page.read_text().replace("</article>", "<p>Correction: the meeting moved to Thursday.</p></article>"))
     log.unlink()
     # Every fixture article is younger than a million hours.
-    crawl(tmp_path, url, "-s", "NEWS_REVISIT_HOURS=1000000")
+    result = crawl(tmp_path, url, "-s", "NEWS_REVISIT_HOURS=1000000")
     assert article_requests(log) == Counter({newsroom.slug(i): 1 for i in range(ARTICLES)})
     assert len(stored(tmp_path)) == ARTICLES
+    assert "articles updated:   1" in result.stdout
+    with sqlite3.connect(tmp_path / "news.db") as connection:
+        edited = [body for (body,) in connection.execute("SELECT body FROM articles WHERE body LIKE '%Correction:%'")]
+    assert len(edited) == 1 and edited[0].endswith("Correction: the meeting moved to Thursday.")
+    log.unlink()
+    crawl(tmp_path, url, "-s", "NEWS_REVISIT_HOURS=1")  # all published long before the last hour
+    assert article_requests(log) == Counter()
 
 
 def test_since_never_requests_entries_older_than_the_window(site, tmp_path):

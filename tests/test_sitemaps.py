@@ -8,6 +8,7 @@ import pytest
 
 from crawler.sitemaps import NotASitemap, parse_sitemap
 from tests.conftest import FAST, FIXTURES, newscrawl
+from tests.mockserver import running, served
 
 SITE = FIXTURES / "sitemapsite"
 
@@ -68,3 +69,33 @@ def test_language_filter(sitemap_site, tmp_path):
     stats = json.loads(stats)
     assert stats["news/language/skipped"] == 2  # the news sitemap says "en": never fetched
     assert stats["news/extract/dropped/wrong_language"] == 1  # the page sitemap says nothing; the page is English
+
+
+def test_hreflang_skips_other_languages_before_fetching(tmp_path):
+    """Sitemap ``xhtml:link`` alternates and ``<a hreflang>`` links name a page's language."""
+    site = tmp_path / "site"
+    (site / "de").mkdir(parents=True)
+    (site / "en").mkdir()
+    (site / "robots.txt").write_text("User-agent: *\nSitemap: /sitemap.xml\n")
+    (site / "index.html").write_text(
+        '<html><body><a href="/de/hafen.html" hreflang="de">Deutsch</a>'
+        '<a href="/en/harbour.html" hreflang="en-GB">English</a><a href="/en/quay.html">Quay</a></body></html>'
+    )
+    (site / "sitemap.xml").write_text(
+        '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+        'xmlns:xhtml="http://www.w3.org/1999/xhtml">'
+        '<url><loc>/en/pier.html</loc><xhtml:link rel="alternate" hreflang="en" href="/en/pier.html"/>'
+        '<xhtml:link rel="alternate" hreflang="de" href="/de/steg.html"/></url>'
+        "<url><loc>/de/steg.html</loc></url></urlset>"
+    )
+    _, entries, _ = parse_sitemap((site / "sitemap.xml").read_bytes())
+    assert [(e.loc, e.language) for e in entries] == [("/en/pier.html", "en"), ("/de/steg.html", "de")]
+    for path in ("de/hafen.html", "en/harbour.html", "en/quay.html", "en/pier.html", "de/steg.html"):
+        (site / path).write_text("<html><body><p>A short page.</p></body></html>")
+    log = tmp_path / "requests.log"
+    with running("static", str(site), str(log)) as url:
+        result = newscrawl("crawl", url, "--language", "en", "--db", f"sqlite:///{tmp_path / 'news.db'}", *FAST)
+    assert result.returncode == 0, result.stderr
+    requested = {path for path, _ in served(log)}
+    assert {"/en/harbour.html", "/en/quay.html", "/en/pier.html"} <= requested
+    assert not {"/de/hafen.html", "/de/steg.html"} & requested

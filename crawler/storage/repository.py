@@ -47,9 +47,12 @@ def store_articles(
     print, tracking URL) was stored first and the article's own page arrives later, the page's
     extraction replaces the copy's: it is the better source for dates and authors.
 
+    An article's own page fetched again with other text (an edit) updates the stored article.
+
     Returns:
-        Counts of outcomes (``stored``, ``alias``, ``duplicate_body``, ``unresolved``) and the
-        items whose text was written: new articles, and pages that replaced a copy.
+        Counts of outcomes (``stored``, ``alias``, ``updated``, ``duplicate_body``,
+        ``unresolved``) and the items whose text was written: new articles, and pages that
+        replaced a copy.
     """
     new = [item for item in items if item.duplicate_of is None]
     inserted: set[str] = set()
@@ -89,12 +92,19 @@ def store_articles(
         elif item.canonical_url in by_canonical:
             outcome, article_id = "alias", by_canonical[item.canonical_url]
             current = stored[article_id]
-            if (
-                _is_own_page(item.url, item.canonical_url)
-                and not _is_own_page(current["url"], current["canonical_url"])
+            own_page = _is_own_page(item.url, item.canonical_url)
+            if own_page and not _is_own_page(current["url"], current["canonical_url"]):
+                if _replace(session, current, item):
+                    stored_items.append(item)
+            elif (
+                own_page
+                and item.duplicate_of is None
+                and item.content_fingerprint != current["content_fingerprint"]
                 and _replace(session, current, item)
             ):
-                stored_items.append(item)
+                # The article's own page, fetched again (a revisit), says something new: an edit.
+                # Not learned from again: a page counted twice would make its own text look like chrome.
+                outcome = "updated"
         elif item.content_fingerprint in by_fingerprint:
             outcome, article_id = "duplicate_body", by_fingerprint[item.content_fingerprint]
             current = stored[article_id]
