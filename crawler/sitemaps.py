@@ -61,10 +61,9 @@ def _hreflangs(root: Any) -> dict[str, str]:
     languages = {}
     for element in root:
         for link in element:
-            lang, href = link.get("hreflang"), link.get("href")
-            if _name(link) == "link" and link.get("rel") == "alternate" and lang and href:
-                if lang.strip().lower() != "x-default":
-                    languages[href.strip()] = lang.strip()
+            lang, href = (link.get("hreflang") or "").strip(), (link.get("href") or "").strip()
+            if _name(link) == "link" and link.get("rel") == "alternate" and href and lang.lower() not in {"", "x-default"}:
+                languages[href] = lang
     return languages
 
 
