@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import json
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from tests import newsroom
 from tests.conftest import FAST, ROOT, newscrawl
@@ -46,19 +47,29 @@ def sources_file(tmp_path: Path, url: str, **extra: str) -> Path:
     return path
 
 
-def crawl(tmp_path: Path, url: str, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+def sqlite_db(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'news.db'}"
+
+
+def crawl(tmp_path: Path, url: str, *args: str, db: str = "", **extra: str) -> subprocess.CompletedProcess[str]:
     result = newscrawl(
         "crawl", "--source", "courier", "--sources", str(sources_file(tmp_path, url, **extra)),
-        "--db", f"sqlite:///{tmp_path / 'news.db'}", *FAST, *args,
+        "--db", db or sqlite_db(tmp_path), *FAST, *args,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     return result
 
 
-def stored(tmp_path: Path) -> list[tuple[str, str | None]]:
-    with sqlite3.connect(tmp_path / "news.db") as connection:
-        rows = connection.execute("SELECT canonical_url, source FROM articles").fetchall()
-    return sorted((url.split("/", 3)[3], source) for url, source in rows)
+def query(db: str, sql: str) -> list[Any]:
+    engine = create_engine(db)
+    with engine.connect() as connection:
+        rows = [tuple(row) for row in connection.execute(text(sql))]
+    engine.dispose()
+    return rows
+
+
+def stored(db: str) -> list[tuple[str, str | None]]:
+    return sorted((url.split("/", 3)[3], source) for url, source in query(db, "SELECT canonical_url, source FROM articles"))
 
 
 def article_requests(log: Path) -> Counter[str]:
@@ -69,7 +80,7 @@ def test_every_listed_article_is_stored_once_with_its_source(site, tmp_path):
     url, _, log = site
     result = crawl(tmp_path, url)
     everything = [newsroom.slug(i).lstrip("/") for i in range(ARTICLES)]
-    assert stored(tmp_path) == [(path, "courier") for path in everything]
+    assert stored(sqlite_db(tmp_path)) == [(path, "courier") for path in everything]
     # Each article fetched once, however many feeds and sitemaps listed it.
     assert article_requests(log) == Counter({f"/{path}": 1 for path in everything})
     requested = {path for path, _ in served(log)}
@@ -78,16 +89,16 @@ def test_every_listed_article_is_stored_once_with_its_source(site, tmp_path):
     assert "articles stored:    24" in result.stdout
 
 
-def test_second_crawl_fetches_only_the_new_articles_and_gets_304_for_the_rest(site, tmp_path):
+def test_second_crawl_fetches_only_the_new_articles_and_gets_304_for_the_rest(site, tmp_path, db_url):
     url, folder, log = site
-    crawl(tmp_path, url)
+    crawl(tmp_path, url, db=db_url)
     changed = newsroom.build(folder, ARTICLES + 3)
     # The three new articles are listed by the section page, the RSS feed and the Atom feed.
     assert sorted(changed) == sorted([
         "/section/local.html", "/rss.xml", "/atom.xml", *(newsroom.slug(i) for i in range(ARTICLES, ARTICLES + 3)),
     ])
     log.unlink()
-    result = crawl(tmp_path, url)
+    result = crawl(tmp_path, url, db=db_url)
 
     second = served(log)
     new = {newsroom.slug(i) for i in range(ARTICLES, ARTICLES + 3)}
@@ -99,12 +110,11 @@ def test_second_crawl_fetches_only_the_new_articles_and_gets_304_for_the_rest(si
         "/sitemaps/news.xml.gz": 304, "/sitemaps/pages.xml": 304,
         "/section/local.html": 200, "/rss.xml": 200, "/atom.xml": 200,
     }
-    assert len(stored(tmp_path)) == ARTICLES + 3
+    assert len(stored(db_url)) == ARTICLES + 3
     assert "articles stored:    3" in result.stdout
-    with sqlite3.connect(tmp_path / "news.db") as connection:
-        (stats,) = connection.execute("SELECT stats FROM crawl_runs ORDER BY id DESC").fetchone()
-        kept = dict(connection.execute("SELECT url, etag FROM listing_pages"))
-    stats = json.loads(stats)
+    (stats,) = query(db_url, "SELECT stats FROM crawl_runs ORDER BY id DESC")[0]
+    stats = json.loads(stats) if isinstance(stats, str) else stats
+    kept = dict(query(db_url, "SELECT url, etag FROM listing_pages"))
     assert stats["news/conditional/not_modified"] >= 6
     assert stats["news/incremental/skipped_stored"] > 0
     assert kept[f"{url}rss.xml"].startswith('"') and len(kept) == 9  # the listing pages, none of the articles
@@ -119,10 +129,9 @@ def test_revisit_fetches_young_articles_again_and_keeps_their_edits(site, tmp_pa
     # Every fixture article is younger than a million hours.
     result = crawl(tmp_path, url, "-s", "NEWS_REVISIT_HOURS=1000000")
     assert article_requests(log) == Counter({newsroom.slug(i): 1 for i in range(ARTICLES)})
-    assert len(stored(tmp_path)) == ARTICLES
+    assert len(stored(sqlite_db(tmp_path))) == ARTICLES
     assert "articles updated:   1" in result.stdout
-    with sqlite3.connect(tmp_path / "news.db") as connection:
-        edited = [body for (body,) in connection.execute("SELECT body FROM articles WHERE body LIKE '%Correction:%'")]
+    edited = [body for (body,) in query(sqlite_db(tmp_path), "SELECT body FROM articles WHERE body LIKE '%Correction:%'")]
     assert len(edited) == 1 and edited[0].endswith("Correction: the meeting moved to Thursday.")
     log.unlink()
     crawl(tmp_path, url, "-s", "NEWS_REVISIT_HOURS=1")  # all published long before the last hour
@@ -134,7 +143,7 @@ def test_since_never_requests_entries_older_than_the_window(site, tmp_path):
     old = set(range(12))
     since = newsroom.published(12).date().isoformat()
     crawl(tmp_path, url, since=f'"{since}"')
-    assert stored(tmp_path) == [(newsroom.slug(i).lstrip("/"), "courier") for i in range(12, ARTICLES)]
+    assert stored(sqlite_db(tmp_path)) == [(newsroom.slug(i).lstrip("/"), "courier") for i in range(12, ARTICLES)]
     # Old articles are fetched only where nothing dated them first: the section page's links.
     undated = {i for i in old if "section" in newsroom.LISTED_BY[i % len(newsroom.LISTED_BY)]}
     requested_old = {i for i in old if newsroom.slug(i) in article_requests(log)}
@@ -149,7 +158,7 @@ def test_a_crawl_stopped_by_sigterm_resumes_from_its_jobdir(tmp_path):
     with running("static", str(folder), str(log)) as url:
         command = [
             sys.executable, "-m", "crawler", "crawl", url, "--feed", f"{url}rdf.xml", "--source", "courier",
-            "--db", f"sqlite:///{tmp_path / 'news.db'}", "--jobdir", str(tmp_path / "job"), *FAST,
+            "--db", sqlite_db(tmp_path), "--jobdir", str(tmp_path / "job"), *FAST,
             "-s", "CONCURRENT_REQUESTS=1", "-s", "DOWNLOAD_DELAY=0.1",
         ]
         process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -160,11 +169,11 @@ def test_a_crawl_stopped_by_sigterm_resumes_from_its_jobdir(tmp_path):
         out, err = process.communicate(timeout=120)
         assert process.returncode == 1, err
         assert "interrupted: run the same command again to resume" in out
-        first = stored(tmp_path)
+        first = stored(sqlite_db(tmp_path))
         assert 10 <= len(first) < count
 
         resumed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=240, check=False)
         assert resumed.returncode == 0, resumed.stderr
-    assert stored(tmp_path) == [(newsroom.slug(i).lstrip("/"), "courier") for i in range(count)]
+    assert stored(sqlite_db(tmp_path)) == [(newsroom.slug(i).lstrip("/"), "courier") for i in range(count)]
     # Nothing lost, nothing fetched twice.
     assert article_requests(log) == Counter({newsroom.slug(i): 1 for i in range(count)})
