@@ -23,6 +23,11 @@ _NOISE = re.compile(
     r"\b(?:updated|published|aktualisiert|veröffentlicht|mis à jour)\b.*$",
     re.IGNORECASE,
 )
+# "Source: dpa/AFP" credits where the text came from: organisations, whatever their names.
+_SOURCE_LABEL = re.compile(r"^\s*(?:quelle|source|sources|fuente|fonte|bron|kilde|källa|źródło)\s*:\s*", re.IGNORECASE)
+# Scripts that write a name without spaces; in the others a one-word credit is rarely a person
+# (a place, a desk, initials) and needs a second word.
+_UNSPACED_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 # Initials and notes in brackets: "Jane Doe (jd)", "Deutsche Welle (www.dw.com)", a lone "(".
 _BRACKETS = re.compile(r"\([^)]*\)?|\[[^\]]*\]?")
 # Words that make a credit a role or a desk, not a person.
@@ -70,17 +75,21 @@ def clean_authors(
 ) -> tuple[list[str], list[str]]:
     """People, else organisations, from author credits ``(text, known_to_be_organisation)``.
 
-    ``sources`` are tried in order, most trusted first; the first that credits anyone decides.
-    Within it, people win over organisations ("Jane Doe and AFP" credits Jane Doe).
+    ``sources`` are tried in order, most trusted first; the first that names a person decides,
+    so a page's visible byline beats the publisher that its structured data credits. Within a
+    source people win over organisations ("Jane Doe and AFP" credits Jane Doe). With no person
+    anywhere, the first source crediting an organisation gives the organisations.
 
     Returns:
         ``(people, organisations)``; at most one of them is non-empty.
     """
+    first_organisations: list[str] = []
     for credits in sources:
         people, organisations = _people_and_organisations(credits, publisher)
-        if people or organisations:
-            return people, [] if people else organisations
-    return [], []
+        if people:
+            return people, []
+        first_organisations = first_organisations or organisations
+    return [], first_organisations
 
 
 def _people_and_organisations(
@@ -90,7 +99,11 @@ def _people_and_organisations(
     organisations: dict[str, str] = {}
     publisher_key = _fold(publisher or "")
     for text, known_org in credits:
-        parts = [text] if known_org else _SPLIT.split(_BY.sub("", _NOISE.sub(" ", text).strip()))
+        if not known_org and _SOURCE_LABEL.match(text):
+            text, known_org = _SOURCE_LABEL.sub("", text), True
+            parts = _SPLIT.split(_NOISE.sub(" ", text).strip())
+        else:
+            parts = [text] if known_org else _SPLIT.split(_BY.sub("", _NOISE.sub(" ", text).strip()))
         for part in parts:
             name = _clean(part)
             key = _fold(name)
@@ -98,6 +111,6 @@ def _people_and_organisations(
                 continue
             if known_org or key == publisher_key or is_organisation(name) or len(key.split()) > 5:
                 organisations.setdefault(key, name)
-            elif len(key.split()) >= 1:
+            elif len(key.split()) >= 2 or _UNSPACED_SCRIPT.search(name):
                 people.setdefault(key, name)
     return list(people.values()), list(organisations.values())

@@ -36,6 +36,13 @@ _AUTHOR_META = frozenset(
 )
 _CATALOGUE_AUTHOR_META = frozenset({"dc.creator", "dcterms.creator", "citation_author"})
 _SURNAME_FIRST = re.compile(r"[^,\s]+(?:\s[^,\s]+)?,\s*[^,\s]+(?:\s[^,\s]+)?")
+# Visible bylines: links to an author's page, and elements whose class names a byline.
+_AUTHOR_PAGE = re.compile(
+    r"/(?:authors?|autor(?:en|in|innen)?|auteurs?|autori|autores|journalists?|redakteur(?:in|e)?)/[^/?#]+",
+    re.IGNORECASE,
+)
+_BYLINE_CLASS = re.compile(r"(?:^|[\s_-])(?:byline|author|autor|auteur|autore)(?:s|name)?(?:$|\s)", re.IGNORECASE)
+_BYLINE_MAX_CHARS = 120
 _URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](0?[1-9]|1[0-2])[/-](0?[1-9]|[12]\d|3[01])(?:/|$|-)")
 
 
@@ -56,6 +63,7 @@ class StructuredData:
         self.times = [t.get("datetime", "") for t in tree.iterfind(".//time[@datetime]")][:1]
         self.h1s = [" ".join(h.text_content().split()) for h in tree.iterfind(".//h1")]
         self.html_title = " ".join((tree.findtext(".//title") or "").split())
+        self.bylines = _visible_bylines(tree)
 
     def meta(self, *keys: str) -> str | None:
         for key in keys:
@@ -95,7 +103,7 @@ class StructuredData:
                 surname, given = content.split(",", 1)  # library convention: "Surname, Given"
                 content = f"{given.strip()} {surname.strip()}"
             meta.append((content, False))
-        return [jsonld, meta]
+        return [jsonld, meta, [(text, False) for text in self.bylines]]
 
     def published_candidates(self, url: str) -> Iterator[tuple[str, str]]:
         value = self.article_value("datePublished") or self.article_value("dateCreated")
@@ -191,3 +199,26 @@ def types_of(obj: dict[str, Any]) -> set[str]:
     value = obj.get("@type")
     values = value if isinstance(value, list) else [value]
     return {v.lower().rsplit("/", 1)[-1] for v in values if isinstance(v, str)}
+
+
+def _visible_bylines(tree: HtmlElement) -> list[str]:
+    """The byline a reader sees, for pages that declare no author: ``rel=author`` links, else
+    links to author pages beside the first one, else the first short element classed as a byline.
+
+    Only the first occurrence counts: later ones belong to comments and related-article lists.
+    """
+    links = [a for a in tree.iterfind(".//a[@href]") if "author" in (a.get("rel") or "").lower().split()]
+    if not links:
+        first = next((a for a in tree.iterfind(".//a[@href]") if _AUTHOR_PAGE.search(a.get("href", ""))), None)
+        if first is not None:
+            parent = first.getparent()
+            links = [a for a in parent.iterfind(".//a[@href]") if _AUTHOR_PAGE.search(a.get("href", ""))]
+    names = [" ".join(a.text_content().split()) for a in links]
+    if names := [name for name in dict.fromkeys(names) if 0 < len(name) <= _BYLINE_MAX_CHARS]:
+        return names
+    for element in tree.xpath(".//*[@class]"):
+        if _BYLINE_CLASS.search(element.get("class", "")):
+            text = " ".join(element.text_content().split())
+            if 0 < len(text) <= _BYLINE_MAX_CHARS:
+                return [text]
+    return []

@@ -26,11 +26,46 @@ def test_clean_authors(credits, people, organisations):
     assert clean_authors([credits], publisher="The Daily Courier") == (people, organisations)
 
 
-def test_first_source_that_credits_anyone_decides():
+def test_the_first_source_naming_a_person_decides():
     jsonld = [("Harbour Post", True)]
     meta = [("Jane Doe", False)]
+    byline = [("By Tom Fisher", False)]
     assert clean_authors([[], meta, jsonld]) == (["Jane Doe"], [])
-    assert clean_authors([jsonld, meta]) == ([], ["Harbour Post"])
+    # The publisher credited by structured data gives way to the person the page names.
+    assert clean_authors([jsonld, meta, byline]) == (["Jane Doe"], [])
+    assert clean_authors([jsonld, [("Harbour Desk", True)]]) == ([], ["Harbour Post"])
+
+
+@pytest.mark.parametrize(
+    ("credits", "people", "organisations"),
+    [
+        # A source label credits where the text came from, not who wrote it.
+        ([("Quelle: sid/dpa", False)], [], ["sid", "dpa"]),
+        ([("Source: Reuters", False)], [], ["Reuters"]),
+        # A lone word is a place or a desk, unless the script writes names without spaces.
+        ([("Lea Kurz, Nairobi", False)], ["Lea Kurz"], []),
+        ([("牛镛", False)], ["牛镛"], []),
+    ],
+)
+def test_credits_that_are_not_people(credits, people, organisations):
+    assert clean_authors([credits]) == (people, organisations)
+
+
+def test_visible_byline_when_nothing_is_declared():
+    from lxml.html import fromstring
+
+    from crawler.structured import StructuredData
+
+    def bylines(html: str) -> list[str]:
+        return StructuredData(fromstring(html)).bylines
+
+    assert bylines('<div><p class="meta">von <a href="/autoren/name/max-weber">Dr. Max Weber</a> und '
+                   '<a href="/autoren/name/lea-kurz">Lea Kurz</a></p><ul><li><a href="/autoren/x">Other Writer</a>'
+                   '</li></ul></div>') == ["Dr. Max Weber", "Lea Kurz"]
+    assert bylines('<div><a rel="author" href="/u/1">Jane Doe</a><a href="/author/tom">Tom Fisher</a></div>') == ["Jane Doe"]
+    assert bylines('<body><span class="article__author">Von Seb Dunmore, Lille</span>'
+                   '<div class="author-box">' + "Long biography. " * 20 + "</div></body>") == ["Von Seb Dunmore, Lille"]
+    assert bylines('<body><div class="authorised-dealers">Cars</div><p>No byline.</p></body>') == []
 
 
 @pytest.mark.parametrize(
