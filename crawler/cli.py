@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from crawler import spill
 from crawler.dates import cutoff, parse_point
 from crawler.sitechrome import ChromeIndex
+from crawler.skip_stored import revisit_window
 from crawler.sources import DEFAULT_FILE, SourcesError, load_sources
 from crawler.storage import (
     Article,
@@ -41,6 +42,7 @@ from crawler.storage import (
     resolve_url,
     search_articles,
     store_articles,
+    story_threshold,
 )
 from crawler.storage.db import unusable
 from crawler.urls import host_of
@@ -181,6 +183,17 @@ def check_urls(urls: Sequence[str]) -> None:
             raise UsageError(f"not an http(s) URL: {url!r}")
 
 
+def check_settings(settings: Settings, overrides: dict[str, Any], source: str | None) -> None:
+    """Refuse, in one line, settings that would stop the crawl as it starts."""
+    merged = settings.copy()
+    merged.setdict(overrides, priority="spider")
+    try:
+        story_threshold(merged)
+        revisit_window(merged)
+    except ValueError as exc:
+        raise UsageError(f"source {source!r}: {exc}" if overrides and source else str(exc)) from exc
+
+
 def cmd_crawl(args: argparse.Namespace) -> int:
     check_urls([*args.urls, *args.feed, *args.sitemap])
     given = args.urls or args.feed or args.sitemap
@@ -203,6 +216,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         cutoff(settings.get("NEWS_SINCE") or "1d", dt.datetime.now(dt.UTC))
     except ValueError as exc:
         raise UsageError(f"--since / NEWS_SINCE: {exc}") from exc
+    for overrides, arguments in jobs:
+        check_settings(settings, overrides, arguments.get("source"))
     if args.max_pages is not None:
         settings.set("CLOSESPIDER_PAGECOUNT", args.max_pages, priority="cmdline")
     if args.depth is not None:
@@ -358,15 +373,17 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    engine = open_database(resolve_url(project_settings(), args.db))
+    settings = project_settings()
+    engine = open_database(resolve_url(settings, args.db))
     sessions = make_sessionmaker(engine)
     totals: Counter[str] = Counter()
+    threshold = story_threshold(settings)
     try:
         for path in args.files:
             items = list(spill.read(Path(path)))
             for start in range(0, len(items), 200):
                 with sessions.begin() as session:
-                    outcomes, _ = store_articles(session, items[start : start + 200])
+                    outcomes, _ = store_articles(session, items[start : start + 200], story_threshold=threshold)
                 totals.update(outcomes)
             print(f"{path}: {len(items)} articles read")
     except ValueError as exc:

@@ -83,6 +83,12 @@ NEWS_CHROME_ENABLED = True
 NEWS_CHROME_MIN_PAGES = 5
 NEWS_CHROME_MIN_SHARE = 0.2
 
+# --- newscrawl: story clusters ------------------------------------------------------------
+# Syndicated and lightly edited copies join the story of the stored article they resemble.
+NEWS_NEAR_DUP_ENABLED = True
+# Estimated Jaccard similarity of word 3-shingles, 0.4 to 1 (chosen by measurement: docs/benchmarks.md).
+NEWS_NEAR_DUP_THRESHOLD = 0.5
+
 # --- newscrawl: crawl shape --------------------------------------------------------------
 NEWS_MAX_PAGINATION = 500
 # Only articles published since: an ISO date or time, or a window back from the crawl's start

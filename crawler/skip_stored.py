@@ -27,9 +27,18 @@ if TYPE_CHECKING:
 
     from scrapy.crawler import Crawler
     from scrapy.http import Response
+    from scrapy.settings import BaseSettings
     from scrapy.statscollectors import StatsCollector
 
 logger = logging.getLogger(__name__)
+
+
+def revisit_window(settings: BaseSettings) -> dt.timedelta:
+    """``NEWS_REVISIT_HOURS``, checked."""
+    hours = settings.getfloat("NEWS_REVISIT_HOURS")
+    if hours < 0:
+        raise ValueError(f"NEWS_REVISIT_HOURS must be 0 (off) or a positive number of hours, not {hours:g}")
+    return dt.timedelta(hours=hours)
 
 
 class SkipStoredMiddleware:
@@ -48,15 +57,12 @@ class SkipStoredMiddleware:
         settings = crawler.settings
         if not settings.getbool("NEWS_SKIP_STORED"):
             raise NotConfigured("NEWS_SKIP_STORED is off")
-        revisit = settings.getfloat("NEWS_REVISIT_HOURS")
-        if revisit < 0:
-            raise ValueError(f"NEWS_REVISIT_HOURS must be 0 (off) or a positive number of hours, not {revisit}")
         assert crawler.stats is not None
         middleware = cls(
             crawler.stats,
             resolve_url(settings),
             [*settings.getlist("NEWS_TRACKING_PARAMS"), *settings.getlist("NEWS_SESSION_PARAMS")],
-            dt.timedelta(hours=revisit),
+            revisit_window(settings),
         )
         crawler.signals.connect(middleware.engine.dispose, signal=signals.spider_closed)
         return middleware

@@ -31,6 +31,7 @@ from crawler.storage import (
     reclean_articles,
     resolve_url,
     store_articles,
+    story_threshold,
 )
 
 if TYPE_CHECKING:
@@ -57,6 +58,7 @@ class StorePipeline:
         auto_upgrade: bool = True,
         retry_timeout: float = 60.0,
         spill_dir: Path = Path(),
+        story_threshold: float | None = None,
     ) -> None:
         self.stats = stats
         self.database_url = database_url
@@ -80,6 +82,8 @@ class StorePipeline:
         self.chrome = chrome
         self.chrome_reload_interval = chrome_reload_interval
         self._chrome_loaded: dict[str, float] = {}
+        # Near-duplicate similarity at which a new article joins a stored story (None: never).
+        self.story_threshold = story_threshold
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -100,6 +104,7 @@ class StorePipeline:
             auto_upgrade=settings.getbool("NEWS_DB_AUTO_UPGRADE"),
             retry_timeout=settings.getfloat("NEWS_DB_RETRY_TIMEOUT"),
             spill_dir=Path(settings.get("NEWS_DB_SPILL_DIR")),
+            story_threshold=story_threshold(settings),
         )
         pipeline._crawler = crawler
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
@@ -180,7 +185,7 @@ class StorePipeline:
     def _write(self, batch: list[ArticleItem]) -> None:
         with self.sessions.begin() as session:
             if self.chrome is None:
-                outcomes, _ = store_articles(session, batch, self.run_id)
+                outcomes, _ = store_articles(session, batch, self.run_id, self.story_threshold)
             else:
                 outcomes = self._store_without_chrome(session, batch)
         for outcome, count in outcomes.items():
@@ -197,7 +202,7 @@ class StorePipeline:
                 self.chrome.load(site, *load_site_blocks(session, site))
                 self._chrome_loaded[site] = now
         cleaned = [self.chrome.clean(item) for item in batch]
-        outcomes, stored = store_articles(session, cleaned, self.run_id)
+        outcomes, stored = store_articles(session, cleaned, self.run_id, self.story_threshold)
         # Count the blocks as fetched, chrome included: a block stays chrome only while it recurs.
         # A stored article is the only one of the batch with its canonical URL.
         as_fetched = {item.canonical_url: item for item in reversed(batch)}

@@ -6,6 +6,7 @@ from crawler.storage.models import Article, ArticleUrl, Base, CrawlRun, Site, Si
 from crawler.storage.reading import counts, iter_articles, latest_articles, search_articles
 from crawler.storage.repository import store_articles
 from crawler.storage.siteblocks import add_site_blocks, load_site_blocks, reclean_articles
+from crawler.storage.stories import story_threshold
 
 __all__ = [
     "Article",
@@ -28,4 +29,5 @@ __all__ = [
     "resolve_url",
     "search_articles",
     "store_articles",
+    "story_threshold",
 ]

@@ -5,7 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, LargeBinary, String, Text, func
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -104,6 +115,11 @@ class Article(TimestampMixin, Base):
     content_fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
     fetched_at: Mapped[dt.datetime] = mapped_column(index=True)
     crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
+    # The story this article tells: the id of its cluster's first article (its own id when it is
+    # the first), and its similarity to that article. Rows stored before schema 0006 are each
+    # their own story, and are not matched against.
+    cluster_id: Mapped[int | None] = mapped_column(index=True)
+    similarity: Mapped[float | None]
 
     def __repr__(self) -> str:
         return f"Article(id={self.id!r}, canonical_url={self.canonical_url!r})"
@@ -174,3 +190,49 @@ class ListingPage(Base):
 
     def __repr__(self) -> str:
         return f"ListingPage(url={self.url!r}, etag={self.etag!r}, last_modified={self.last_modified!r})"
+
+
+class StoryHead(Base):
+    """The first article of each story cluster, with the MinHash signature new articles are
+    compared with (``crawler.neardup``)."""
+
+    __tablename__ = "story_heads"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), primary_key=True)
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+
+    def __repr__(self) -> str:
+        return f"StoryHead(article_id={self.article_id!r})"
+
+
+class StoryBand(Base):
+    """LSH band keys of the story heads: an article's candidate stories are the heads sharing a
+    key with it, found through the primary key's index whatever the table's size."""
+
+    __tablename__ = "story_bands"
+
+    band_key: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), primary_key=True, autoincrement=False)
+
+    def __repr__(self) -> str:
+        return f"StoryBand(band_key={self.band_key!r}, article_id={self.article_id!r})"
+
+
+class ArticleVersion(Base):
+    """An article's text as fetched at one time; rows exist only for articles that changed."""
+
+    __tablename__ = "article_versions"
+    __table_args__ = (UniqueConstraint("article_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
+    version: Mapped[int]
+    fetched_at: Mapped[dt.datetime]
+    # SHA-256 of the title and the body: what "changed" means.
+    content_hash: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str | None] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+
+    def __repr__(self) -> str:
+        return f"ArticleVersion(article_id={self.article_id!r}, version={self.version!r})"

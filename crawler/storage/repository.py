@@ -14,6 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from w3lib.url import canonicalize_url
 
 from crawler.storage.models import Article, ArticleUrl
+from crawler.storage.stories import assign_stories
+from crawler.storage.versions import Version, add_edit, current_version
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -38,7 +40,7 @@ def dialect_insert(session: Session, model: type[Any]) -> Any:
 
 
 def store_articles(
-    session: Session, items: Sequence[ArticleItem], run_id: int | None = None
+    session: Session, items: Sequence[ArticleItem], run_id: int | None = None, story_threshold: float | None = None
 ) -> tuple[Counter[str], list[ArticleItem]]:
     """Store a batch: new articles once, every other URL as an alias row of its article.
 
@@ -47,12 +49,14 @@ def store_articles(
     print, tracking URL) was stored first and the article's own page arrives later, the page's
     extraction replaces the copy's: it is the better source for dates and authors.
 
-    An article's own page fetched again with other text (an edit) updates the stored article.
+    An article's own page fetched again with another title or text (an edit) updates the stored
+    article and is kept as a new version (``article_versions``). New articles join story
+    clusters (``crawler.storage.stories``) at ``story_threshold``; None: each is its own story.
 
     Returns:
         Counts of outcomes (``stored``, ``alias``, ``updated``, ``duplicate_body``,
-        ``unresolved``) and the items whose text was written: new articles, and pages that
-        replaced a copy.
+        ``unresolved``, ``new_story``, ``near_duplicate``) and the items whose text was written:
+        new articles, and pages that replaced a copy.
     """
     new = [item for item in items if item.duplicate_of is None]
     inserted: set[str] = set()
@@ -67,7 +71,7 @@ def store_articles(
     found = session.execute(
         select(
             Article.id, Article.url, Article.canonical_url, Article.canonical_from_page,
-            Article.content_fingerprint,
+            Article.content_fingerprint, Article.title,
         ).where(
             or_(
                 Article.canonical_url.in_({item.canonical_url for item in items}),
@@ -81,6 +85,7 @@ def store_articles(
 
     outcomes: Counter[str] = Counter()
     stored_items: list[ArticleItem] = []
+    new_articles: list[tuple[int, str]] = []
     unresolved: list[ArticleItem] = []
     # Every URL of the batch -> (its article, the canonical URL its page named).
     links: dict[str, tuple[int, str]] = {}
@@ -89,6 +94,7 @@ def store_articles(
             inserted.discard(item.canonical_url)
             outcome, article_id = "stored", by_canonical[item.canonical_url]
             stored_items.append(item)
+            new_articles.append((article_id, item.body))
         elif item.canonical_url in by_canonical:
             outcome, article_id = "alias", by_canonical[item.canonical_url]
             current = stored[article_id]
@@ -99,12 +105,15 @@ def store_articles(
             elif (
                 own_page
                 and item.duplicate_of is None
-                and item.content_fingerprint != current["content_fingerprint"]
-                and _replace(session, current, item)
+                and (item.content_fingerprint, item.title) != (current["content_fingerprint"], current["title"])
             ):
                 # The article's own page, fetched again (a revisit), says something new: an edit.
                 # Not learned from again: a page counted twice would make its own text look like chrome.
-                outcome = "updated"
+                before = current_version(session, article_id)
+                if _replace(session, current, item):
+                    after = Version(0, item.fetched_at or before.fetched_at, item.title, item.body)
+                    add_edit(session, article_id, before, after, run_id)
+                    outcome = "updated"
         elif item.content_fingerprint in by_fingerprint:
             outcome, article_id = "duplicate_body", by_fingerprint[item.content_fingerprint]
             current = stored[article_id]
@@ -133,11 +142,12 @@ def store_articles(
         url_rows.append({"url": url, "article_id": article_id, "reason": reason, "crawl_run_id": run_id})
     if url_rows:
         session.execute(dialect_insert(session, ArticleUrl).values(url_rows).on_conflict_do_nothing())
+    outcomes.update(assign_stories(session, new_articles, story_threshold))
     hinted = [dataclasses.replace(item, duplicate_of=None) for item in unresolved if item.duplicate_of]
     if hinted:
         # The article an in-run duplicate pointed at has since taken another page's text (the
         # canonical page replaced its AMP copy, say): the duplicate is a story of its own.
-        more, more_stored = store_articles(session, hinted, run_id)
+        more, more_stored = store_articles(session, hinted, run_id, story_threshold)
         outcomes.update(more)
         stored_items += more_stored
     if len(unresolved) > len(hinted):

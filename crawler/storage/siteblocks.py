@@ -7,11 +7,12 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from crawler.items import ArticleItem
-from crawler.storage.models import Article, ArticleUrl, Site, SiteBlock
+from crawler.storage.models import Article, ArticleUrl, ArticleVersion, Site, SiteBlock
 from crawler.storage.repository import dialect_insert
+from crawler.storage.stories import forget_article
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -109,6 +110,8 @@ def _set_body(session: Session, article_id: int, body: str, fingerprint: str) ->
         session.execute(
             update(ArticleUrl).where(ArticleUrl.article_id == drop.id).values(article_id=keep.id, reason="duplicate_body")
         )
+        forget_article(session, drop.id, keep.id)
+        session.execute(delete(ArticleVersion).where(ArticleVersion.article_id == drop.id))
         session.delete(drop)
         session.flush()
         if keep is twin:
