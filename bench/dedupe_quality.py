@@ -20,13 +20,24 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from crawler import settings
 from crawler.fingerprints import body_fingerprint
 from crawler.items import ArticleItem
-from crawler.storage import Article, ArticleUrl, init_db, make_engine, make_sessionmaker, store_articles
+from crawler.storage import (
+    Article,
+    ArticleUrl,
+    init_db,
+    make_engine,
+    make_sessionmaker,
+    store_articles,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 FETCHED = dt.datetime(2026, 5, 1, tzinfo=dt.UTC)
 
@@ -149,27 +160,38 @@ def pair_scores(stories: list[int], clusters: list[int]) -> tuple[float, float]:
     return (both / predicted if predicted else 1.0), (both / true_pairs if true_pairs else 1.0)
 
 
-def clusters_at(threshold: float, folder: Path) -> tuple[list[int], list[int]]:
-    """``(story, cluster)`` of every copy of the labelled set, stored at ``threshold``."""
-    copies = labelled_set()
-    engine = make_engine(f"sqlite:///{folder / f'stories-{threshold}.db'}")
-    init_db(engine)
-    sessions = make_sessionmaker(engine)
-    items = [
+def items_of(copies: list[Copy]) -> list[ArticleItem]:
+    """The copies as articles of seven sites, one URL each."""
+    return [
         ArticleItem(url=f"https://site{n % 7}.example/copy/{n}", canonical_url=f"https://site{n % 7}.example/copy/{n}",
                     site=f"site{n % 7}.example", title=copy.title, body=copy.body, fetched_at=FETCHED,
                     content_fingerprint=body_fingerprint(copy.body))
         for n, copy in enumerate(copies)
     ]
+
+
+def clusters_of(sessions: sessionmaker[Session], items: list[ArticleItem]) -> list[int]:
+    """The story cluster each item was stored in (a copy whose text is exactly another's is
+    stored as a URL of it, in ``article_urls``)."""
+    with sessions() as session:
+        rows = session.execute(select(ArticleUrl.url, Article.cluster_id).join(Article, Article.id == ArticleUrl.article_id))
+        cluster_of = {url: cluster for url, cluster in rows}
+    return [cluster_of[item.url] for item in items]
+
+
+def clusters_at(threshold: float, folder: Path) -> tuple[list[int], list[int]]:
+    """``(story, cluster)`` of every copy of the labelled set, stored at ``threshold``."""
+    copies = labelled_set()
+    items = items_of(copies)
+    engine = make_engine(f"sqlite:///{folder / f'stories-{threshold}.db'}")
+    init_db(engine)
+    sessions = make_sessionmaker(engine)
     for start in range(0, len(items), 10):
         with sessions.begin() as session:
             store_articles(session, items[start:start + 10], story_threshold=threshold)
-    with sessions() as session:
-        # A copy whose text is exactly another's is stored as a URL of it (article_urls).
-        rows = session.execute(select(ArticleUrl.url, Article.cluster_id).join(Article, Article.id == ArticleUrl.article_id))
-        cluster_of = {url: cluster for url, cluster in rows}
+    clusters = clusters_of(sessions, items)
     engine.dispose()
-    return [copy.story for copy in copies], [cluster_of[item.url] for item in items]
+    return [copy.story for copy in copies], clusters
 
 
 def main() -> int:

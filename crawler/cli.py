@@ -10,6 +10,8 @@ import argparse
 import contextlib
 import csv
 import datetime as dt
+import difflib
+import itertools
 import json
 import sys
 from collections import Counter
@@ -30,7 +32,9 @@ from crawler.storage import (
     Article,
     DatabaseError,
     Site,
+    Version,
     counts,
+    find_article,
     init_db,
     iter_articles,
     latest_articles,
@@ -42,7 +46,9 @@ from crawler.storage import (
     resolve_url,
     search_articles,
     store_articles,
+    story_clusters,
     story_threshold,
+    versions,
 )
 from crawler.storage.db import unusable
 from crawler.urls import host_of
@@ -406,6 +412,54 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_history(args: argparse.Namespace) -> int:
+    engine = open_database(resolve_url(project_settings(), args.db))
+    try:
+        with make_sessionmaker(engine)() as session:
+            article = find_article(session, args.url)
+            if article is None:
+                raise UsageError(f"no stored article under {args.url}")
+            found = versions(session, article.id)
+    finally:
+        engine.dispose()
+    print(f"{article.canonical_url} (article {article.id}): {len(found)} version{'s' * (len(found) > 1)}")
+    for version in found:
+        print(f"  version {version.version}: fetched {version.fetched_at:%Y-%m-%d %H:%M:%S} UTC, {version.title or '(no title)'}")
+    for before, after in itertools.pairwise(found):
+        print()
+        print("\n".join(difflib.unified_diff(
+            _diff_lines(before), _diff_lines(after), lineterm="",
+            fromfile=f"version {before.version} ({before.fetched_at:%Y-%m-%d %H:%M})",
+            tofile=f"version {after.version} ({after.fetched_at:%Y-%m-%d %H:%M})",
+        )))
+    return 0
+
+
+def _diff_lines(version: Version) -> list[str]:
+    """A version as diff lines: the title, then one line per paragraph."""
+    return [f"title: {version.title or ''}", *version.body.split("\n\n")]
+
+
+def cmd_duplicates(args: argparse.Namespace) -> int:
+    engine = open_database(resolve_url(project_settings(), args.db))
+    try:
+        with make_sessionmaker(engine)() as session:
+            clusters = story_clusters(session, args.cluster, args.limit)
+            if args.cluster is not None and not clusters:
+                raise UsageError(f"no story cluster {args.cluster}")
+            for cluster_id, members in clusters:
+                first = members[0]
+                sites = len({m.site for m in members})
+                print(f"story {cluster_id}: {len(members)} articles on {sites} site{'s' * (sites > 1)}: {first.title or first.url}")
+                for member in members:
+                    print(f"  {member.similarity or 0:.2f}  {member.site:<30} {member.url}")
+    finally:
+        engine.dispose()
+    if not clusters:
+        print("no story is stored more than once")
+    return 0
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message}\n")
@@ -498,6 +552,17 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_argument("action", choices=["current", "upgrade"])
     db_option(db)
     db.set_defaults(func=cmd_db)
+
+    history = commands.add_parser("history", help="the versions of a stored article, with what changed")
+    history.add_argument("url", help="a URL the article was stored under")
+    db_option(history)
+    history.set_defaults(func=cmd_history)
+
+    duplicates = commands.add_parser("duplicates", help="stories stored more than once (syndicated copies)")
+    duplicates.add_argument("--cluster", type=int, metavar="ID", help="only this story (its articles.cluster_id)")
+    duplicates.add_argument("--limit", type=int, default=50, help="at most this many stories, largest first (default 50)")
+    db_option(duplicates)
+    duplicates.set_defaults(func=cmd_duplicates)
 
     stats = commands.add_parser("stats", help="count stored articles and URLs")
     db_option(stats)

@@ -133,6 +133,13 @@ def test_revisit_fetches_young_articles_again_and_keeps_their_edits(site, tmp_pa
     assert "articles updated:   1" in result.stdout
     edited = [body for (body,) in query(sqlite_db(tmp_path), "SELECT body FROM articles WHERE body LIKE '%Correction:%'")]
     assert len(edited) == 1 and edited[0].endswith("Correction: the meeting moved to Thursday.")
+    history = newscrawl("history", f"{url}{newsroom.slug(0).lstrip('/')}", "--db", sqlite_db(tmp_path))
+    assert history.returncode == 0, history.stderr
+    assert ": 2 versions" in history.stdout
+    diff = [line for line in history.stdout.splitlines() if line.startswith(("+", "-"))]
+    assert diff == ["--- " + diff[0][4:], "+++ " + diff[1][4:], "+Correction: the meeting moved to Thursday."]
+    unchanged = newscrawl("history", f"{url}{newsroom.slug(1).lstrip('/')}", "--db", sqlite_db(tmp_path))
+    assert ": 1 version\n" in unchanged.stdout and "@@" not in unchanged.stdout
     log.unlink()
     crawl(tmp_path, url, "-s", "NEWS_REVISIT_HOURS=1")  # all published long before the last hour
     assert article_requests(log) == Counter()

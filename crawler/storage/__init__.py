@@ -3,10 +3,18 @@
 from crawler.storage import migrate
 from crawler.storage.db import DatabaseError, init_db, make_engine, make_sessionmaker, resolve_url
 from crawler.storage.models import Article, ArticleUrl, Base, CrawlRun, Site, SiteBlock
-from crawler.storage.reading import counts, iter_articles, latest_articles, search_articles
+from crawler.storage.reading import (
+    counts,
+    find_article,
+    iter_articles,
+    latest_articles,
+    search_articles,
+    story_clusters,
+)
 from crawler.storage.repository import store_articles
 from crawler.storage.siteblocks import add_site_blocks, load_site_blocks, reclean_articles
 from crawler.storage.stories import story_threshold
+from crawler.storage.versions import Version, versions
 
 __all__ = [
     "Article",
@@ -16,8 +24,10 @@ __all__ = [
     "DatabaseError",
     "Site",
     "SiteBlock",
+    "Version",
     "add_site_blocks",
     "counts",
+    "find_article",
     "init_db",
     "iter_articles",
     "latest_articles",
@@ -29,5 +39,7 @@ __all__ = [
     "resolve_url",
     "search_articles",
     "store_articles",
+    "story_clusters",
     "story_threshold",
+    "versions",
 ]

@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import column, func, literal_column, select, table, text
+from w3lib.url import canonicalize_url
 
 from crawler.storage.models import Article, ArticleUrl
 
@@ -96,3 +97,32 @@ def counts(session: Session) -> dict[str, Any]:
             )
         },
     }
+
+
+def find_article(session: Session, url: str) -> Article | None:
+    """The article stored under ``url``: any URL it was seen under, as given or w3lib-canonical."""
+    article_id = session.scalar(
+        select(ArticleUrl.article_id).where(ArticleUrl.url.in_({url, canonicalize_url(url)})).limit(1)
+    )
+    return session.get(Article, article_id) if article_id is not None else None
+
+
+def story_clusters(
+    session: Session, cluster_id: int | None = None, limit: int = 50
+) -> list[tuple[int, list[Article]]]:
+    """Stories told more than once (largest first), or the one story ``cluster_id``, each with its
+    articles, first article first."""
+    if cluster_id is None:
+        copies = func.count(Article.id)
+        ids = [i for i in session.scalars(
+            select(Article.cluster_id).where(Article.cluster_id.is_not(None)).group_by(Article.cluster_id)
+            .having(copies > 1).order_by(copies.desc(), Article.cluster_id).limit(limit)
+        ) if i is not None]
+    else:
+        ids = [cluster_id]
+    members = session.scalars(select(Article).where(Article.cluster_id.in_(ids)).order_by(Article.id)).all()
+    by_cluster: dict[int, list[Article]] = {i: [] for i in ids}
+    for article in members:
+        assert article.cluster_id is not None
+        by_cluster[article.cluster_id].append(article)
+    return [(i, by_cluster[i]) for i in ids if by_cluster[i]]
