@@ -25,6 +25,8 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/extraction_quality.py
 	$(BIN)/python bench/store_throughput.py --rows 100000
+	$(BIN)/python bench/dedupe_quality.py
+	$(BIN)/python bench/dedupe_scale.py
 
 clean:
 	rm -rf $(VENV) demo.db demo.db-wal demo.db-shm

@@ -147,7 +147,7 @@ def labelled_set(stories: int = 25, distinct: int = 25, seed: int = 7) -> list[C
     return copies
 
 
-def pair_scores(stories: list[int], clusters: list[int]) -> tuple[float, float]:
+def pair_scores(stories: list[int], clusters: list[int | None]) -> tuple[float, float]:
     """Precision and recall of same-story pairs: copies ``i, j`` are predicted to be one story
     when ``clusters[i] == clusters[j]``, and are one when ``stories[i] == stories[j]``."""
     true_pairs = predicted = both = 0
@@ -170,7 +170,7 @@ def items_of(copies: list[Copy]) -> list[ArticleItem]:
     ]
 
 
-def clusters_of(sessions: sessionmaker[Session], items: list[ArticleItem]) -> list[int]:
+def clusters_of(sessions: sessionmaker[Session], items: list[ArticleItem]) -> list[int | None]:
     """The story cluster each item was stored in (a copy whose text is exactly another's is
     stored as a URL of it, in ``article_urls``)."""
     with sessions() as session:
@@ -179,7 +179,7 @@ def clusters_of(sessions: sessionmaker[Session], items: list[ArticleItem]) -> li
     return [cluster_of[item.url] for item in items]
 
 
-def clusters_at(threshold: float, folder: Path) -> tuple[list[int], list[int]]:
+def clusters_at(threshold: float, folder: Path) -> tuple[list[int], list[int | None]]:
     """``(story, cluster)`` of every copy of the labelled set, stored at ``threshold``."""
     copies = labelled_set()
     items = items_of(copies)

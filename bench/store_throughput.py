@@ -1,8 +1,8 @@
 """Storage throughput: articles stored per second as the table grows, against a plain insert.
 
 Stores ``--rows`` synthetic articles (3 KB bodies, one in ten arriving again under a tracking URL)
-through ``store_articles`` in batches of ``--batch``, as the store pipeline does, and prints the
-rate for every tenth of the rows, so that a rate falling with the table's size shows. The ceiling,
+through ``store_articles`` in batches of ``--batch``, with story clustering at the default
+threshold, as the store pipeline does, and prints the rate for every tenth of the rows, so that a rate falling with the table's size shows. The ceiling,
 measured in the same run on a fresh table, is a plain multi-row INSERT of the same rows without
 deduplication or URL bookkeeping.
 
@@ -17,23 +17,26 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+import random
 import tempfile
 import time
 from pathlib import Path
 
 from sqlalchemy import insert, text
 
+from crawler import settings
 from crawler.fingerprints import body_fingerprint
 from crawler.items import ArticleItem
 from crawler.storage import Article, Base, init_db, make_engine, make_sessionmaker, store_articles
 from crawler.storage.repository import article_values
 
 FETCHED = dt.datetime(2026, 5, 1, tzinfo=dt.UTC)
-FILLER = " ".join(f"word{n % 97}" for n in range(450))
+_VOCABULARY = [f"word{n}" for n in range(5000)]
 
 
 def article(n: int) -> ArticleItem:
-    body = f"Story {n}: {FILLER} ({n})"
+    rng = random.Random(n)  # a story of its own: 450 words drawn from the vocabulary
+    body = f"Story {n}: " + " ".join(rng.choice(_VOCABULARY) for _ in range(450))
     url = f"https://bench{n % 50}.example/story/{n}"
     return ArticleItem(url=url, canonical_url=url, site=f"bench{n % 50}.example", body=body, title=f"Story {n}",
                        fetched_at=FETCHED, content_fingerprint=body_fingerprint(body))
@@ -75,7 +78,7 @@ def run(url: str, work: list[list[ArticleItem]], plain: bool) -> list[tuple[int,
                 new = [article_values(i) for i in batch if i.duplicate_of is None]
                 session.execute(insert(Article), new)
             else:
-                store_articles(session, batch)
+                store_articles(session, batch, story_threshold=settings.NEWS_NEAR_DUP_THRESHOLD)
         done += len(batch)
         if index % step == 0 or index == len(work):
             marks.append((done, time.perf_counter() - start))

@@ -156,6 +156,8 @@ def summary(stats: dict[str, Any], db_url: str) -> str:
             f"aliases recorded:   {stats.get('news/store/alias', 0)} same canonical URL, "
             f"{stats.get('news/store/duplicate_body', 0) + merged} same body"
         ),
+        (f"stories:            {stats.get('news/store/new_story', 0)} new, "
+         f"{stats.get('news/store/near_duplicate', 0)} articles were copies of a stored story"),
         (f"learned chrome:     removed from {stats.get('news/store/chrome_removed', 0)} articles "
         f"as stored, {stats.get('news/store/recleaned', 0)} cleaned afterwards"),
     ]

@@ -210,6 +210,8 @@ class StoryBand(Base):
     key with it, found through the primary key's index whatever the table's size."""
 
     __tablename__ = "story_bands"
+    # On SQLite the primary key is the table (no second copy of every row in a rowid table).
+    __table_args__ = {"sqlite_with_rowid": False}
 
     band_key: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), primary_key=True, autoincrement=False)

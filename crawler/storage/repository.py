@@ -142,7 +142,6 @@ def store_articles(
         url_rows.append({"url": url, "article_id": article_id, "reason": reason, "crawl_run_id": run_id})
     if url_rows:
         session.execute(dialect_insert(session, ArticleUrl).values(url_rows).on_conflict_do_nothing())
-    outcomes.update(assign_stories(session, new_articles, story_threshold))
     hinted = [dataclasses.replace(item, duplicate_of=None) for item in unresolved if item.duplicate_of]
     if hinted:
         # The article an in-run duplicate pointed at has since taken another page's text (the
@@ -152,6 +151,9 @@ def store_articles(
         stored_items += more_stored
     if len(unresolved) > len(hinted):
         outcomes["unresolved"] += len(unresolved) - len(hinted)
+    # Last: on PostgreSQL this takes a lock held to the commit, and a writer holding it must not
+    # wait on rows another writer inserted (that writer may be waiting for the lock).
+    outcomes.update(assign_stories(session, new_articles, story_threshold))
     return outcomes, stored_items
 
 

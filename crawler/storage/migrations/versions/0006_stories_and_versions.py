@@ -40,6 +40,7 @@ def upgrade() -> None:
         "story_bands",
         sa.Column("band_key", sa.BigInteger(), primary_key=True, autoincrement=False),
         sa.Column("article_id", sa.Integer(), sa.ForeignKey("articles.id"), primary_key=True, autoincrement=False),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "article_versions",
