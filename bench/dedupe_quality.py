@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from crawler import settings
 from crawler.fingerprints import body_fingerprint
@@ -147,7 +147,7 @@ def labelled_set(stories: int = 25, distinct: int = 25, seed: int = 7) -> list[C
     return copies
 
 
-def pair_scores(stories: list[int], clusters: list[int | None]) -> tuple[float, float]:
+def pair_scores(stories: list[int], clusters: list[int]) -> tuple[float, float]:
     """Precision and recall of same-story pairs: copies ``i, j`` are predicted to be one story
     when ``clusters[i] == clusters[j]``, and are one when ``stories[i] == stories[j]``."""
     true_pairs = predicted = both = 0
@@ -170,16 +170,17 @@ def items_of(copies: list[Copy]) -> list[ArticleItem]:
     ]
 
 
-def clusters_of(sessions: sessionmaker[Session], items: list[ArticleItem]) -> list[int | None]:
+def clusters_of(sessions: sessionmaker[Session], items: list[ArticleItem]) -> list[int]:
     """The story cluster each item was stored in (a copy whose text is exactly another's is
     stored as a URL of it, in ``article_urls``)."""
     with sessions() as session:
-        rows = session.execute(select(ArticleUrl.url, Article.cluster_id).join(Article, Article.id == ArticleUrl.article_id))
+        story = func.coalesce(Article.cluster_id, Article.id)
+        rows = session.execute(select(ArticleUrl.url, story).join(Article, Article.id == ArticleUrl.article_id))
         cluster_of = {url: cluster for url, cluster in rows}
     return [cluster_of[item.url] for item in items]
 
 
-def clusters_at(threshold: float, folder: Path) -> tuple[list[int], list[int | None]]:
+def clusters_at(threshold: float, folder: Path) -> tuple[list[int], list[int]]:
     """``(story, cluster)`` of every copy of the labelled set, stored at ``threshold``."""
     copies = labelled_set()
     items = items_of(copies)

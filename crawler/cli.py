@@ -454,7 +454,7 @@ def cmd_duplicates(args: argparse.Namespace) -> int:
                 sites = len({m.site for m in members})
                 print(f"story {cluster_id}: {len(members)} articles on {sites} site{'s' * (sites > 1)}: {first.title or first.url}")
                 for member in members:
-                    print(f"  {member.similarity or 0:.2f}  {member.site:<30} {member.url}")
+                    print(f"  {1.0 if member.similarity is None else member.similarity:.2f}  {member.site:<30} {member.url}")
     finally:
         engine.dispose()
     if not clusters:

@@ -50,6 +50,9 @@ def test_upgrade_from_the_first_schema_keeps_every_row(engine):
         ]
         assert all(r.author_organisations in ([], "[]") for r in rows)
         assert connection.execute(text("SELECT count(*) FROM article_urls")).scalar() == 3
+        # Schema 0006: each earlier article is a story of its own.
+        stories = connection.execute(text("SELECT cluster_id, title, copies, sites FROM stories ORDER BY 1")).all()
+        assert [tuple(s) for s in stories] == [(n, f"Story {n}", 1, 1) for n in range(1, 4)]
 
 
 def test_a_database_from_before_migrations_is_recognised(engine):

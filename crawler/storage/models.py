@@ -115,9 +115,9 @@ class Article(TimestampMixin, Base):
     content_fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
     fetched_at: Mapped[dt.datetime] = mapped_column(index=True)
     crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
-    # The story this article tells: the id of its cluster's first article (its own id when it is
-    # the first), and its similarity to that article. Rows stored before schema 0006 are each
-    # their own story, and are not matched against.
+    # The story this article tells: the id of its cluster's first article, and its similarity to
+    # that article; both null when it is the first (its story is its own id). Rows stored before
+    # schema 0006 are stories of their own that later articles are not compared with.
     cluster_id: Mapped[int | None] = mapped_column(index=True)
     similarity: Mapped[float | None]
 

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import column, func, literal_column, select, table, text
+from sqlalchemy import column, func, literal_column, or_, select, table, text
 from w3lib.url import canonicalize_url
 
 from crawler.storage.models import Article, ArticleUrl
@@ -112,17 +112,21 @@ def story_clusters(
 ) -> list[tuple[int, list[Article]]]:
     """Stories told more than once (largest first), or the one story ``cluster_id``, each with its
     articles, first article first."""
+    story = func.coalesce(Article.cluster_id, Article.id)
     if cluster_id is None:
         copies = func.count(Article.id)
-        ids = [i for i in session.scalars(
-            select(Article.cluster_id).where(Article.cluster_id.is_not(None)).group_by(Article.cluster_id)
-            .having(copies > 1).order_by(copies.desc(), Article.cluster_id).limit(limit)
-        ) if i is not None]
+        ids = list(session.scalars(
+            select(story).group_by(story).having(copies > 1).order_by(copies.desc(), story).limit(limit)
+        ))
     else:
         ids = [cluster_id]
-    members = session.scalars(select(Article).where(Article.cluster_id.in_(ids)).order_by(Article.id)).all()
+    members = session.scalars(
+        select(Article).where(or_(Article.id.in_(ids), Article.cluster_id.in_(ids))).order_by(Article.id)
+    ).all()
     by_cluster: dict[int, list[Article]] = {i: [] for i in ids}
     for article in members:
-        assert article.cluster_id is not None
-        by_cluster[article.cluster_id].append(article)
-    return [(i, by_cluster[i]) for i in ids if by_cluster[i]]
+        key = article.cluster_id if article.cluster_id is not None else article.id
+        if key in by_cluster:  # not a copy that ``cluster_id`` names as if it were a story
+            by_cluster[key].append(article)
+    return [(i, sorted(by_cluster[i], key=lambda a: (a.id != i, a.id))) for i in ids
+            if any(a.id == i for a in by_cluster[i])]

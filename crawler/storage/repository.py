@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from w3lib.url import canonicalize_url
 
 from crawler.storage.models import Article, ArticleUrl
-from crawler.storage.stories import assign_stories
+from crawler.storage.stories import index_heads, lock_stories, place_articles
 from crawler.storage.versions import Version, add_edit, current_version
 
 if TYPE_CHECKING:
@@ -58,15 +58,9 @@ def store_articles(
         ``unresolved``, ``new_story``, ``near_duplicate``) and the items whose text was written:
         new articles, and pages that replaced a copy.
     """
+    outcomes: Counter[str] = Counter()
     new = [item for item in items if item.duplicate_of is None]
-    inserted: set[str] = set()
-    if new:
-        rows = [article_values(item) | {"crawl_run_id": run_id} for item in new]
-        statement = (
-            dialect_insert(session, Article).values(rows).on_conflict_do_nothing()
-            .returning(Article.canonical_url)
-        )
-        inserted = set(session.scalars(statement))
+    inserted = _insert_new(session, new, run_id, story_threshold, outcomes)
 
     found = session.execute(
         select(
@@ -83,9 +77,7 @@ def store_articles(
     by_canonical = {row.canonical_url: row.id for row in found}
     by_fingerprint = {row.content_fingerprint: row.id for row in found}
 
-    outcomes: Counter[str] = Counter()
     stored_items: list[ArticleItem] = []
-    new_articles: list[tuple[int, str]] = []
     unresolved: list[ArticleItem] = []
     # Every URL of the batch -> (its article, the canonical URL its page named).
     links: dict[str, tuple[int, str]] = {}
@@ -94,7 +86,6 @@ def store_articles(
             inserted.discard(item.canonical_url)
             outcome, article_id = "stored", by_canonical[item.canonical_url]
             stored_items.append(item)
-            new_articles.append((article_id, item.body))
         elif item.canonical_url in by_canonical:
             outcome, article_id = "alias", by_canonical[item.canonical_url]
             current = stored[article_id]
@@ -151,10 +142,45 @@ def store_articles(
         stored_items += more_stored
     if len(unresolved) > len(hinted):
         outcomes["unresolved"] += len(unresolved) - len(hinted)
-    # Last: on PostgreSQL this takes a lock held to the commit, and a writer holding it must not
-    # wait on rows another writer inserted (that writer may be waiting for the lock).
-    outcomes.update(assign_stories(session, new_articles, story_threshold))
     return outcomes, stored_items
+
+
+def _insert_new(
+    session: Session, new: Sequence[ArticleItem], run_id: int | None, threshold: float | None, outcomes: Counter[str]
+) -> set[str]:
+    """Insert new articles, placed in their stories; returns the canonical URLs inserted (the
+    others were stored already, by this or another process)."""
+    if not new:
+        return set()
+    if threshold is None:
+        rows = [article_values(item) | {"crawl_run_id": run_id} for item in new]
+        return set(session.scalars(
+            dialect_insert(session, Article).values(rows).on_conflict_do_nothing().returning(Article.canonical_url)
+        ))
+    lock_stories(session)
+    placements = place_articles(session, [(item.canonical_url, item.body) for item in new], threshold)
+    inserted: dict[str, int] = {}
+    # Articles joining a story begun in this batch go in once its first article has an id.
+    for group in ([i for i in new if not placements[i.canonical_url].batch_head],
+                  [i for i in new if placements[i.canonical_url].batch_head]):
+        rows = []
+        for item in group:
+            placement = placements[item.canonical_url]
+            if placement.batch_head is not None:
+                placement.cluster_id = inserted.get(placement.batch_head)
+                if placement.cluster_id is None:  # its first article was stored already: start anew
+                    placement.batch_head = placement.similarity = None
+            rows.append(article_values(item) | {
+                "crawl_run_id": run_id, "cluster_id": placement.cluster_id, "similarity": placement.similarity,
+            })
+        if rows:
+            statement = dialect_insert(session, Article).values(rows).on_conflict_do_nothing()
+            inserted.update({url: i for url, i in session.execute(statement.returning(Article.canonical_url, Article.id))})
+    heads = [(article_id, placements[url]) for url, article_id in inserted.items() if placements[url].is_head]
+    index_heads(session, heads)
+    outcomes["new_story"] += len(heads)
+    outcomes["near_duplicate"] += len(inserted) - len(heads)
+    return set(inserted)
 
 
 def article_values(item: ArticleItem) -> dict[str, Any]:

@@ -4,15 +4,20 @@ above the threshold, or starts a story of its own.
 A cluster is a star around its first article (similarities are to that article, so clusters do
 not drift by chains of small edits). Only first articles are indexed, by their LSH band keys:
 finding an article's candidate stories is a primary-key lookup whatever the number of stored
-articles. On PostgreSQL a transaction-scoped advisory lock makes the assignment one writer at a
-time, so two crawler processes storing copies of one story at once still make one cluster; on
-SQLite the write lock ``store_articles`` already holds does the same.
+articles. Articles are placed before they are inserted, so their rows are written once, never
+updated (on PostgreSQL an update rewrites every index of the row, full-text index included).
+
+Concurrent writers: a lock taken before the batch's first insert (a transaction-scoped advisory
+lock on PostgreSQL, the database's write lock on SQLite) makes storing a batch with its placement
+one writer at a time, so two crawler processes storing copies of one story at once still make
+one cluster; every writer takes it before any row lock, so it cannot deadlock with them.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, insert, select, text, update
@@ -25,8 +30,24 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 _CHUNK = 500
-# pg_advisory_xact_lock key of the story assignment ("news" in ASCII).
+# pg_advisory_xact_lock key of story placement ("news" in ASCII).
 _LOCK_KEY = 0x6E657773
+
+
+@dataclass
+class Placement:
+    """Where a new article goes: a stored story (``cluster_id``), a story started earlier in the
+    same batch (``batch_head``, a canonical URL), or a story of its own (neither)."""
+
+    signature: bytes
+    keys: list[int] = field(repr=False)
+    cluster_id: int | None = None
+    batch_head: str | None = None
+    similarity: float | None = None
+
+    @property
+    def is_head(self) -> bool:
+        return self.cluster_id is None and self.batch_head is None
 
 
 def story_threshold(settings: BaseSettings) -> float | None:
@@ -39,66 +60,77 @@ def story_threshold(settings: BaseSettings) -> float | None:
     return threshold
 
 
-def assign_stories(session: Session, articles: Sequence[tuple[int, str]], threshold: float | None) -> Counter[str]:
-    """Put newly stored articles ``(id, body)`` into story clusters; ``threshold`` None makes
-    each a story of its own, unindexed. Returns counts of ``new_story`` and ``near_duplicate``."""
-    outcomes: Counter[str] = Counter()
-    if not articles:
-        return outcomes
-    if threshold is None:
-        session.execute(update(Article), [{"id": i, "cluster_id": i, "similarity": 1.0} for i, _ in articles])
-        outcomes["new_story"] += len(articles)
-        return outcomes
+def lock_stories(session: Session) -> None:
+    """Make this transaction the only one placing articles until it ends."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
-    signatures = {article_id: signature(body) for article_id, body in articles}
-    keys = {article_id: band_keys(sig) for article_id, sig in signatures.items()}
-    heads_by_key: dict[int, set[int]] = defaultdict(set)
-    wanted = sorted({key for article_keys in keys.values() for key in article_keys})
+    else:
+        # SQLite takes its write lock at a transaction's first write, even one that changes
+        # nothing; placement's reads must come after it, or two writers read the same index.
+        session.execute(delete(StoryHead).where(text("0 = 1")))
+
+
+def place_articles(session: Session, articles: Sequence[tuple[str, str]], threshold: float) -> dict[str, Placement]:
+    """Placements of new articles ``(canonical URL, body)``, in order, among the stored stories
+    and the stories the earlier ones of the batch start."""
+    placements = {}
+    for url, body in articles:
+        sig = signature(body)
+        placements[url] = Placement(sig, band_keys(sig))
+    heads_by_key: dict[int, set[int | str]] = defaultdict(set)
+    wanted = sorted({key for p in placements.values() for key in p.keys})
     for start in range(0, len(wanted), _CHUNK):
         rows = session.execute(
             select(StoryBand.band_key, StoryBand.article_id).where(StoryBand.band_key.in_(wanted[start:start + _CHUNK]))
         )
         for key, head in rows:
             heads_by_key[key].add(head)
-    head_ids = sorted({head for heads in heads_by_key.values() for head in heads})
-    head_signatures: dict[int, bytes] = {}
+    head_ids = sorted({h for heads in heads_by_key.values() for h in heads if isinstance(h, int)})
+    signatures: dict[int | str, bytes] = {}
     for start in range(0, len(head_ids), _CHUNK):
         rows = session.execute(
             select(StoryHead.article_id, StoryHead.signature).where(StoryHead.article_id.in_(head_ids[start:start + _CHUNK]))
         )
-        head_signatures.update((head, bytes(sig)) for head, sig in rows)
+        signatures.update((head, bytes(sig)) for head, sig in rows)
 
-    updates, new_heads, new_bands = [], [], []
-    for article_id, _ in articles:
-        sig = signatures[article_id]
-        candidates = {head for key in keys[article_id] for head in heads_by_key.get(key, ())}
-        # The most similar story; the oldest among equals.
-        best, head = max(((similarity(sig, head_signatures[h]), -h) for h in candidates), default=(0.0, 0))
-        if best >= threshold:
-            updates.append({"id": article_id, "cluster_id": -head, "similarity": round(best, 4)})
-            outcomes["near_duplicate"] += 1
+    for url, placement in placements.items():
+        candidates = {head for key in placement.keys for head in heads_by_key.get(key, ())}
+        # The most similar story; among equals a stored one, the oldest.
+        scored = [(similarity(placement.signature, signatures[h]), isinstance(h, int), -h if isinstance(h, int) else 0, h)
+                  for h in candidates]
+        best = max(scored, default=None)
+        if best is not None and best[0] >= threshold:
+            placement.similarity = round(best[0], 4)
+            if isinstance(best[3], int):
+                placement.cluster_id = best[3]
+            else:
+                placement.batch_head = best[3]
             continue
-        updates.append({"id": article_id, "cluster_id": article_id, "similarity": 1.0})
-        new_heads.append({"article_id": article_id, "signature": sig})
-        head_signatures[article_id] = sig
-        for key in set(keys[article_id]):
-            new_bands.append({"band_key": key, "article_id": article_id})
-            heads_by_key[key].add(article_id)
-        outcomes["new_story"] += 1
-    session.execute(update(Article), updates)
-    if new_heads:
-        session.execute(insert(StoryHead), new_heads)
-        session.execute(insert(StoryBand), new_bands)
-    return outcomes
+        signatures[url] = placement.signature
+        for key in placement.keys:
+            heads_by_key[key].add(url)
+    return placements
+
+
+def index_heads(session: Session, heads: Sequence[tuple[int, Placement]]) -> None:
+    """Index stored articles ``(id, placement)`` that start stories, for the articles to come."""
+    if heads:
+        session.execute(insert(StoryHead), [{"article_id": i, "signature": p.signature} for i, p in heads])
+        session.execute(insert(StoryBand), [
+            {"band_key": key, "article_id": i} for i, p in heads for key in set(p.keys)
+        ])
 
 
 def forget_article(session: Session, article_id: int, successor_id: int) -> None:
-    """Before ``article_id`` is deleted as the twin of ``successor_id``: its story's other
-    members move to the successor's story, and it leaves the index."""
-    story = session.scalar(select(Article.cluster_id).where(Article.id == successor_id)) or successor_id
-    session.execute(
-        update(Article).where(Article.cluster_id == article_id, Article.id != article_id).values(cluster_id=story)
-    )
+    """Before ``article_id`` is deleted as the twin of ``successor_id``: it leaves the index, and
+    the articles of its story move to the successor's (which takes its place when it was in it)."""
+    successor = session.execute(select(Article.cluster_id, Article.body).where(Article.id == successor_id)).one()
     session.execute(delete(StoryBand).where(StoryBand.article_id == article_id))
     session.execute(delete(StoryHead).where(StoryHead.article_id == article_id))
+    story = successor.cluster_id if successor.cluster_id not in (None, article_id) else successor_id
+    session.execute(update(Article).where(Article.cluster_id == article_id).values(cluster_id=story))
+    if story == successor_id:
+        session.execute(update(Article).where(Article.id == successor_id).values(cluster_id=None, similarity=None))
+        if session.get(StoryHead, successor_id) is None:
+            sig = signature(successor.body)
+            index_heads(session, [(successor_id, Placement(sig, band_keys(sig)))])

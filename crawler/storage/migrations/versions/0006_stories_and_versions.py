@@ -1,7 +1,7 @@
 """Schema 6: near-duplicate story clusters, the ``stories`` view, and article versions.
 
-Articles already stored become stories of their own (``cluster_id`` = ``id``); they have no
-signature, so later copies of them start stories of their own too.
+Articles already stored are stories of their own (``cluster_id`` null); they have no signature,
+so later copies of them start stories of their own too.
 
 Revision ID: 0006
 Revises: 0005
@@ -21,8 +21,9 @@ SELECT a.id AS cluster_id, a.url, a.canonical_url, a.site, a.source, a.title, a.
        a.published_at, a.modified_at, a.language, a.fetched_at,
        c.copies, c.sites
 FROM articles a
-JOIN (SELECT cluster_id, COUNT(*) AS copies, COUNT(DISTINCT site) AS sites
-      FROM articles WHERE cluster_id IS NOT NULL GROUP BY cluster_id) c ON c.cluster_id = a.id
+JOIN (SELECT COALESCE(cluster_id, id) AS story, COUNT(*) AS copies, COUNT(DISTINCT site) AS sites
+      FROM articles GROUP BY COALESCE(cluster_id, id)) c ON c.story = a.id
+WHERE a.cluster_id IS NULL
 """
 
 
@@ -30,7 +31,6 @@ def upgrade() -> None:
     op.add_column("articles", sa.Column("cluster_id", sa.Integer(), nullable=True))
     op.add_column("articles", sa.Column("similarity", sa.Double(), nullable=True))
     op.create_index("ix_articles_cluster_id", "articles", ["cluster_id"])
-    op.execute("UPDATE articles SET cluster_id = id, similarity = 1.0")
     op.create_table(
         "story_heads",
         sa.Column("article_id", sa.Integer(), sa.ForeignKey("articles.id"), primary_key=True),
