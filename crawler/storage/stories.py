@@ -79,12 +79,19 @@ def place_articles(session: Session, articles: Sequence[tuple[str, str]], thresh
         placements[url] = Placement(sig, band_keys(sig))
     heads_by_key: dict[int, set[int | str]] = defaultdict(set)
     wanted = sorted({key for p in placements.values() for key in p.keys})
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    if postgresql:
+        # A few hundred keys in a table of millions: without fresh statistics (autovacuum off,
+        # or a table that grew since its last ANALYZE) PostgreSQL would scan the whole table.
+        session.execute(text("SET LOCAL enable_seqscan = off"))
     for start in range(0, len(wanted), _CHUNK):
         rows = session.execute(
             select(StoryBand.band_key, StoryBand.article_id).where(StoryBand.band_key.in_(wanted[start:start + _CHUNK]))
         )
         for key, head in rows:
             heads_by_key[key].add(head)
+    if postgresql:
+        session.execute(text("SET LOCAL enable_seqscan TO DEFAULT"))
     head_ids = sorted({h for heads in heads_by_key.values() for h in heads if isinstance(h, int)})
     signatures: dict[int | str, bytes] = {}
     for start in range(0, len(head_ids), _CHUNK):
