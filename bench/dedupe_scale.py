@@ -31,7 +31,7 @@ from sqlalchemy import func, insert, select, text
 
 from crawler import settings
 from crawler.neardup import band_keys, signature
-from crawler.storage import Article, Base, init_db, make_engine, make_sessionmaker
+from crawler.storage import Article, drop_schema, init_db, make_engine, make_sessionmaker
 from crawler.storage.models import StoryBand, StoryHead
 from crawler.storage.stories import index_heads, lock_stories, place_articles
 
@@ -52,13 +52,7 @@ def body(n: int) -> str:
 
 def fresh(url: str) -> None:
     engine = make_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP VIEW IF EXISTS stories"))  # a view of articles, outside the models
-    Base.metadata.drop_all(engine)
-    with engine.begin() as connection:
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        if engine.dialect.name == "sqlite":
-            connection.execute(text("DROP TABLE IF EXISTS articles_fts"))
+    drop_schema(engine)
     init_db(engine)
     engine.dispose()
 

@@ -22,12 +22,19 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import insert, text
+from sqlalchemy import insert
 
 from crawler import settings
 from crawler.fingerprints import body_fingerprint
 from crawler.items import ArticleItem
-from crawler.storage import Article, Base, init_db, make_engine, make_sessionmaker, store_articles
+from crawler.storage import (
+    Article,
+    drop_schema,
+    init_db,
+    make_engine,
+    make_sessionmaker,
+    store_articles,
+)
 from crawler.storage.repository import article_values
 
 FETCHED = dt.datetime(2026, 5, 1, tzinfo=dt.UTC)
@@ -54,13 +61,7 @@ def batches(rows: int, size: int) -> list[list[ArticleItem]]:
 
 def fresh(url: str) -> None:
     engine = make_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP VIEW IF EXISTS stories"))  # a view of articles, outside the models
-    Base.metadata.drop_all(engine)
-    with engine.begin() as connection:
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        if engine.dialect.name == "sqlite":
-            connection.execute(text("DROP TABLE IF EXISTS articles_fts"))
+    drop_schema(engine)
     init_db(engine)
     engine.dispose()
 

@@ -9,34 +9,24 @@ again without downloading it, and stored articles among them are skipped before 
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from typing import TYPE_CHECKING, Any
 
-from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
-from sqlalchemy.exc import SQLAlchemyError
 
+from crawler.best_effort_db import BestEffortDatabase
 from crawler.items import PageItem
-from crawler.storage import make_engine, make_sessionmaker, resolve_url
 from crawler.storage.pages import KeptPage, keep_pages, kept_page, listing_validators
 from crawler.urls import host_of
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable
-    from typing import Self, TypeVar
+    from collections.abc import AsyncIterator
+    from typing import Self
 
     from scrapy import Request
     from scrapy.crawler import Crawler
     from scrapy.http import Response
-    from scrapy.statscollectors import StatsCollector
-    from sqlalchemy.orm import Session
-
-    T = TypeVar("T")
-
-logger = logging.getLogger(__name__)
 
 # The URL whose validators a request carries (a retry keeps them, a redirect gets its own).
 _META = "news_conditional"
@@ -45,39 +35,16 @@ _NOT_MODIFIED = "not modified"
 Validators = dict[str, tuple[str | None, str | None]]
 
 
-class _Database:
-    """The middleware pair's connection; a database that fails only costs full downloads."""
-
-    def __init__(self, crawler: Crawler) -> None:
-        if not crawler.settings.getbool("NEWS_CONDITIONAL_GET"):
-            raise NotConfigured("NEWS_CONDITIONAL_GET is off")
-        assert crawler.stats is not None
-        self.stats: StatsCollector = crawler.stats
-        self.engine = make_engine(resolve_url(crawler.settings))
-        self.sessions = make_sessionmaker(self.engine)
-        self._warned = False
-        crawler.signals.connect(self.engine.dispose, signal=signals.spider_closed)
-
-    async def run(self, work: Callable[[Session], T], default: T) -> T:
-        try:
-            return await asyncio.to_thread(self._in_session, work)
-        except SQLAlchemyError as exc:
-            self.stats.inc_value("news/conditional/db_error")
-            if not self._warned:
-                self._warned = True
-                logger.warning("conditional GET: database unusable (%(error)s); downloading pages in full",
-                               {"error": str(exc).splitlines()[0]})
-            return default
-
-    def _in_session(self, work: Callable[[Session], T]) -> T:
-        with self.sessions.begin() as session:
-            return work(session)
+def _database(crawler: Crawler) -> BestEffortDatabase:
+    if not crawler.settings.getbool("NEWS_CONDITIONAL_GET"):
+        raise NotConfigured("NEWS_CONDITIONAL_GET is off")
+    return BestEffortDatabase(crawler, "news/conditional/db_error", "conditional GET off: downloading pages in full")
 
 
 class ConditionalGetMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.db = _Database(crawler)
+        self.db = _database(crawler)
         self.stats = self.db.stats
         self._validators: Validators | None = None
 
@@ -123,7 +90,7 @@ class ConditionalGetMiddleware:
 
 class KeepListingPagesMiddleware:
     def __init__(self, crawler: Crawler) -> None:
-        self.db = _Database(crawler)
+        self.db = _database(crawler)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:

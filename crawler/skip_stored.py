@@ -8,16 +8,13 @@ request reaches the scheduler: a re-crawl spends its requests on new articles on
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import logging
 from typing import TYPE_CHECKING, Any
 
-from scrapy import Request, signals
+from scrapy import Request
 from scrapy.exceptions import NotConfigured
-from sqlalchemy.exc import SQLAlchemyError
 
-from crawler.storage import make_engine, make_sessionmaker, resolve_url
+from crawler.best_effort_db import BestEffortDatabase
 from crawler.storage.pages import stored_article_urls
 from crawler.urls import canonicalize
 
@@ -28,9 +25,6 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.http import Response
     from scrapy.settings import BaseSettings
-    from scrapy.statscollectors import StatsCollector
-
-logger = logging.getLogger(__name__)
 
 
 def revisit_window(settings: BaseSettings) -> dt.timedelta:
@@ -42,30 +36,23 @@ def revisit_window(settings: BaseSettings) -> dt.timedelta:
 
 
 class SkipStoredMiddleware:
-    def __init__(
-        self, stats: StatsCollector, database_url: str, drop_params: list[str], revisit: dt.timedelta
-    ) -> None:
-        self.stats = stats
-        self.engine = make_engine(database_url)
-        self.sessions = make_sessionmaker(self.engine)
+    def __init__(self, db: BestEffortDatabase, drop_params: list[str], revisit: dt.timedelta) -> None:
+        self.db = db
+        self.stats = db.stats
         self.drop_params = drop_params
         self.revisit = revisit
-        self._warned = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
         if not settings.getbool("NEWS_SKIP_STORED"):
             raise NotConfigured("NEWS_SKIP_STORED is off")
-        assert crawler.stats is not None
-        middleware = cls(
-            crawler.stats,
-            resolve_url(settings),
+        # Fetching again costs requests, not data: the store still keeps each article once.
+        return cls(
+            BestEffortDatabase(crawler, "news/incremental/lookup_failed", "fetching stored articles again"),
             [*settings.getlist("NEWS_TRACKING_PARAMS"), *settings.getlist("NEWS_SESSION_PARAMS")],
             revisit_window(settings),
         )
-        crawler.signals.connect(middleware.engine.dispose, signal=signals.spider_closed)
-        return middleware
 
     async def process_spider_output(self, response: Response, result: AsyncIterator[Any]) -> AsyncIterator[Any]:
         requests: list[Request] = []
@@ -75,7 +62,9 @@ class SkipStoredMiddleware:
             else:
                 yield output
         keys = {r.url: (r.url, canonicalize(r.url, self.drop_params)) for r in requests}
-        stored = await self._lookup([key for pair in keys.values() for key in pair])
+        wanted = [key for pair in keys.values() for key in pair]
+        empty: dict[str, dt.datetime] = {}
+        stored = await self.db.run(lambda s: stored_article_urls(s, wanted), empty) if wanted else empty
         young_since = dt.datetime.now(dt.UTC) - self.revisit
         for request in requests:
             dates = [stored[key] for key in keys[request.url] if key in stored]
@@ -87,20 +76,3 @@ class SkipStoredMiddleware:
             else:
                 self.stats.inc_value("news/incremental/skipped_stored")
 
-    async def _lookup(self, urls: list[str]) -> dict[str, dt.datetime]:
-        if not urls:
-            return {}
-        try:
-            return await asyncio.to_thread(self._query, urls)
-        except SQLAlchemyError as exc:
-            # Fetching again costs requests, not data: the store still keeps each article once.
-            self.stats.inc_value("news/incremental/lookup_failed")
-            if not self._warned:
-                self._warned = True
-                logger.warning("cannot check for stored articles (%(error)s); fetching them again",
-                               {"error": str(exc).splitlines()[0]})
-            return {}
-
-    def _query(self, urls: list[str]) -> dict[str, dt.datetime]:
-        with self.sessions() as session:
-            return stored_article_urls(session, urls)

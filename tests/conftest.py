@@ -69,21 +69,14 @@ def _postgres_url() -> str:
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A PostgreSQL database emptied of our tables before and after the test."""
-    from crawler.storage import Base
+    from crawler.storage import drop_schema
 
     url = _postgres_url()
     engine = create_engine(url)
 
-    def drop() -> None:
-        with engine.begin() as connection:
-            connection.execute(text("DROP VIEW IF EXISTS stories"))  # a view of articles, outside the models
-        Base.metadata.drop_all(engine)
-        with engine.begin() as connection:
-            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-
-    drop()
+    drop_schema(engine)
     yield url
-    drop()
+    drop_schema(engine)
     engine.dispose()
 
 

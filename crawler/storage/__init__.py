@@ -1,7 +1,14 @@
 """Storage: schema, engines and data functions."""
 
 from crawler.storage import migrate
-from crawler.storage.db import DatabaseError, init_db, make_engine, make_sessionmaker, resolve_url
+from crawler.storage.db import (
+    DatabaseError,
+    drop_schema,
+    init_db,
+    make_engine,
+    make_sessionmaker,
+    resolve_url,
+)
 from crawler.storage.models import Article, ArticleUrl, Base, CrawlRun, Site, SiteBlock
 from crawler.storage.reading import (
     counts,
@@ -27,6 +34,7 @@ __all__ = [
     "Version",
     "add_site_blocks",
     "counts",
+    "drop_schema",
     "find_article",
     "init_db",
     "iter_articles",

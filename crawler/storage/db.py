@@ -11,6 +11,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from crawler.storage import migrate
+from crawler.storage.models import Base
 
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
@@ -93,3 +94,16 @@ def unusable(engine: Engine, exc: SQLAlchemyError) -> DatabaseError:
     """One line for the operator: which database, and the driver's own first line."""
     reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
     return DatabaseError(f"cannot use database {engine.url.render_as_string(hide_password=True)}: {reason}")
+
+
+def drop_schema(engine: Engine) -> None:
+    """Remove everything newscrawl creates: the models' tables, what migrations add beside them
+    (the ``stories`` view, SQLite's ``articles_fts``) and the version stamp. For scratch
+    databases: tests and benchmarks start from nothing with it."""
+    with engine.begin() as connection:
+        connection.execute(text("DROP VIEW IF EXISTS stories"))
+    Base.metadata.drop_all(engine)
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        if engine.dialect.name == "sqlite":
+            connection.execute(text("DROP TABLE IF EXISTS articles_fts"))
