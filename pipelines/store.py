@@ -22,6 +22,7 @@ from crawler.items import ArticleItem
 from crawler.sitechrome import ChromeIndex
 from crawler.spill import SpillFile
 from crawler.storage import (
+    BackgroundCheckpoint,
     CrawlRun,
     add_site_blocks,
     init_db,
@@ -66,6 +67,7 @@ class StorePipeline:
         self.flush_interval = flush_interval
         self.engine = make_engine(database_url)
         self.sessions = make_sessionmaker(self.engine)
+        self.checkpoint = BackgroundCheckpoint.for_engine(self.engine)
         self.run_id: int | None = None
         self._crawler: Crawler | None = None
         self._buffer: list[ArticleItem] = []
@@ -122,6 +124,8 @@ class StorePipeline:
             session.flush()
             self.run_id = run.id
         self.stats.set_value("news/run_id", self.run_id)
+        if self.checkpoint is not None:
+            self.checkpoint.start()
 
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, ArticleItem):
@@ -252,4 +256,6 @@ class StorePipeline:
         except SQLAlchemyError as exc:
             logger.error("could not record the end of crawl run %(id)s: %(error)s",
                          {"id": self.run_id, "error": str(exc).splitlines()[0]})
+        if self.checkpoint is not None:
+            self.checkpoint.stop()
         self.engine.dispose()

@@ -1,5 +1,6 @@
 import datetime as dt
 import threading
+import time
 
 import pytest
 from sqlalchemy import select
@@ -9,6 +10,7 @@ from crawler.items import ArticleItem
 from crawler.storage import (
     Article,
     ArticleUrl,
+    BackgroundCheckpoint,
     DatabaseError,
     init_db,
     make_engine,
@@ -140,3 +142,27 @@ def test_page_naming_its_canonical_replaces_a_body_copy_stored_first(sessions):
     # And the copy coming again later changes nothing.
     store(sessions, [item(printed, title="Print title")])
     assert urls(sessions) == {(page, "canonical", page), (printed, "duplicate_body", page)}
+
+
+def test_sqlite_log_is_checkpointed_beside_the_writers(tmp_path):
+    """Commits leave checkpoints to the thread: what they write reaches the database file
+    without a committing connection copying it there."""
+    path = tmp_path / "news.db"
+    engine = make_engine(f"sqlite:///{path}")
+    checkpoint = BackgroundCheckpoint.for_engine(engine)
+    assert checkpoint is not None
+    with engine.begin() as connection:
+        assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+        connection.exec_driver_sql("CREATE TABLE blobs (data BLOB)")
+        connection.exec_driver_sql("INSERT INTO blobs VALUES (zeroblob(8000000))")
+    assert path.stat().st_size < 1_000_000  # the 8 MB are in the log only
+    checkpoint.start()
+    try:
+        deadline = time.monotonic() + 10
+        while path.stat().st_size < 8_000_000 and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        checkpoint.stop()
+    assert path.stat().st_size >= 8_000_000
+    engine.dispose()
+    assert BackgroundCheckpoint.for_engine(make_engine("sqlite://")) is None

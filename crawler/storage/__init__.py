@@ -1,6 +1,7 @@
 """Storage: schema, engines and data functions."""
 
 from crawler.storage import migrate
+from crawler.storage.checkpoint import BackgroundCheckpoint
 from crawler.storage.db import (
     DatabaseError,
     drop_schema,
@@ -26,6 +27,7 @@ from crawler.storage.versions import Version, versions
 __all__ = [
     "Article",
     "ArticleUrl",
+    "BackgroundCheckpoint",
     "Base",
     "CrawlRun",
     "DatabaseError",
