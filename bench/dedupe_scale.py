@@ -112,7 +112,8 @@ def probe(sessions: sessionmaker[Session], size: int, round_: int) -> tuple[list
         began = time.perf_counter()
         with sessions.begin() as session:
             lock_stories(session)
-            placement = place_articles(session, [(row["url"], text_)], settings.NEWS_NEAR_DUP_THRESHOLD)[row["url"]]
+            placements = place_articles(session, [(row["url"], signature(text_))], settings.NEWS_NEAR_DUP_THRESHOLD)
+            placement = placements[row["url"]]
             session.execute(insert(Article), [row | {"cluster_id": placement.cluster_id, "similarity": placement.similarity}])
             if placement.is_head:
                 index_heads(session, [(article_id, placement)])

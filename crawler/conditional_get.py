@@ -1,7 +1,7 @@
 """Conditional GET for listing pages: home, sections, feeds, sitemaps.
 
 ``KeepListingPagesMiddleware`` (spider middleware) keeps every page that yielded no article
-candidate and came with an ``ETag`` or ``Last-Modified``, body included, in ``listing_pages``.
+and came with an ``ETag`` or ``Last-Modified``, body included, in ``listing_pages``.
 ``ConditionalGetMiddleware`` (downloader middleware) sends those validators back on the next
 crawl; a 304 Not Modified is answered with the kept body, so the spider crawls the page's links
 again without downloading it, and stored articles among them are skipped before scheduling.
@@ -16,7 +16,7 @@ from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
 
 from crawler.best_effort_db import BestEffortDatabase
-from crawler.items import PageItem
+from crawler.items import ArticleItem
 from crawler.storage.pages import KeptPage, keep_pages, kept_page, listing_validators
 from crawler.urls import host_of
 
@@ -99,7 +99,7 @@ class KeepListingPagesMiddleware:
     async def process_spider_output(self, response: Response, result: AsyncIterator[Any]) -> AsyncIterator[Any]:
         article = False
         async for output in result:
-            article = article or isinstance(output, PageItem)
+            article = article or isinstance(output, ArticleItem)
             yield output
         etag = response.headers.get("ETag")
         last_modified = response.headers.get("Last-Modified")

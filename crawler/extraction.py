@@ -74,13 +74,13 @@ class ArticleExtractor:
 
     def extract(
         self,
-        html: str | bytes,
+        html: str | bytes | HtmlElement,
         url: str,
         *,
         fetched_at: dt.datetime | None = None,
         hints: Mapping[str, Any] | None = None,
     ) -> ArticleItem:
-        """Extract the article on ``html`` fetched from ``url``.
+        """Extract the article on ``html`` fetched from ``url``; a parsed tree is pruned in place.
 
         ``hints`` (from the feed that listed the page) fill in what the page does not say.
 

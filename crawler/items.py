@@ -4,26 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
-
-
-@dataclass
-class PageItem:
-    """A fetched page that looks like an article, waiting for extraction.
-
-    The spider yields these instead of extracting inline: extraction is CPU-bound and runs in a
-    process pool fed by ``ExtractPipeline``.
-    """
-
-    url: str
-    html: str = field(repr=False)  # kept out of logs: Scrapy logs dropped items
-    fetched_at: dt.datetime
-    source: str | None = None
-    # What a feed said of the page before it was fetched, used where the page says nothing:
-    # "via" ("feed"), "published", "title", "authors".
-    hints: dict[str, Any] = field(default_factory=dict)
-    # The URLs that redirected here: stored as aliases, so a re-crawl never requests them again.
-    redirected_from: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -56,5 +36,8 @@ class ArticleItem:
     source: str | None = None
     content_fingerprint: str = ""
     redirected_from: list[str] = field(default_factory=list)
+    # The body's near-duplicate signature (crawler.neardup), computed beside extraction in a page
+    # worker; None where the body was made elsewhere (learned chrome removed, spill file read).
+    body_signature: bytes | None = field(default=None, repr=False)
     # Set by DedupPipeline when this URL repeats an article already seen: "url" or "body".
     duplicate_of: str | None = None

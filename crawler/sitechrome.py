@@ -42,6 +42,8 @@ class ChromeIndex:
         self.min_body_chars = min_body_chars
         self.articles: Counter[str] = Counter()
         self.blocks: dict[str, Counter[str]] = {}
+        # chrome(site) until the site's counts change: a batch is cleaned with one computation.
+        self._chrome: dict[str, set[str]] = {}
 
     def knows(self, site: str) -> bool:
         return site in self.blocks
@@ -49,19 +51,22 @@ class ChromeIndex:
     def load(self, site: str, articles: int, blocks: Iterable[tuple[str, int]]) -> None:
         self.articles[site] = articles
         self.blocks[site] = Counter(dict(blocks))
+        self._chrome.pop(site, None)
 
     def record(self, item: ArticleItem) -> dict[str, str]:
         """Count a newly stored article's blocks; returns them for the database."""
         found = blocks_of(item.body)
         self.articles[item.site] += 1
+        self._chrome.pop(item.site, None)
         self.blocks.setdefault(item.site, Counter()).update(found.keys())
         return found
 
     def chrome(self, site: str) -> set[str]:
         """Hashes of the blocks that are chrome on ``site`` now."""
-        total = self.articles[site]
-        floor = max(self.min_pages, self.min_share * total)
-        return {h for h, n in self.blocks.get(site, Counter()).items() if n >= floor}
+        if site not in self._chrome:
+            floor = max(self.min_pages, self.min_share * self.articles[site])
+            self._chrome[site] = {h for h, n in self.blocks.get(site, Counter()).items() if n >= floor}
+        return self._chrome[site]
 
     def clean(self, item: ArticleItem) -> ArticleItem:
         """``item`` without its site's chrome blocks, or unchanged when too little would remain.
@@ -77,4 +82,4 @@ class ChromeIndex:
         body = PARAGRAPH_BREAK.join(kept)
         if len(kept) == len(paragraphs) or 2 * len(kept) < len(paragraphs) or len(body) < self.min_body_chars:
             return item
-        return dataclasses.replace(item, body=body, content_fingerprint=body_fingerprint(body))
+        return dataclasses.replace(item, body=body, content_fingerprint=body_fingerprint(body), body_signature=None)

@@ -1,41 +1,36 @@
-"""The ``news`` spider: crawl news sites from their start pages, feeds and sitemaps, and hand
-article pages to extraction.
+"""The ``news`` spider: crawl news sites from their start pages, feeds and sitemaps, and yield
+their articles.
 
 Feed and sitemap entries are requested with what they say of the article (``hints``). Every
-HTML page is followed (home, sections, pagination, articles with their related links);
-pages with article evidence are yielded as ``PageItem`` for ``ExtractPipeline``, which keeps the
-ones with a real body. Trap guards keep the crawl finite: session ids are stripped from URLs
-before scheduling, repeated-segment and out-of-range calendar paths are refused, and Scrapy's
-depth and URL length limits apply.
+HTML page is followed (home, sections, pagination, articles with their related links). Each HTML
+page is parsed once, in the page pool (``crawler.workers``): its links, and its article when it has
+one, come back together; the spider schedules the one and yields the other. Trap guards keep the
+crawl finite: session ids are stripped from URLs before scheduling, repeated-segment and
+out-of-range calendar paths are refused, and Scrapy's depth and URL length limits apply.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 import scrapy
+from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse
-from scrapy.linkextractors import LinkExtractor
 from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 
+from crawler.analysis import LinkRules, PageAnalysis
 from crawler.dates import cutoff, parse_date
-from crawler.feeds import FEED_TYPES, NotAFeed, parse_feed
-from crawler.items import PageItem
+from crawler.feeds import NotAFeed, parse_feed
+from crawler.items import ArticleItem
 from crawler.sitemaps import NotASitemap, parse_sitemap
-from crawler.urls import (
-    clean_url,
-    host_of,
-    is_pagination,
-    is_trap,
-    looks_like_article,
-    looks_like_listing,
-    on_site,
-)
+from crawler.urls import clean_url, host_of, on_site
+from crawler.workers import PagePool
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -46,13 +41,8 @@ if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
     from twisted.python.failure import Failure
 
-_REL_NEXT = (
-    "//a[contains(concat(' ', normalize-space(@rel), ' '), ' next ')]/@href"
-    " | //link[contains(concat(' ', normalize-space(@rel), ' '), ' next ')]/@href"
-)
-_JSONLD_ARTICLE = re.compile(
-    r'"@type"\s*:\s*\[?[^\]}]*"(?:\w*NewsArticle|Article|BlogPosting|Report)"'
-)
+# Links remembered by ``follow``: about 10 MB.
+FOLLOWED_MEMORY = 50_000
 
 
 def _split(value: str | list[str] | None) -> list[str]:
@@ -100,7 +90,10 @@ class NewsSpider(scrapy.Spider):
             "urls": self.start_urls, "feeds": self.feeds, "sitemaps": self.sitemaps,
             "allowed_domains": self.hosts, "source": self.source,
         }
-        self.link_extractor = LinkExtractor()
+        self.pages: PagePool | None = None
+        # The links most recently requested, with their depth: a bounded memory in front of the
+        # scheduler's dupefilter (see ``follow``).
+        self.followed: OrderedDict[str, int] = OrderedDict()
         self.session_params: list[str] = []
         self.max_pagination = 0
         self.since: dt.datetime | None = None
@@ -122,6 +115,12 @@ class NewsSpider(scrapy.Spider):
         since = crawler.settings.get("NEWS_SINCE")
         spider.since = cutoff(since, dt.datetime.now(dt.UTC)) if since else None
         spider.languages = {lang.lower() for lang in crawler.settings.getlist("NEWS_LANGUAGES")}
+        rules = LinkRules(
+            tuple(spider.hosts), tuple(spider.session_params), tuple(p.pattern for p in spider.allow),
+            tuple(p.pattern for p in spider.deny), frozenset(spider.languages),
+        )
+        spider.pages = PagePool.from_settings(crawler.settings, rules)
+        crawler.signals.connect(spider.pages.close, signal=signals.spider_closed)
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -201,86 +200,78 @@ class NewsSpider(scrapy.Spider):
                 stats.inc_value("news/feed/entries")
                 yield scrapy.Request(url, meta={"hints": entry.hints()}, errback=self.on_error)
 
-    def parse(self, response: Any, **kwargs: Any) -> Iterator[scrapy.Request | PageItem]:
+    async def parse(self, response: Any, **kwargs: Any) -> AsyncIterator[scrapy.Request | ArticleItem]:
         stats = self.crawler.stats
         assert stats is not None
         if not isinstance(response, HtmlResponse):
             stats.inc_value("news/page/not_html")
             return
-        if self.is_article(response):
-            stats.inc_value("news/page/article_candidate")
-            yield PageItem(
-                url=response.url,
-                html=response.text,
-                fetched_at=dt.datetime.now(dt.UTC),
-                source=self.source,
-                hints=response.meta.get("hints", {}),
-                redirected_from=list(response.meta.get("redirect_urls", [])),
-            )
-        else:
-            stats.inc_value("news/page/navigation")
+        assert self.pages is not None
+        analysis = await self.pages.analyse(
+            response.text, response.url, dt.datetime.now(dt.UTC), response.meta.get("hints", {})
+        )
+        for key, count in analysis.counts.items():
+            stats.inc_value(key, count)
+        if analysis.article is not None and self.wanted(analysis.article):
+            analysis.article.source = self.source
+            analysis.article.redirected_from = list(response.meta.get("redirect_urls", []))
+            stats.inc_value("news/extract/articles")
+            yield analysis.article
         if response.meta.get("depth", 0) == 0:
-            yield from self.discover_feeds(response)
-        yield from self.follow_links(response)
-
-    def discover_feeds(self, response: TextResponse) -> Iterator[scrapy.Request]:
-        """Feeds a start page announces with ``<link rel="alternate" type="...rss+xml">``."""
-        stats = self.crawler.stats
-        assert stats is not None
-        for link in response.xpath("//link[@href][contains(concat(' ', normalize-space(@rel), ' '), ' alternate ')]"):
-            if (link.attrib.get("type") or "").split(";")[0].strip().lower() in FEED_TYPES:
-                url = response.urljoin(link.attrib["href"])
+            for url in analysis.feeds:
                 if on_site(url, self.hosts):
                     stats.inc_value("news/feed/discovered")
                     yield scrapy.Request(url, callback=self.parse_feed, errback=self.on_error)
+        for request in self.follow(response, analysis):
+            yield request
 
-    def is_article(self, response: TextResponse) -> bool:
-        """Positive evidence wins; listing evidence rules a page out; else extraction decides.
-
-        ``og:type`` "website" alone is weak evidence: many publishers put it on every page.
-        """
-        og_type = (response.xpath("//meta[@property='og:type']/@content").get() or "").strip().lower()
-        jsonld = " ".join(response.xpath("//script[@type='application/ld+json']/text()").getall())
-        if og_type == "article" or _JSONLD_ARTICLE.search(jsonld) or looks_like_article(response.url):
+    def wanted(self, article: ArticleItem) -> bool:
+        """Whether an extracted article is inside NEWS_SINCE and NEWS_LANGUAGES (unknown
+        languages are kept); the others are counted and dropped."""
+        reason = None
+        if self.since and article.published_at and article.published_at < self.since:
+            reason = "too_old"
+        elif self.languages and article.language and article.language not in self.languages:
+            reason = "wrong_language"
+        if reason is None:
             return True
-        return og_type not in {"website", "profile"} and not looks_like_listing(response.url)
-
-    def follow_links(self, response: TextResponse) -> Iterator[scrapy.Request]:
         stats = self.crawler.stats
         assert stats is not None
-        next_pages = {response.urljoin(href) for href in response.xpath(_REL_NEXT).getall()}
-        hrefs = [link.url for link in self.link_extractor.extract_links(response)]
-        # Language versions a page names: <a hreflang> and <link rel="alternate" hreflang>.
-        hreflangs = {
-            response.urljoin(link.attrib["href"]): link.attrib["hreflang"]
-            for link in response.xpath("//a[@hreflang][@href] | //link[@hreflang][@href]")
-            if link.attrib["hreflang"].strip().lower() != "x-default"
-        } if self.languages else {}
+        stats.inc_value(f"news/extract/dropped/{reason}")
+        self.logger.debug("not stored, %(reason)s: %(url)s", {"reason": reason, "url": article.url})
+        return False
+
+    def follow(self, response: TextResponse, analysis: PageAnalysis) -> Iterator[scrapy.Request]:
+        """Requests for the page's links; "next page" chains are bounded by NEWS_MAX_PAGINATION.
+
+        A link requested before from as near the start (the site's menu, on every page) is not
+        requested again: the scheduler's dupefilter would drop it, after every spider middleware
+        and the scheduler had handled it. Nearer than before, it is, since DEPTH_LIMIT may have
+        dropped the earlier request.
+        """
+        stats = self.crawler.stats
+        assert stats is not None
         pagination_depth = response.meta.get("pagination_depth", 0) + 1
-        for href in dict.fromkeys([*hrefs, *next_pages]):
-            url = clean_url(href, self.session_params)
-            if not on_site(url, self.hosts):
-                continue
-            if (self.allow and not any(p.search(url) for p in self.allow)) or any(
-                p.search(url) for p in self.deny
-            ):
-                stats.inc_value("news/link/filtered")
-                continue
-            if self.wrong_language(hreflangs.get(href)):
-                continue
-            trap = is_trap(url)
-            if trap:
-                stats.inc_value(f"news/trap/{trap}")
-                continue
+        depth = response.meta.get("depth", 0) + 1
+        for link in analysis.links:
             meta = {}
-            if href in next_pages or is_pagination(url):
+            if link.pagination:
                 if pagination_depth > self.max_pagination:
                     stats.inc_value("news/trap/pagination")
                     continue
                 # Page 40 of a section is as close to its articles as page 1: DEPTH_LIMIT bounds
                 # chains of other links, NEWS_MAX_PAGINATION bounds "next page" chains.
                 meta = {"depth_reset": True, "pagination_depth": pagination_depth}
-            yield scrapy.Request(url, meta=meta, errback=self.on_error)
+            link_depth = 0 if link.pagination else depth
+            known = self.followed.get(link.url)
+            if known is not None:
+                self.followed.move_to_end(link.url)
+                if known <= link_depth:
+                    continue
+            self.followed[link.url] = link_depth
+            if len(self.followed) > FOLLOWED_MEMORY:
+                self.followed.popitem(last=False)
+            yield scrapy.Request(link.url, meta=meta, errback=self.on_error)
 
     def on_error(self, failure: Failure) -> None:
         if isinstance(failure.value, IgnoreRequest):

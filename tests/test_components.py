@@ -1,15 +1,16 @@
 """Pipelines, spider rules and settings wiring, each built the way Scrapy builds them."""
 
-import datetime as dt
-
 import pytest
 from scrapy.http import HtmlResponse, Request
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
+from trafilatura.utils import load_html
 
+from crawler.analysis import LinkRules, PageAnalyser, is_article
 from crawler.cli import project_settings
+from crawler.extraction import ArticleExtractor
 from crawler.fingerprints import body_fingerprint
-from crawler.items import ArticleItem, PageItem
+from crawler.items import ArticleItem
 from crawler.storage import resolve_url
 from pipelines.dedup import DedupPipeline
 from spiders.news import NewsSpider
@@ -30,14 +31,12 @@ def test_dedup_marks_repeats_by_url_then_body_and_counts_them():
     assert [i.duplicate_of for i in (first, by_url, by_body, other)] == [None, "url", "body", None]
     assert crawler.stats.get_value("news/dedup/url") == 1
     assert crawler.stats.get_value("news/dedup/body") == 1
-    page = PageItem(url="https://n.example/x", html="<html></html>", fetched_at=dt.datetime.now(dt.UTC))
-    assert pipeline.process_item(page) is page  # not an article: passed on untouched
-    assert "<html>" not in repr(page)  # pages never dump their HTML into logs
+    other_item = {"url": "https://n.example/x"}
+    assert pipeline.process_item(other_item) is other_item  # not an article: passed on untouched
 
 
-def response(url, head="", body="<p>text</p>"):
-    html = f"<html><head>{head}</head><body>{body}</body></html>"
-    return HtmlResponse(url, body=html.encode(), encoding="utf-8", request=Request(url))
+def page(head="", body="<p>text</p>"):
+    return f"<html><head>{head}</head><body>{body}</body></html>"
 
 
 @pytest.mark.parametrize(
@@ -55,8 +54,7 @@ def response(url, head="", body="<p>text</p>"):
     ],
 )
 def test_article_evidence(url, head, expected):
-    spider = NewsSpider(urls="https://n.example/")
-    assert spider.is_article(response(url, head)) is expected
+    assert is_article(load_html(page(head)), url) is expected
 
 
 def test_spider_arguments():
@@ -69,29 +67,55 @@ def test_spider_arguments():
         NewsSpider(urls="news.example")
 
 
-def test_follow_links_strips_sessions_and_stays_on_site():
-    crawler = get_crawler(NewsSpider, {"NEWS_SESSION_PARAMS": ["sid"], "NEWS_MAX_PAGINATION": 2})
-    spider = NewsSpider.from_crawler(crawler, urls="http://127.0.0.1:8080/")
+def test_links_are_cleaned_judged_and_counted():
+    rules = LinkRules(("127.0.0.1",), session_params=("sid",), deny=(r"/private/",), languages=frozenset({"en"}))
+    analyser = PageAnalyser(ArticleExtractor(), rules)
     body = """
       <a href="/world/story-one-about-things?sid=1">one</a>
-      <a href="/world/story-one-about-things?sid=2">one again</a>
+      <a href="/world/story-one-about-things?sid=2#top">one again</a>
+      <a href="story-two-about-things">relative</a>
       <a href="http://elsewhere.example/x">away</a>
+      <a href="/photo.jpg">file</a>
+      <a href="mailto:desk@n.example">mail</a>
       <a href="/a/b/a/b/a/b/c">loop</a>
+      <a href="/private/x">denied</a>
+      <a href="/de/welt" hreflang="de">German</a>
       <a rel="next" href="/world/page/2/">next</a>"""
-    page = response("http://127.0.0.1:8080/world/", body=body)
-    requests = list(spider.follow_links(page))
-    assert [r.url for r in requests] == [
-        "http://127.0.0.1:8080/world/story-one-about-things",
-        "http://127.0.0.1:8080/world/story-one-about-things",  # the scheduler's dupefilter drops it
+    for _ in range(2):  # the second page is judged from the cache, with the same outcome
+        analysis = analyser.analyse(page('<link rel="alternate" type="application/rss+xml" href="/rss.xml">', body),
+                                    "http://127.0.0.1:8080/world/")
+        assert [(link.url, link.pagination) for link in analysis.links] == [
+            ("http://127.0.0.1:8080/world/story-one-about-things", False),
+            ("http://127.0.0.1:8080/world/story-two-about-things", False),
+            ("http://127.0.0.1:8080/world/page/2/", True),
+        ]
+        assert analysis.feeds == ["http://127.0.0.1:8080/rss.xml"]
+        assert analysis.counts == {"news/trap/repeated_path": 1, "news/link/filtered": 1,
+                                   "news/language/skipped": 1, "news/page/navigation": 1}
+        assert analysis.article is None
+
+
+def test_pagination_chains_stop_at_the_limit():
+    crawler = get_crawler(NewsSpider, {"NEWS_MAX_PAGINATION": 2})
+    spider = NewsSpider.from_crawler(crawler, urls="http://127.0.0.1:8080/")
+    analysis = PageAnalyser(ArticleExtractor(), LinkRules(("127.0.0.1",))).analyse(
+        page(body='<a href="/world/story-one-about-things">one</a><a rel="next" href="/world/page/3/">next</a>'),
         "http://127.0.0.1:8080/world/page/2/",
+    )
+    response = HtmlResponse("http://127.0.0.1:8080/world/page/2/", body=b"", request=Request("http://127.0.0.1:8080/world/page/2/"))
+    response.meta["pagination_depth"] = 1
+    requests = list(spider.follow(response, analysis))
+    assert [(r.url, r.meta) for r in requests] == [
+        ("http://127.0.0.1:8080/world/story-one-about-things", {}),
+        ("http://127.0.0.1:8080/world/page/3/", {"depth_reset": True, "pagination_depth": 2}),
     ]
-    assert requests[-1].meta == {"depth_reset": True, "pagination_depth": 1}
-    assert crawler.stats.get_value("news/trap/repeated_path") == 1
-    # Past NEWS_MAX_PAGINATION "next" hops, pagination stops.
-    deep = response("http://127.0.0.1:8080/world/page/2/", body=body)
-    deep.meta["pagination_depth"] = 2
-    assert all("page/2" not in r.url for r in spider.follow_links(deep))
+    response.meta["pagination_depth"] = 2
+    assert list(spider.follow(response, analysis)) == []  # requested already, from as near
     assert crawler.stats.get_value("news/trap/pagination") == 1
+    # From a page nearer the start, a link is requested again (DEPTH_LIMIT may have dropped it).
+    response.meta["depth"] = 5
+    spider.followed["http://127.0.0.1:8080/world/story-one-about-things"] = 7
+    assert [r.url for r in spider.follow(response, analysis)] == ["http://127.0.0.1:8080/world/story-one-about-things"]
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from w3lib.url import canonicalize_url
 
+from crawler.neardup import signature
 from crawler.storage.models import Article, ArticleUrl
 from crawler.storage.stories import index_heads, lock_stories, place_articles
 from crawler.storage.versions import Version, add_edit, current_version
@@ -158,7 +159,9 @@ def _insert_new(
             dialect_insert(session, Article).values(rows).on_conflict_do_nothing().returning(Article.canonical_url)
         ))
     lock_stories(session)
-    placements = place_articles(session, [(item.canonical_url, item.body) for item in new], threshold)
+    placements = place_articles(
+        session, [(item.canonical_url, item.body_signature or signature(item.body)) for item in new], threshold
+    )
     inserted: dict[str, int] = {}
     # Articles joining a story begun in this batch go in once its first article has an id.
     for group in ([i for i in new if not placements[i.canonical_url].batch_head],

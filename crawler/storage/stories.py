@@ -70,13 +70,10 @@ def lock_stories(session: Session) -> None:
         session.execute(delete(StoryHead).where(text("0 = 1")))
 
 
-def place_articles(session: Session, articles: Sequence[tuple[str, str]], threshold: float) -> dict[str, Placement]:
-    """Placements of new articles ``(canonical URL, body)``, in order, among the stored stories
-    and the stories the earlier ones of the batch start."""
-    placements = {}
-    for url, body in articles:
-        sig = signature(body)
-        placements[url] = Placement(sig, band_keys(sig))
+def place_articles(session: Session, articles: Sequence[tuple[str, bytes]], threshold: float) -> dict[str, Placement]:
+    """Placements of new articles ``(canonical URL, body signature)``, in order, among the
+    stored stories and the stories the earlier ones of the batch start."""
+    placements = {url: Placement(sig, band_keys(sig)) for url, sig in articles}
     heads_by_key: dict[int, set[int | str]] = defaultdict(set)
     wanted = sorted({key for p in placements.values() for key in p.keys})
     postgresql = session.get_bind().dialect.name == "postgresql"

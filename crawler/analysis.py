@@ -1,0 +1,218 @@
+"""One parse per fetched HTML page: the links to follow, whether the page is an article, and the
+article itself.
+
+Parsing a news page (150 kB of HTML, hundreds of links) costs more than everything else the crawl
+does with it, and the extractor parses it anyway: so the links come from the extractor's own tree,
+in the same worker process, and the reactor process only schedules requests and stores. Pure and
+Scrapy-free, like ``crawler.extraction``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import posixpath
+import re
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from lxml.html import HtmlElement
+from scrapy.linkextractors import IGNORED_EXTENSIONS
+from trafilatura.utils import load_html
+
+from crawler.extraction import ArticleExtractor, NotAnArticle
+from crawler.feeds import FEED_TYPES
+from crawler.items import ArticleItem
+from crawler.neardup import signature
+from crawler.urls import (
+    clean_url,
+    is_pagination,
+    is_trap,
+    looks_like_article,
+    looks_like_listing,
+    on_site,
+)
+
+_JSONLD_ARTICLE = re.compile(
+    r'"@type"\s*:\s*\[?[^\]}]*"(?:\w*NewsArticle|Article|BlogPosting|Report)"'
+)
+_NOT_FOLLOWED = ("#", "javascript:", "mailto:", "tel:", "data:")
+_IGNORED_EXTENSIONS = frozenset("." + ext for ext in IGNORED_EXTENSIONS)
+
+
+@dataclass(frozen=True)
+class LinkRules:
+    """What the crawl follows: its sites, the source's allow/deny patterns, the parameters that
+    are session ids, and the languages wanted (for ``hreflang``)."""
+
+    hosts: tuple[str, ...]
+    session_params: tuple[str, ...] = ()
+    allow: tuple[str, ...] = ()
+    deny: tuple[str, ...] = ()
+    languages: frozenset[str] = frozenset()
+
+
+@dataclass
+class Link:
+    url: str
+    # A "next page" link (rel="next") or a numbered listing page: pagination rules apply.
+    pagination: bool = False
+
+
+@dataclass
+class PageAnalysis:
+    links: list[Link] = field(default_factory=list)
+    # Feeds the page announces (<link rel="alternate" type="application/rss+xml">).
+    feeds: list[str] = field(default_factory=list)
+    article: ArticleItem | None = None
+    # Stats keys and counts: page kind, extraction outcome, links refused and why.
+    counts: Counter[str] = field(default_factory=Counter)
+
+
+class PageAnalyser:
+    """Built once per worker process: the extractor and the crawl's link rules."""
+
+    def __init__(self, extractor: ArticleExtractor, rules: LinkRules) -> None:
+        self.extractor = extractor
+        self.rules = rules
+        self._allow = [re.compile(p) for p in rules.allow]
+        self._deny = [re.compile(p) for p in rules.deny]
+        # Most links of a page are the site's chrome, the same on every page: resolved and judged
+        # once per worker, not once per page.
+        self._judge = functools.lru_cache(maxsize=100_000)(self._judge_uncached)
+
+    def analyse(
+        self,
+        html: str | bytes,
+        url: str,
+        *,
+        fetched_at: dt.datetime | None = None,
+        hints: Mapping[str, Any] | None = None,
+    ) -> PageAnalysis:
+        result = PageAnalysis()
+        tree = load_html(html)
+        if tree is None:
+            result.counts["news/extract/dropped/unparsable"] += 1
+            return result
+        base = _base_url(tree, url)
+        result.links = self._links(tree, base, result.counts)
+        result.feeds = _feeds(tree, base)
+        if not is_article(tree, url):
+            result.counts["news/page/navigation"] += 1
+            return result
+        result.counts["news/page/article_candidate"] += 1
+        try:  # last: extraction prunes the tree
+            result.article = self.extractor.extract(tree, url, fetched_at=fetched_at, hints=hints)
+        except NotAnArticle as exc:
+            result.counts[f"news/extract/dropped/{exc.reason}"] += 1
+        else:
+            result.article.body_signature = signature(result.article.body)
+        return result
+
+    def _links(self, tree: HtmlElement, base: str, counts: Counter[str]) -> list[Link]:
+        next_pages = {
+            str(el.get("href")).strip()
+            for el in tree.iter("a", "link")
+            if el.get("href") and "next" in str(el.get("rel") or "").lower().split()
+        }
+        hreflangs = {
+            urljoin(base, str(el.get("href")).strip()): str(el.get("hreflang")).strip().lower()
+            for el in tree.iter("a", "link")
+            if el.get("hreflang") and el.get("href")
+        } if self.rules.languages else {}
+        links: dict[str, Link] = {}
+        for el in tree.iter("a", "area"):
+            href = el.get("href")
+            if href:
+                self._add(links, str(href).strip(), base, False, hreflangs, counts)
+        for href in next_pages:
+            self._add(links, href, base, True, hreflangs, counts)
+        return list(links.values())
+
+    def _add(
+        self, links: dict[str, Link], href: str, base: str, next_page: bool,
+        hreflangs: dict[str, str], counts: Counter[str],
+    ) -> None:
+        if not href or href.startswith(_NOT_FOLLOWED):
+            return
+        url, refused = self._judge(_resolution_key(base, href), href)
+        if refused:
+            counts[refused] += 1
+            return
+        if url is None:
+            return
+        language = hreflangs.get(urljoin(base, href)) if hreflangs else None
+        if language and language != "x-default" and language.split("-")[0] not in self.rules.languages:
+            counts["news/language/skipped"] += 1
+            return
+        if url in links:
+            links[url].pagination |= next_page
+        else:
+            links[url] = Link(url, next_page or is_pagination(url))
+
+    def _judge_uncached(self, base: str, href: str) -> tuple[str | None, str | None]:
+        """The URL to request for ``href`` on a page at ``base``, or why it is refused (a stats
+        key); (None, None) for links that are simply not followed (other sites, files)."""
+        url = clean_url(urljoin(base, href), self.rules.session_params)
+        if not url.startswith(("http://", "https://")) or not on_site(url, self.rules.hosts):
+            return None, None
+        if posixpath.splitext(urlsplit(url).path)[1].lower() in _IGNORED_EXTENSIONS:
+            return None, None
+        if (self._allow and not any(p.search(url) for p in self._allow)) or any(
+            p.search(url) for p in self._deny
+        ):
+            return None, "news/link/filtered"
+        trap = is_trap(url)
+        if trap:
+            return None, f"news/trap/{trap}"
+        return url, None
+
+
+def is_article(tree: HtmlElement, url: str) -> bool:
+    """Positive evidence wins; listing evidence rules a page out; else extraction decides.
+
+    ``og:type`` "website" alone is weak evidence: many publishers put it on every page.
+    """
+    og_type = ""
+    for meta in tree.iter("meta"):
+        if meta.get("property") == "og:type":
+            og_type = str(meta.get("content") or "").strip().lower()
+            break
+    jsonld = " ".join(
+        el.text or "" for el in tree.iter("script") if el.get("type") == "application/ld+json"
+    )
+    if og_type == "article" or _JSONLD_ARTICLE.search(jsonld) or looks_like_article(url):
+        return True
+    return og_type not in {"website", "profile"} and not looks_like_listing(url)
+
+
+def _base_url(tree: HtmlElement, url: str) -> str:
+    for base in tree.iter("base"):
+        href = base.get("href")
+        if href:
+            return urljoin(url, str(href).strip())
+    return url
+
+
+def _resolution_key(base: str, href: str) -> str:
+    """The part of ``base`` that resolving ``href`` depends on: none for an absolute URL, the
+    origin for a root-relative one, so that chrome links hit the cache on every page."""
+    if "://" in href[:12] or href.startswith("//"):
+        return urlsplit(base).scheme + ":"
+    if href.startswith("/"):
+        parts = urlsplit(base)
+        return f"{parts.scheme}://{parts.netloc}/"
+    return base
+
+
+def _feeds(tree: HtmlElement, base: str) -> list[str]:
+    return list(dict.fromkeys(
+        urljoin(base, str(link.get("href")).strip())
+        for link in tree.iter("link")
+        if link.get("href")
+        and "alternate" in str(link.get("rel") or "").lower().split()
+        and str(link.get("type") or "").split(";")[0].strip().lower() in FEED_TYPES
+    ))
