@@ -107,6 +107,8 @@ def serve(pages: Pages, n: int) -> ThreadingHTTPServer:
     index_path = re.compile(r"^/index/(\d+)$")
 
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as news sites serve
+
         def do_GET(self) -> None:
             body, status = b"<html><body>Not found</body></html>", 404
             if self.path == "/" or (index := index_path.match(self.path)):

@@ -21,6 +21,9 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 CONCURRENT_REQUESTS = 32
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 DOWNLOAD_DELAY = 0.25
+# Scrapy starts this many tasks for the output of every response; a news page yields an article
+# and a few new links, and 100 (Scrapy's default) tasks per page cost more than handling them.
+CONCURRENT_ITEMS = 16
 
 # The contact URL is appended to the user agent so site owners can reach the operator.
 NEWS_CONTACT_URL = "https://github.com/newscrawl/newscrawl"
