@@ -75,9 +75,9 @@ def keep_pages(session: Session, pages: Sequence[tuple[str, KeptPage]]) -> None:
         }
         for site, page in pages
     }
-    statement = dialect_insert(session, ListingPage).values(list(rows.values()))
+    statement = dialect_insert(session, ListingPage)
     session.execute(statement.on_conflict_do_update(
         index_elements=[ListingPage.url],
         set_={key: statement.excluded[key] for key in ("site", "etag", "last_modified", "content_type",
                                                         "body", "fetched_at")},
-    ))
+    ), list(rows.values()))

@@ -31,12 +31,19 @@ ARTICLE_COLUMNS = frozenset(c.key for c in Article.__table__.columns) - {
 
 
 def dialect_insert(session: Session, model: type[Any]) -> Any:
-    """The dialect's INSERT, which knows ON CONFLICT; the unique constraints decide."""
+    """The dialect's INSERT into the model's table, which knows ON CONFLICT; the unique
+    constraints decide.
+
+    Executed with a list of rows (executemany), never with ``.values(rows)``: the statement is
+    then compiled once and cached, where a many-row VALUES clause is compiled anew for every
+    batch, at a cost that was most of the time spent storing.
+    """
     name = session.get_bind().dialect.name
+    table = model.__table__  # Core, not the ORM's bulk path: rows go in as they are
     if name == "postgresql":
-        return postgresql.insert(model)
+        return postgresql.insert(table)
     if name == "sqlite":
-        return sqlite.insert(model)
+        return sqlite.insert(table)
     raise NotImplementedError(f"unsupported database dialect {name!r}: use SQLite or PostgreSQL")
 
 
@@ -133,7 +140,7 @@ def store_articles(
         reason = "canonical" if url == canonical else "alias" if named == canonical else "duplicate_body"
         url_rows.append({"url": url, "article_id": article_id, "reason": reason, "crawl_run_id": run_id})
     if url_rows:
-        session.execute(dialect_insert(session, ArticleUrl).values(url_rows).on_conflict_do_nothing())
+        session.execute(dialect_insert(session, ArticleUrl).on_conflict_do_nothing(), url_rows)
     hinted = [dataclasses.replace(item, duplicate_of=None) for item in unresolved if item.duplicate_of]
     if hinted:
         # The article an in-run duplicate pointed at has since taken another page's text (the
@@ -156,7 +163,7 @@ def _insert_new(
     if threshold is None:
         rows = [article_values(item) | {"crawl_run_id": run_id} for item in new]
         return set(session.scalars(
-            dialect_insert(session, Article).values(rows).on_conflict_do_nothing().returning(Article.canonical_url)
+            dialect_insert(session, Article).on_conflict_do_nothing().returning(Article.canonical_url), rows
         ))
     lock_stories(session)
     placements = place_articles(
@@ -177,8 +184,8 @@ def _insert_new(
                 "crawl_run_id": run_id, "cluster_id": placement.cluster_id, "similarity": placement.similarity,
             })
         if rows:
-            statement = dialect_insert(session, Article).values(rows).on_conflict_do_nothing()
-            inserted.update({url: i for url, i in session.execute(statement.returning(Article.canonical_url, Article.id))})
+            statement = dialect_insert(session, Article).on_conflict_do_nothing()
+            inserted.update((url, i) for url, i in session.execute(statement.returning(Article.canonical_url, Article.id), rows))
     heads = [(article_id, placements[url]) for url, article_id in inserted.items() if placements[url].is_head]
     index_heads(session, heads)
     outcomes["new_story"] += len(heads)

@@ -44,22 +44,22 @@ def add_site_blocks(session: Session, site_blocks: Sequence[tuple[str, dict[str,
             pages[site, block] += 1
             texts.setdefault((site, block), sample[:500])
     if articles:
-        statement = dialect_insert(session, Site).values([{"site": s, "articles": n} for s, n in articles.items()])
+        statement = dialect_insert(session, Site)
         session.execute(
             statement.on_conflict_do_update(
                 index_elements=[Site.site], set_={"articles": Site.articles + statement.excluded.articles}
-            )
+            ),
+            [{"site": s, "articles": n} for s, n in articles.items()],
         )
     if pages:
-        rows = [{"site": s, "block_hash": b, "pages": n, "text": texts[s, b]} for (s, b), n in pages.items()]
-        for start in range(0, len(rows), 500):
-            statement = dialect_insert(session, SiteBlock).values(rows[start : start + 500])
-            session.execute(
-                statement.on_conflict_do_update(
-                    index_elements=[SiteBlock.site, SiteBlock.block_hash],
-                    set_={"pages": SiteBlock.pages + statement.excluded.pages},
-                )
-            )
+        statement = dialect_insert(session, SiteBlock)
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[SiteBlock.site, SiteBlock.block_hash],
+                set_={"pages": SiteBlock.pages + statement.excluded.pages},
+            ),
+            [{"site": s, "block_hash": b, "pages": n, "text": texts[s, b]} for (s, b), n in pages.items()],
+        )
 
 
 def reclean_articles(
