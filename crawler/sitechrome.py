@@ -25,12 +25,20 @@ PARAGRAPH_BREAK = "\n\n"
 
 def block_hash(paragraph: str) -> str:
     """A short stable key for a paragraph, insensitive to case, spacing and punctuation."""
-    return hashlib.sha256(normalise_text(paragraph).encode("utf-8")).hexdigest()[:16]
+    return _hash(normalise_text(paragraph))
+
+
+def _hash(normalised: str) -> str:
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()[:16]
 
 
 def blocks_of(body: str) -> dict[str, str]:
     """Distinct paragraphs of a body by hash (a block counts once per article)."""
-    return {block_hash(p): p for p in body.split(PARAGRAPH_BREAK) if normalise_text(p)}
+    found = {}
+    for paragraph in body.split(PARAGRAPH_BREAK):
+        if normalised := normalise_text(paragraph):
+            found[_hash(normalised)] = paragraph
+    return found
 
 
 class ChromeIndex:
