@@ -85,6 +85,10 @@ NEWS_CHROME_ENABLED = True
 NEWS_CHROME_MIN_PAGES = 5
 NEWS_CHROME_MIN_SHARE = 0.2
 
+# In-run duplicate index of the dedup pipeline: the most recent articles it remembers (the
+# database decides beyond them). About 300 bytes each.
+NEWS_DEDUP_MEMORY = 100_000
+
 # --- newscrawl: story clusters ------------------------------------------------------------
 # Syndicated and lightly edited copies join the story of the stored article they resemble.
 NEWS_NEAR_DUP_ENABLED = True

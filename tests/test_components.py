@@ -35,6 +35,16 @@ def test_dedup_marks_repeats_by_url_then_body_and_counts_them():
     assert pipeline.process_item(other_item) is other_item  # not an article: passed on untouched
 
 
+def test_dedup_remembers_the_most_recent_articles_only():
+    pipeline = build_from_crawler(DedupPipeline, get_crawler(NewsSpider, {"NEWS_DEDUP_MEMORY": 2}))
+    for name in "abc":
+        assert pipeline.process_item(article(f"https://n.example/{name}", f"https://n.example/{name}", name)).duplicate_of is None
+    assert list(pipeline.canonical_urls) == ["https://n.example/b", "https://n.example/c"]
+    assert pipeline.process_item(article("https://n.example/c", "https://n.example/c", "c")).duplicate_of == "url"
+    # Forgotten here, "a" is left to the database's unique keys.
+    assert pipeline.process_item(article("https://n.example/a", "https://n.example/a", "a")).duplicate_of is None
+
+
 def page(head="", body="<p>text</p>"):
     return f"<html><head>{head}</head><body>{body}</body></html>"
 
