@@ -82,7 +82,7 @@ class PageAnalyser:
         self._deny = [re.compile(p) for p in rules.deny]
         # Most links of a page are the site's chrome, the same on every page: resolved and judged
         # once per worker, not once per page.
-        self._judge = functools.lru_cache(maxsize=100_000)(self._judge_uncached)
+        self._judge = functools.lru_cache(maxsize=20_000)(self._judge_uncached)
 
     def analyse(
         self,
