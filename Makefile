@@ -27,6 +27,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/store_throughput.py --rows 100000
 	$(BIN)/python bench/dedupe_quality.py
 	$(BIN)/python bench/dedupe_scale.py
+	$(BIN)/python bench/crawl_throughput.py
 
 clean:
 	rm -rf $(VENV) demo.db demo.db-wal demo.db-shm
