@@ -151,10 +151,7 @@ class StorePipeline:
             except (OperationalError, InterfaceError, DisconnectionError) as exc:
                 self._give_up(batch, exc)
             except SQLAlchemyError:
-                logger.exception("could not store %(n)d articles; saved to %(path)s",
-                                 {"n": len(batch), "path": self.spill.path})
-                self.spill.write(batch)
-                self.stats.inc_value("news/store/spilled", len(batch))
+                await asyncio.to_thread(self._write_one_by_one, batch)
 
     def _write_with_retry(self, batch: list[ArticleItem]) -> None:
         """Write, retrying with back-off while the database is away, up to the retry window."""
@@ -172,6 +169,18 @@ class StorePipeline:
                 self.engine.dispose()
                 time.sleep(delay)
                 delay = min(2 * delay, 10.0)
+
+    def _write_one_by_one(self, batch: list[ArticleItem]) -> None:
+        """After a batch failed on what it holds (a value the database refuses): store each
+        article that can be, and keep only the others for import."""
+        for item in batch:
+            try:
+                self._write([item])
+            except SQLAlchemyError:
+                logger.exception("could not store %(url)s; saved to %(path)s",
+                                 {"url": item.url, "path": self.spill.path})
+                self.spill.write([item])
+                self.stats.inc_value("news/store/spilled")
 
     def _give_up(self, batch: list[ArticleItem], exc: Exception) -> None:
         self.spill.write(batch)

@@ -1,10 +1,15 @@
+import asyncio
 import datetime as dt
 import threading
 import time
 
 import pytest
+from scrapy.utils.misc import build_from_crawler
+from scrapy.utils.test import get_crawler
 from sqlalchemy import select
 
+from crawler import spill
+from crawler.cli import project_settings
 from crawler.fingerprints import body_fingerprint
 from crawler.items import ArticleItem
 from crawler.storage import (
@@ -16,6 +21,8 @@ from crawler.storage import (
     make_engine,
     store_articles,
 )
+from pipelines.store import StorePipeline
+from spiders.news import NewsSpider
 
 FETCHED = dt.datetime(2026, 5, 1, 12, 0, tzinfo=dt.UTC)
 
@@ -166,3 +173,37 @@ def test_sqlite_log_is_checkpointed_beside_the_writers(tmp_path):
     assert path.stat().st_size >= 8_000_000
     engine.dispose()
     assert BackgroundCheckpoint.for_engine(make_engine("sqlite://")) is None
+
+
+def test_overlong_metadata_is_cut_to_fit(sessions):
+    section = "Motor sport, " * 30  # a page's whole tag list given as its section
+    store(sessions, [item("https://news.example/long", section=section, published_at_raw="7" * 100)])
+    with sessions() as session:
+        article = session.scalars(select(Article)).one()
+    assert article.section == section[:255]
+    assert article.published_at_raw == "7" * 64
+
+
+def test_an_article_the_database_refuses_costs_only_itself(postgres_url, tmp_path):
+    settings = project_settings([f"DATABASE_URL={postgres_url}", f"NEWS_DB_SPILL_DIR={tmp_path}"]).copy_to_dict()
+    settings["TWISTED_REACTOR_ENABLED"] = False  # the pipeline alone, on asyncio, no crawl
+    crawler = get_crawler(NewsSpider, settings)
+    pipeline = build_from_crawler(StorePipeline, crawler)
+    pipeline.open_spider()
+    good = [item(f"https://news.example/{name}", body=f"The {name} story of the harbour and its ferries.")
+            for name in ("first", "second", "third")]
+    refused = item("https://news.example/" + "long-" * 500, body="A story at an address too long to keep.")
+
+    async def crawl():
+        for article in (good[0], refused, *good[1:]):
+            await pipeline.process_item(article)
+        await pipeline.close_spider()
+
+    asyncio.run(crawl())
+    pipeline.spider_closed(None, "finished")
+    engine = make_engine(postgres_url)
+    with engine.connect() as connection:
+        assert sorted(connection.scalars(select(Article.url))) == sorted(a.url for a in good)
+    engine.dispose()
+    assert [a.url for a in spill.read(pipeline.spill.path)] == [refused.url]
+    assert crawler.stats.get_value("news/store/spilled") == 1

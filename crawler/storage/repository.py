@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import String, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from w3lib.url import canonicalize_url
@@ -27,6 +27,15 @@ logger = logging.getLogger(__name__)
 
 ARTICLE_COLUMNS = frozenset(c.key for c in Article.__table__.columns) - {
     "id", "created_at", "updated_at", "crawl_run_id",
+}
+# Bounded metadata columns and their lengths: a longer value (a page whose "section" is its whole
+# tag list) is cut to fit, where PostgreSQL would refuse the whole batch it came in. URLs and keys
+# are never cut: a cut URL would be another URL.
+_CLIPPED = {
+    c.key: c.type.length
+    for c in Article.__table__.columns
+    if isinstance(c.type, String) and c.type.length and c.key in ARTICLE_COLUMNS
+    and c.key not in {"url", "canonical_url", "content_fingerprint"}
 }
 
 
@@ -194,7 +203,11 @@ def _insert_new(
 
 
 def article_values(item: ArticleItem) -> dict[str, Any]:
-    return {k: v for k, v in dataclasses.asdict(item).items() if k in ARTICLE_COLUMNS}
+    values = {k: v for k, v in dataclasses.asdict(item).items() if k in ARTICLE_COLUMNS}
+    for key, length in _CLIPPED.items():
+        if isinstance(values[key], str) and len(values[key]) > length:
+            values[key] = values[key][:length]
+    return values
 
 
 def _is_own_page(url: str, canonical_url: str) -> bool:
