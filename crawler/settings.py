@@ -78,6 +78,9 @@ NEWS_DB_SPILL_DIR = "."
 NEWS_EXTRACT_FAVOR_PRECISION = True
 NEWS_EXTRACT_MAX_IN_FLIGHT = 0
 NEWS_EXTRACT_MIN_BODY_CHARS = 250
+# Seconds one page may take to parse and extract; past it the page is skipped (as "timeout")
+# and its worker replaced. A news page takes well under a second.
+NEWS_EXTRACT_TIMEOUT = 60.0
 NEWS_EXTRACT_WORKERS = 0
 
 # --- newscrawl: learned site chrome ---------------------------------------------------------

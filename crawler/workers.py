@@ -4,7 +4,9 @@ Analysis is CPU-bound and holds the GIL for most of its run: inline it stalls th
 about 185 ms a page, in a thread pool still 71 ms, in a process pool 5 ms. The pool has one
 process per core by default, and a bound on pages in flight: a spider callback waits for a slot,
 Scrapy's scraper stops taking responses while callbacks wait, and memory stays flat however fast
-pages arrive.
+pages arrive. A page that runs past ``NEWS_EXTRACT_TIMEOUT`` has its worker killed and replaced
+(pebble's pool does that for one task without touching the others), and a worker that dies is
+replaced the same way: one hostile page costs itself, never the crawl.
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ import datetime as dt
 import logging
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any
+
+from pebble import ProcessExpired, ProcessPool
 
 from crawler.analysis import LinkRules, PageAnalyser, PageAnalysis
 from crawler.extraction import ArticleExtractor
@@ -42,12 +44,20 @@ def _analyse(html: str, url: str, fetched_at: dt.datetime, hints: Mapping[str, A
 
 
 class PagePool:
-    def __init__(self, options: dict[str, Any], rules: LinkRules, workers: int = 0, max_in_flight: int = 0) -> None:
+    def __init__(
+        self,
+        options: dict[str, Any],
+        rules: LinkRules,
+        workers: int = 0,
+        max_in_flight: int = 0,
+        timeout: float = 60.0,
+    ) -> None:
         self.options = options
         self.rules = rules
         self.workers = workers or os.cpu_count() or 1
         self.max_in_flight = max_in_flight or 2 * self.workers
-        self._pool: ProcessPoolExecutor | None = None
+        self.timeout = timeout
+        self._pool: ProcessPool | None = None
         self._slots: asyncio.Semaphore | None = None
 
     @classmethod
@@ -60,39 +70,35 @@ class PagePool:
                 *settings.getlist("NEWS_SESSION_PARAMS"),
             ],
         }
+        timeout = settings.getfloat("NEWS_EXTRACT_TIMEOUT")
+        if timeout <= 0:
+            raise ValueError(f"NEWS_EXTRACT_TIMEOUT must be a number of seconds above 0, not {timeout}")
         return cls(
             options, rules,
-            settings.getint("NEWS_EXTRACT_WORKERS"), settings.getint("NEWS_EXTRACT_MAX_IN_FLIGHT"),
-        )
-
-    def _start(self) -> ProcessPoolExecutor:
-        # spawn, not fork: forking a process that runs a reactor and threads is unsafe.
-        return ProcessPoolExecutor(
-            self.workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_init_worker,
-            initargs=(self.options, self.rules),
+            settings.getint("NEWS_EXTRACT_WORKERS"), settings.getint("NEWS_EXTRACT_MAX_IN_FLIGHT"), timeout,
         )
 
     async def analyse(self, html: str, url: str, fetched_at: dt.datetime, hints: Mapping[str, Any]) -> PageAnalysis:
-        """The page's analysis; a page that broke its worker or the analysis yields none, with
-        the reason counted, and the crawl goes on."""
+        """The page's analysis; a page that timed out, broke its worker or the analysis yields
+        none, with the reason counted, and the crawl goes on."""
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.max_in_flight)
         async with self._slots:
             if self._pool is None:
-                self._pool = self._start()
-            pool = self._pool
-            loop = asyncio.get_running_loop()
+                # spawn, not fork: forking a process that runs a reactor and threads is unsafe.
+                self._pool = ProcessPool(
+                    self.workers, initializer=_init_worker, initargs=(self.options, self.rules),
+                    context=multiprocessing.get_context("spawn"),
+                )
+            future = self._pool.schedule(_analyse, args=(html, url, fetched_at, hints), timeout=self.timeout)
             try:
-                return await loop.run_in_executor(pool, _analyse, html, url, fetched_at, hints)
-            except BrokenProcessPool:
-                # A worker died (out of memory, killed): keep crawling with a fresh pool, started
-                # once however many pages were in flight in the broken one.
-                logger.error("page worker died on %(url)s; restarting the pool", {"url": url})
-                if self._pool is pool:
-                    pool.shutdown(wait=False, cancel_futures=True)
-                    self._pool = self._start()
+                return await asyncio.wrap_future(future)
+            except TimeoutError:
+                logger.warning("page analysis of %(url)s ran past %(timeout).0f s: skipped, its worker "
+                               "replaced (NEWS_EXTRACT_TIMEOUT)", {"url": url, "timeout": self.timeout})
+                reason = "timeout"
+            except ProcessExpired as exc:
+                logger.error("page worker died on %(url)s (%(error)s); replaced", {"url": url, "error": exc})
                 reason = "worker_died"
             except Exception:
                 logger.exception("page analysis failed on %(url)s", {"url": url})
@@ -103,5 +109,6 @@ class PagePool:
 
     def close(self) -> None:
         if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
+            self._pool.close()  # type: ignore[no-untyped-call]  # pebble leaves it unannotated
+            self._pool.join()
             self._pool = None

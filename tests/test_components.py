@@ -106,7 +106,7 @@ def test_links_are_cleaned_judged_and_counted():
 
 
 def test_pagination_chains_stop_at_the_limit():
-    crawler = get_crawler(NewsSpider, {"NEWS_MAX_PAGINATION": 2})
+    crawler = get_crawler(NewsSpider, {"NEWS_MAX_PAGINATION": 2, "NEWS_EXTRACT_TIMEOUT": 60})
     spider = NewsSpider.from_crawler(crawler, urls="http://127.0.0.1:8080/")
     analysis = PageAnalyser(ArticleExtractor(), LinkRules(("127.0.0.1",))).analyse(
         page(body='<a href="/world/story-one-about-things">one</a><a rel="next" href="/world/page/3/">next</a>'),

@@ -1,0 +1,52 @@
+"""The page pool: pages parsed and extracted in worker processes, one hostile page costing only itself."""
+
+import asyncio
+import datetime as dt
+
+from crawler.analysis import LinkRules
+from crawler.workers import PagePool
+
+NOW = dt.datetime(2026, 5, 1, tzinfo=dt.UTC)
+STORY = [
+    ("The harbour board voted on Tuesday to rebuild the eastern quay, ending three years of debate "
+    "about whether the old stone wall could be saved or had to give way to a modern pier."),
+    ("Engineers told the board that the wall had moved eleven centimetres since the winter storms, "
+    "and that divers had found cracks running the full depth of the foundations near the ferry berth."),
+    ("Work will begin in the spring and the ferries will use a temporary landing stage at the north "
+    "end of the harbour until the new quay opens, which the board expects in the autumn of next year."),
+]
+
+
+def article_page() -> str:
+    paragraphs = "".join(f"<p>{text}</p>" for text in STORY)
+    return (
+        '<html><head><title>Harbour board votes to rebuild quay</title>'
+        '<meta property="og:type" content="article"></head>'
+        f"<body><article><h1>Harbour board votes to rebuild quay</h1>{paragraphs}</article></body></html>"
+    )
+
+
+def test_a_page_past_the_time_limit_is_skipped_and_the_next_one_extracted():
+    pool = PagePool({"favor_precision": True}, LinkRules(("127.0.0.1",)), workers=1, timeout=1.0)
+    # Thousands of nested boxes of text: far more than a second of extraction.
+    slow = "<html><body>" + "".join(
+        f"<div><div><p>Box {n} of a page made to take long, with a sentence of some length in it.</p></div></div>"
+        for n in range(60_000)
+    ) + "</body></html>"
+
+    async def crawl():
+        return await asyncio.gather(
+            pool.analyse(slow, "http://127.0.0.1/2026/05/01/a-page-made-to-take-long", NOW, {}),
+            pool.analyse(article_page(), "http://127.0.0.1/2026/05/01/harbour-board-votes-to-rebuild-quay", NOW, {}),
+        )
+
+    try:
+        timed_out, extracted = asyncio.run(crawl())
+    finally:
+        pool.close()
+    assert timed_out.counts == {"news/extract/dropped/timeout": 1}
+    assert timed_out.article is None
+    assert extracted.article is not None
+    assert extracted.article.title == "Harbour board votes to rebuild quay"
+    assert all(text in extracted.article.body for text in STORY)
+    assert extracted.article.body_signature is not None
