@@ -205,8 +205,9 @@ def _insert_new(
 def article_values(item: ArticleItem) -> dict[str, Any]:
     values = {k: v for k, v in dataclasses.asdict(item).items() if k in ARTICLE_COLUMNS}
     for key, length in _CLIPPED.items():
-        if isinstance(values[key], str) and len(values[key]) > length:
-            values[key] = values[key][:length]
+        value = values.get(key)
+        if isinstance(value, str) and len(value) > length:
+            values[key] = value[:length]
     return values
 
 
