@@ -21,6 +21,7 @@ from crawler.storage import (
     make_engine,
     store_articles,
 )
+from crawler.storage.pages import stored_article_urls
 from pipelines.store import StorePipeline
 from spiders.news import NewsSpider
 
@@ -207,3 +208,16 @@ def test_an_article_the_database_refuses_costs_only_itself(postgres_url, tmp_pat
     engine.dispose()
     assert [a.url for a in spill.read(pipeline.spill.path)] == [refused.url]
     assert crawler.stats.get_value("news/store/spilled") == 1
+
+
+def test_a_copy_does_not_hold_back_its_own_page(sessions):
+    """Stored from its AMP copy, an article's own page is still to be fetched: it is the better
+    source, and replaces the copy's text when it comes."""
+    page, amp = "https://news.example/harbour", "https://news.example/amp/harbour"
+    store(sessions, [item(amp, canonical=page, body="The harbour story, as the AMP copy gives it.")])
+    with sessions() as session:
+        assert set(stored_article_urls(session, [page, amp])) == {amp}
+    store(sessions, [item(page, body="The harbour story, as its own page gives it, corrections notice included.")])
+    with sessions() as session:
+        assert set(stored_article_urls(session, [page, amp])) == {page, amp}
+        assert session.scalars(select(Article.url)).all() == [page]

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, or_, select
 
 from crawler.storage.models import Article, ArticleUrl, ListingPage
-from crawler.storage.repository import dialect_insert
+from crawler.storage.repository import dialect_insert, is_own_page
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -33,17 +33,25 @@ def stored_article_urls(session: Session, urls: Iterable[str]) -> dict[str, dt.d
     """Which of ``urls`` (any URL an article was seen under) are stored, with the article's date.
 
     The date is the publication date, or the first fetch when the page gave none: what a revisit
-    window is measured against.
+    window is measured against. An article's canonical URL is not reported while its text came
+    from a copy (an AMP or print page naming it): the page itself is still to be fetched, and its
+    text, the better source, replaces the copy's.
     """
     wanted = list(dict.fromkeys(urls))
     found: dict[str, dt.datetime] = {}
     for start in range(0, len(wanted), _CHUNK):
         rows = session.execute(
-            select(ArticleUrl.url, func.coalesce(Article.published_at, Article.fetched_at))
+            select(
+                ArticleUrl.url, func.coalesce(Article.published_at, Article.fetched_at),
+                Article.url, Article.canonical_url,
+            )
             .join(Article, Article.id == ArticleUrl.article_id)
             .where(ArticleUrl.url.in_(wanted[start:start + _CHUNK]))
         )
-        found.update((url, date) for url, date in rows)
+        found.update(
+            (url, date) for url, date, fetched, canonical in rows
+            if url != canonical or is_own_page(fetched, canonical)
+        )
     return found
 
 

@@ -106,8 +106,8 @@ def store_articles(
         elif item.canonical_url in by_canonical:
             outcome, article_id = "alias", by_canonical[item.canonical_url]
             current = stored[article_id]
-            own_page = _is_own_page(item.url, item.canonical_url)
-            if own_page and not _is_own_page(current["url"], current["canonical_url"]):
+            own_page = is_own_page(item.url, item.canonical_url)
+            if own_page and not is_own_page(current["url"], current["canonical_url"]):
                 if _replace(session, current, item):
                     stored_items.append(item)
             elif (
@@ -211,7 +211,8 @@ def article_values(item: ArticleItem) -> dict[str, Any]:
     return values
 
 
-def _is_own_page(url: str, canonical_url: str) -> bool:
+def is_own_page(url: str, canonical_url: str) -> bool:
+    """Whether ``url`` is the article's own page, not a copy (AMP, print) naming it."""
     return canonicalize_url(url) == canonical_url
 
 
