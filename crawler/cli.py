@@ -52,6 +52,7 @@ from crawler.storage import (
 )
 from crawler.storage.db import unusable
 from crawler.urls import host_of
+from crawler.workers import extract_timeout
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -198,6 +199,7 @@ def check_settings(settings: Settings, overrides: dict[str, Any], source: str | 
     try:
         story_threshold(merged)
         revisit_window(merged)
+        extract_timeout(merged)
     except ValueError as exc:
         raise UsageError(f"source {source!r}: {exc}" if overrides and source else str(exc)) from exc
 

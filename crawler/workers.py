@@ -38,6 +38,19 @@ def _init_worker(options: dict[str, Any], rules: LinkRules) -> None:
     _analyser = PageAnalyser(ArticleExtractor(**options), rules)
 
 
+def extract_timeout(settings: BaseSettings) -> float:
+    """``NEWS_EXTRACT_TIMEOUT``, checked."""
+    try:
+        timeout = settings.getfloat("NEWS_EXTRACT_TIMEOUT")
+    except ValueError:
+        timeout = 0.0
+    if timeout <= 0:
+        raise ValueError(
+            f"NEWS_EXTRACT_TIMEOUT must be a number of seconds above 0, not {settings.get('NEWS_EXTRACT_TIMEOUT')!r}"
+        )
+    return timeout
+
+
 def _analyse(html: str, url: str, fetched_at: dt.datetime, hints: Mapping[str, Any]) -> PageAnalysis:
     assert _analyser is not None
     return _analyser.analyse(html, url, fetched_at=fetched_at, hints=hints)
@@ -70,12 +83,9 @@ class PagePool:
                 *settings.getlist("NEWS_SESSION_PARAMS"),
             ],
         }
-        timeout = settings.getfloat("NEWS_EXTRACT_TIMEOUT")
-        if timeout <= 0:
-            raise ValueError(f"NEWS_EXTRACT_TIMEOUT must be a number of seconds above 0, not {timeout}")
         return cls(
-            options, rules,
-            settings.getint("NEWS_EXTRACT_WORKERS"), settings.getint("NEWS_EXTRACT_MAX_IN_FLIGHT"), timeout,
+            options, rules, settings.getint("NEWS_EXTRACT_WORKERS"),
+            settings.getint("NEWS_EXTRACT_MAX_IN_FLIGHT"), extract_timeout(settings),
         )
 
     async def analyse(self, html: str, url: str, fetched_at: dt.datetime, hints: Mapping[str, Any]) -> PageAnalysis:

@@ -166,6 +166,8 @@ def test_scrapy_crawl_from_the_repository_root(fixture_site, tmp_path):
         (["crawl", "http://127.0.0.1:9/", "--db", "mysql+nosuchdriver://x/y"], "invalid database URL"),
         (["crawl", "http://127.0.0.1:9/", "-s", "NOEQUALS"], "-s expects NAME=VALUE"),
         (["crawl", "http://127.0.0.1:9/", "--max-pages", "many"], "invalid int value"),
+        (["crawl", "http://127.0.0.1:9/", "-s", "NEWS_EXTRACT_TIMEOUT=0"], "NEWS_EXTRACT_TIMEOUT must be a number of seconds above 0, not '0'"),
+        (["crawl", "http://127.0.0.1:9/", "-s", "NEWS_EXTRACT_TIMEOUT=soon"], "NEWS_EXTRACT_TIMEOUT must be a number of seconds above 0, not 'soon'"),
         (["export", "--db", "sqlite:////nonexistent/dir/x.db"], "cannot use database"),
         (["frobnicate"], "invalid choice"),
     ],
