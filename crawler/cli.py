@@ -23,6 +23,7 @@ from scrapy.settings import Settings
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from crawler import settings as defaults
 from crawler import spill
 from crawler.dates import cutoff, parse_point
 from crawler.sitechrome import ChromeIndex
@@ -197,11 +198,26 @@ def check_settings(settings: Settings, overrides: dict[str, Any], source: str | 
     merged = settings.copy()
     merged.setdict(overrides, priority="spider")
     try:
+        check_types(merged)
         story_threshold(merged)
         revisit_window(merged)
         extract_timeout(merged)
     except ValueError as exc:
         raise UsageError(f"source {source!r}: {exc}" if overrides and source else str(exc)) from exc
+
+
+def check_types(settings: Settings) -> None:
+    """Each numeric or yes/no setting of the project reads as one (its default's type decides)."""
+    readers = {bool: (settings.getbool, "true or false"), int: (settings.getint, "a whole number"),
+               float: (settings.getfloat, "a number")}
+    for name in dir(defaults):
+        kind = type(getattr(defaults, name))
+        if name.isupper() and kind in readers:
+            read, what = readers[kind]
+            try:
+                read(name)
+            except ValueError:
+                raise ValueError(f"{name} must be {what}, not {settings.get(name)!r}") from None
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
