@@ -14,7 +14,7 @@ import functools
 import posixpath
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -97,9 +97,7 @@ class PageAnalyser:
         if tree is None:
             result.counts["news/extract/dropped/unparsable"] += 1
             return result
-        base = _base_url(tree, url)
-        result.links = self._links(tree, base, result.counts)
-        result.feeds = _feeds(tree, base)
+        result.links, result.feeds = self._links(tree, url, result.counts)
         if not is_article(tree, url):
             result.counts["news/page/navigation"] += 1
             return result
@@ -112,25 +110,38 @@ class PageAnalyser:
             result.article.body_signature = signature(result.article.body)
         return result
 
-    def _links(self, tree: HtmlElement, base: str, counts: Counter[str]) -> list[Link]:
-        next_pages = {
-            str(el.get("href")).strip()
-            for el in tree.iter("a", "link")
-            if el.get("href") and "next" in str(el.get("rel") or "").lower().split()
-        }
-        hreflangs = {
-            urljoin(base, str(el.get("href")).strip()): str(el.get("hreflang")).strip().lower()
-            for el in tree.iter("a", "link")
-            if el.get("hreflang") and el.get("href")
-        } if self.rules.languages else {}
+    def _links(self, tree: HtmlElement, url: str, counts: Counter[str]) -> tuple[list[Link], list[str]]:
+        """The links to follow and the feeds the page announces, from one walk over its
+        ``<a>``, ``<area>``, ``<link>`` and ``<base>`` elements."""
+        declared_base: str | None = None
+        hrefs: list[str] = []
+        next_pages: dict[str, None] = {}
+        feeds: dict[str, None] = {}
+        languages: dict[str, str] = {}
+        for el in tree.iter("a", "area", "link", "base"):
+            href = str(el.get("href") or "").strip()
+            if not href:
+                continue
+            if el.tag == "base":
+                declared_base = declared_base or href
+                continue
+            rel = str(el.get("rel") or "").lower().split()
+            if "next" in rel and el.tag != "area":
+                next_pages[href] = None
+            if self.rules.languages and el.tag != "area" and el.get("hreflang"):
+                languages[href] = str(el.get("hreflang")).strip().lower()
+            if el.tag != "link":
+                hrefs.append(href)
+            elif "alternate" in rel and str(el.get("type") or "").split(";")[0].strip().lower() in FEED_TYPES:
+                feeds[href] = None
+        base = urljoin(url, declared_base) if declared_base else url
+        hreflangs = {urljoin(base, href): language for href, language in languages.items()}
         links: dict[str, Link] = {}
-        for el in tree.iter("a", "area"):
-            href = el.get("href")
-            if href:
-                self._add(links, str(href).strip(), base, False, hreflangs, counts)
+        for href in hrefs:
+            self._add(links, href, base, False, hreflangs, counts)
         for href in next_pages:
             self._add(links, href, base, True, hreflangs, counts)
-        return list(links.values())
+        return list(links.values()), list(dict.fromkeys(urljoin(base, href) for href in feeds))
 
     def _add(
         self, links: dict[str, Link], href: str, base: str, next_page: bool,
@@ -144,8 +155,7 @@ class PageAnalyser:
             return
         if url is None:
             return
-        language = hreflangs.get(urljoin(base, href)) if hreflangs else None
-        if language and language != "x-default" and language.split("-")[0] not in self.rules.languages:
+        if hreflangs and outside(hreflangs.get(urljoin(base, href)), self.rules.languages):
             counts["news/language/skipped"] += 1
             return
         if url in links:
@@ -171,6 +181,13 @@ class PageAnalyser:
         return url, None
 
 
+def outside(code: str | None, languages: Collection[str]) -> bool:
+    """Whether a declared language (``hreflang``, ``news:language``) is outside ``languages``;
+    no declaration, no languages wanted, or "x-default": not outside."""
+    code = (code or "").strip().lower()
+    return bool(code and languages and code != "x-default" and code.split("-")[0] not in languages)
+
+
 def is_article(tree: HtmlElement, url: str) -> bool:
     """Positive evidence wins; listing evidence rules a page out; else extraction decides.
 
@@ -189,14 +206,6 @@ def is_article(tree: HtmlElement, url: str) -> bool:
     return og_type not in {"website", "profile"} and not looks_like_listing(url)
 
 
-def _base_url(tree: HtmlElement, url: str) -> str:
-    for base in tree.iter("base"):
-        href = base.get("href")
-        if href:
-            return urljoin(url, str(href).strip())
-    return url
-
-
 def _resolution_key(base: str, href: str) -> str:
     """The part of ``base`` that resolving ``href`` depends on: none for an absolute URL, the
     origin for a root-relative one, so that chrome links hit the cache on every page."""
@@ -206,13 +215,3 @@ def _resolution_key(base: str, href: str) -> str:
         parts = urlsplit(base)
         return f"{parts.scheme}://{parts.netloc}/"
     return base
-
-
-def _feeds(tree: HtmlElement, base: str) -> list[str]:
-    return list(dict.fromkeys(
-        urljoin(base, str(link.get("href")).strip())
-        for link in tree.iter("link")
-        if link.get("href")
-        and "alternate" in str(link.get("rel") or "").lower().split()
-        and str(link.get("type") or "").split(";")[0].strip().lower() in FEED_TYPES
-    ))

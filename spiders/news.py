@@ -24,7 +24,7 @@ from scrapy.http import HtmlResponse
 from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 
-from crawler.analysis import LinkRules, PageAnalysis
+from crawler.analysis import LinkRules, PageAnalysis, outside
 from crawler.dates import cutoff, parse_date
 from crawler.feeds import NotAFeed, parse_feed
 from crawler.items import ArticleItem
@@ -148,7 +148,7 @@ class NewsSpider(scrapy.Spider):
     def wrong_language(self, code: str | None) -> bool:
         """Whether a sitemap or link says its page is in a language outside NEWS_LANGUAGES
         (then it is never fetched); pages of unknown language are fetched and judged by their text."""
-        if not code or not self.languages or code.split("-")[0].strip().lower() in self.languages:
+        if not outside(code, self.languages):
             return False
         stats = self.crawler.stats
         assert stats is not None

@@ -157,3 +157,14 @@ def test_database_url_resolution_order(monkeypatch):
     assert resolve_url(project_settings()) == "sqlite:///from-env.db"
     assert resolve_url(project_settings(["DATABASE_URL=sqlite:///from-s.db"])) == "sqlite:///from-s.db"
     assert resolve_url(project_settings(["DATABASE_URL=sqlite:///from-s.db"]), "sqlite:///from-db.db") == "sqlite:///from-db.db"
+
+
+def test_links_resolve_against_the_declared_base():
+    analyser = PageAnalyser(ArticleExtractor(), LinkRules(("127.0.0.1",)))
+    analysis = analyser.analyse(
+        page('<base href="/news/"><link rel="alternate" type="application/atom+xml" href="atom.xml">',
+             '<a href="story-one-about-things">one</a>'),
+        "http://127.0.0.1:8080/world/",
+    )
+    assert [link.url for link in analysis.links] == ["http://127.0.0.1:8080/news/story-one-about-things"]
+    assert analysis.feeds == ["http://127.0.0.1:8080/news/atom.xml"]
