@@ -4,7 +4,7 @@ Each page is served under its original URL path, and paginated index pages (``/`
 …) link to all of them, so a crawl of the printed URL meets them as it would on a live site:
 
     python bench/serve_eval.py [--set scrapinghub] [--eval-dir DIR] [--port 0]
-    newscrawl crawl http://127.0.0.1:PORT/ --depth 1 --db sqlite:///eval.db
+    newscrawl crawl http://127.0.0.1:PORT/ --allow-private-networks --depth 1 --db sqlite:///eval.db
 
 Nothing leaves the machine: links inside the pages resolve to this server and get 404s.
 """

@@ -21,7 +21,7 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
 from scrapy.linkextractors import IGNORED_EXTENSIONS
-from trafilatura.utils import load_html
+from trafilatura.utils import HTML_PARSER, load_html
 
 from crawler.extraction import ArticleExtractor, NotAnArticle
 from crawler.feeds import FEED_TYPES
@@ -70,6 +70,8 @@ class PageAnalysis:
     article: ArticleItem | None = None
     # Stats keys and counts: page kind, extraction outcome, links refused and why.
     counts: Counter[str] = field(default_factory=Counter)
+    # Why the page was not extracted at all, when the page itself is at fault.
+    skipped: str | None = None
 
 
 class PageAnalyser:
@@ -98,6 +100,12 @@ class PageAnalyser:
             result.counts["news/extract/dropped/unparsable"] += 1
             return result
         result.links, result.feeds = self._links(tree, url, result.counts)
+        if any(error.type_name == "ERR_RESOURCE_LIMIT" for error in HTML_PARSER.error_log):
+            # libxml2 stops at 256 levels of nesting: the rest of the page is lost, and an
+            # article cut there must not be stored as if whole.
+            result.counts["news/extract/dropped/too_deep"] += 1
+            result.skipped = "nested too deep to parse (over 256 levels)"
+            return result
         if not is_article(tree, url):
             result.counts["news/page/navigation"] += 1
             return result

@@ -26,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from crawler import settings as defaults
 from crawler import spill
 from crawler.dates import cutoff, parse_point
+from crawler.private_networks import HINT, AddressPolicy
 from crawler.sitechrome import ChromeIndex
 from crawler.skip_stored import revisit_window
 from crawler.sources import DEFAULT_FILE, SourcesError, load_sources
@@ -172,8 +173,10 @@ def summary(stats: dict[str, Any], db_url: str) -> str:
     dropped |= {"robots.txt": stats["robotstxt/forbidden"]} if "robotstxt/forbidden" in stats else {}
     for key, label in (("news/trap/", "trap"), ("news/request_error/", "error")):
         dropped |= {f"{label} {k[len(key):]}": v for k, v in stats.items() if k.startswith(key)}
-    if "news/page/not_html" in stats:
-        dropped["not html"] = stats["news/page/not_html"]
+    for key, label in (("news/page/not_html", "not html"), ("news/page/binary", "binary"),
+                       ("news/page/empty", "empty"), ("news/refused/private_network", "private network")):
+        if key in stats:
+            dropped[label] = stats[key]
     if dropped:
         lines.append("pages not stored:   " + ", ".join(f"{k} {v}" for k, v in sorted(dropped.items())))
     if "news/store/spill_file" in stats:
@@ -193,6 +196,20 @@ def check_urls(urls: Sequence[str]) -> None:
             raise UsageError(f"not an http(s) URL: {url!r}")
 
 
+def check_public(policy: AddressPolicy, arguments: dict[str, Any]) -> None:
+    """Refuse a crawl whose every start URL is on a private network: it would fetch nothing."""
+    urls = [*arguments.get("urls", []), *arguments.get("feeds", []), *arguments.get("sitemaps", [])]
+    reasons = []
+    for url in urls:
+        reason = policy.refusal(url)
+        if reason is None:
+            return
+        reasons.append(reason)
+    if reasons:
+        source = f"source {arguments['source']!r}: " if arguments.get("source") else ""
+        raise UsageError(f"{source}every start URL is on a private or loopback network ({reasons[0]}): {HINT}")
+
+
 def check_settings(settings: Settings, overrides: dict[str, Any], source: str | None) -> None:
     """Refuse, in one line, settings that would stop the crawl as it starts."""
     merged = settings.copy()
@@ -202,6 +219,7 @@ def check_settings(settings: Settings, overrides: dict[str, Any], source: str | 
         story_threshold(merged)
         revisit_window(merged)
         extract_timeout(merged)
+        AddressPolicy.from_settings(merged)
     except ValueError as exc:
         raise UsageError(f"source {source!r}: {exc}" if overrides and source else str(exc)) from exc
 
@@ -254,8 +272,14 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         # Side-by-side crawls each need their own queue and seen-requests file.
         for overrides, arguments in jobs:
             overrides["JOBDIR"] = str(Path(args.jobdir) / arguments["source"])
+    if args.allow_private_networks:
+        settings.set("NEWS_ALLOW_PRIVATE_NETWORKS", True, priority="cmdline")
     db_url = resolve_url(settings, args.db)
     open_database(db_url, settings).dispose()
+    policy = AddressPolicy.from_settings(settings)
+    if policy is not None:
+        for _, arguments in jobs:
+            check_public(policy, arguments)
     settings.set("DATABASE_URL", db_url, priority="cmdline")
     results = run_crawls(settings, jobs)
     for (_, arguments), stats in zip(jobs, results, strict=True):
@@ -285,7 +309,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     settings = project_settings(args.set)
     # Our own loopback server: no need to be gentle with it.
-    for name, value in (("AUTOTHROTTLE_ENABLED", False), ("DOWNLOAD_DELAY", 0),
+    for name, value in (("NEWS_ALLOW_PRIVATE_NETWORKS", True), ("AUTOTHROTTLE_ENABLED", False), ("DOWNLOAD_DELAY", 0),
                         ("CONCURRENT_REQUESTS_PER_DOMAIN", 16), ("LOG_LEVEL", "WARNING")):
         if (settings.getpriority(name) or 0) < 40:
             settings.set(name, value, priority="cmdline")
@@ -525,6 +549,9 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--jobdir", metavar="DIR",
                        help="keep the crawl's state here: stopped (Ctrl-C, SIGTERM), the same command "
                        "resumes it (one subdirectory per source when crawling several)")
+    crawl.add_argument("--allow-private-networks", action="store_true",
+                       help="let the crawl reach loopback, private and link-local addresses "
+                       "(NEWS_ALLOW_PRIVATE_NETWORKS; refused by default)")
     crawl.add_argument("--sources", default=DEFAULT_FILE, metavar="FILE",
                        help=f"the sources file (default: {DEFAULT_FILE})")
     set_option(crawl)

@@ -1,4 +1,4 @@
-"""Near-duplicate bodies: MinHash signatures of word shingles (datasketch) and LSH band keys.
+"""Near-duplicate bodies: MinHash signatures of word shingles and LSH band keys.
 
 Syndicated copies of one story differ in chrome, a trimmed or added paragraph, a byline or a few
 words; their shingle sets stay close in Jaccard similarity while other stories on the same topic
@@ -6,6 +6,11 @@ share only phrases. The band layout is fixed (42 bands of 3 rows of a 128-value 
 band keys stored in the database stay valid whatever similarity threshold is configured, and an
 article whose similarity to a stored one is 0.5 shares a band with it with probability 0.996
 (0.4: 0.94), so thresholds from 0.4 up find their candidates.
+
+Signatures are datasketch's MinHash (2.x, scheme "affine32", seed 1), value for value: the
+test suite compares them with datasketch's. It is computed here rather than by datasketch
+because importing datasketch loads scipy, 55 MB in every process (the crawl process and each
+page worker) for one multiply-add per shingle.
 """
 
 from __future__ import annotations
@@ -15,22 +20,40 @@ import re
 import unicodedata
 
 import numpy as np
-from datasketch import MinHash
 
 NUM_PERM = 128
 BANDS, ROWS = 42, 3
 SHINGLE_WORDS = 3
 _WORD = re.compile(r"\w+", re.UNICODE)
-_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=1)
+
+
+def _permutations(seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's affine permutations h -> a*h + b mod 2^32 (a odd), drawn as it draws them."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
+
+
+_A, _B = _permutations()
+# MurmurHash3's 32-bit finalizer, which datasketch applies to each hash before permuting.
+_FMIX = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35))
 
 
 def signature(body: str) -> bytes:
     """The MinHash signature of a body's word shingles (casefolded, NFKC), as 512 bytes."""
     words = _WORD.findall(unicodedata.normalize("NFKC", body).casefold())
     shingles = {" ".join(words[i:i + SHINGLE_WORDS]) for i in range(max(1, len(words) - SHINGLE_WORDS + 1))}
-    minhash = MinHash(num_perm=NUM_PERM, permutations=_TEMPLATE.permutations, scheme=_TEMPLATE.scheme)
-    minhash.update_batch([s.encode() for s in shingles])
-    return np.asarray(minhash.hashvalues, dtype="<u4").tobytes()
+    hv = np.fromiter(
+        (int.from_bytes(hashlib.sha1(s.encode()).digest()[:4], "little") for s in shingles),
+        dtype=np.uint32, count=len(shingles),
+    ).reshape(-1, 1)
+    shift1, multiplier1, shift2, multiplier2 = _FMIX
+    hv = (hv ^ (hv >> shift1)) * multiplier1
+    hv = (hv ^ (hv >> shift2)) * multiplier2
+    hv ^= hv >> shift1
+    values: np.ndarray = (hv * _A + _B).min(axis=0)
+    return values.astype("<u4").tobytes()
 
 
 def similarity(a: bytes, b: bytes) -> float:

@@ -37,6 +37,8 @@ DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
 RETRY_TIMES = 3
+# Longest wait honoured when a 429 or 503 says Retry-After (seconds).
+NEWS_RETRY_AFTER_MAX = 120.0
 
 # --- Scrapy: crawl shape and trap guards ---------------------------------------------------
 # Link hops from a start or listing page; "next page" links reset it (see NEWS_MAX_PAGINATION).
@@ -51,9 +53,14 @@ LOG_LEVEL = "INFO"
 REMOTE_CONTROL_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
+# Refuse loopback, private, link-local and metadata addresses (crawler/private_networks.py).
+TWISTED_DNS_RESOLVER = "crawler.private_networks.PublicOnlyResolver"
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.private_networks.PrivateNetworkMiddleware": 60,  # after OffsiteMiddleware
     # Below HttpCompressionMiddleware (590): a 304 is answered with a body already decompressed.
     "crawler.conditional_get.ConditionalGetMiddleware": 580,
+    # Above RetryMiddleware (550): a response asking to come back later waits before its retry.
+    "crawler.retry_after.RetryAfterMiddleware": 560,
 }
 SPIDER_MIDDLEWARES = {
     "crawler.skip_stored.SkipStoredMiddleware": 930,
@@ -97,6 +104,13 @@ NEWS_DEDUP_MEMORY = 100_000
 NEWS_NEAR_DUP_ENABLED = True
 # Estimated Jaccard similarity of word 3-shingles, 0.4 to 1 (chosen by measurement: docs/benchmarks.md).
 NEWS_NEAR_DUP_THRESHOLD = 0.5
+
+# --- newscrawl: network ------------------------------------------------------------------
+# Let the crawler connect to loopback, private (10/8, 172.16/12, 192.168/16, fc00::/7),
+# link-local and metadata addresses: only for sites on the operator's own network.
+NEWS_ALLOW_PRIVATE_NETWORKS = False
+# Addresses or networks (CIDR) reachable although private: an intranet site, a proxy.
+NEWS_PRIVATE_ADDRESSES_ALLOWED: list[str] = []
 
 # --- newscrawl: crawl shape --------------------------------------------------------------
 NEWS_MAX_PAGINATION = 500

@@ -25,6 +25,7 @@ from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 
 from crawler.analysis import LinkRules, PageAnalysis, outside
+from crawler.charset import looks_binary, page_text
 from crawler.dates import cutoff, parse_date
 from crawler.feeds import NotAFeed, parse_feed
 from crawler.items import ArticleItem
@@ -41,6 +42,8 @@ if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
     from twisted.python.failure import Failure
 
+# Faults that Scrapy reports as IgnoreRequest, told apart by its message.
+_IGNORED_FAULTS = {"max redirections reached": "TooManyRedirects", "DOWNLOAD_MAXSIZE": "DecompressedTooLarge"}
 # Links remembered by ``follow``: about 10 MB.
 FOLLOWED_MEMORY = 50_000
 
@@ -206,12 +209,22 @@ class NewsSpider(scrapy.Spider):
         if not isinstance(response, HtmlResponse):
             stats.inc_value("news/page/not_html")
             return
+        if not response.body.strip() or looks_binary(response.body):
+            kind = "binary" if response.body.strip() else "empty"
+            stats.inc_value(f"news/page/{kind}")
+            self.logger.info("skipped %(url)s: %(kind)s body served as HTML", {"url": response.url, "kind": kind})
+            return
+        text, problem = page_text(response)
+        if problem:
+            stats.inc_value(f"news/page/{problem}")
+            self.logger.info("%(url)s: declared character encoding does not fit the bytes, set aside",
+                             {"url": response.url})
         assert self.pages is not None
-        analysis = await self.pages.analyse(
-            response.text, response.url, dt.datetime.now(dt.UTC), response.meta.get("hints", {})
-        )
+        analysis = await self.pages.analyse(text, response.url, dt.datetime.now(dt.UTC), response.meta.get("hints", {}))
         for key, count in analysis.counts.items():
             stats.inc_value(key, count)
+        if analysis.skipped:
+            self.logger.info("skipped %(url)s: %(reason)s", {"url": response.url, "reason": analysis.skipped})
         if analysis.article is not None and self.wanted(analysis.article):
             analysis.article.source = self.source
             analysis.article.redirected_from = list(response.meta.get("redirect_urls", []))
@@ -274,9 +287,15 @@ class NewsSpider(scrapy.Spider):
             yield scrapy.Request(link.url, meta=meta, errback=self.on_error)
 
     def on_error(self, failure: Failure) -> None:
+        message = failure.getErrorMessage() or (failure.type.__name__ if failure.type else "unknown")
         if isinstance(failure.value, IgnoreRequest):
-            return  # refused on purpose (robots.txt, offsite): counted by the refusing component
+            kind = next((k for text, k in _IGNORED_FAULTS.items() if text in message), None)
+            if kind is None:
+                return  # refused on purpose (robots.txt, offsite, private network): counted by the refuser
+        else:
+            kind = failure.type.__name__ if failure.type else "unknown"
         stats = self.crawler.stats
         assert stats is not None
-        stats.inc_value(f"news/request_error/{failure.type.__name__ if failure.type else 'unknown'}")
-        self.logger.info("request failed: %(error)s", {"error": failure.getErrorMessage()})
+        stats.inc_value(f"news/request_error/{kind}")
+        request = getattr(failure, "request", None)
+        self.logger.info("request failed: %(url)s: %(error)s", {"url": request.url if request else "?", "error": message})

@@ -3,7 +3,8 @@
 ``python -m tests.mockserver static DIR [LOG]`` serves a folder of fixture files, with an ETag
 (a hash of the content) and Last-Modified on each, answering conditional requests with 304, and
 appends "METHOD PATH STATUS" for every request to LOG when given; ``python -m tests.mockserver
-demo`` serves the bundled demo site. Modelled on Scrapy's own
+demo`` serves the bundled demo site; ``python -m tests.mockserver faults [LOG]`` the fault
+catalogue site of ``tests/faultsite.py``. Modelled on Scrapy's own
 mock server: port 0, URL read back from stdout, stopped when the context exits.
 """
 
@@ -98,10 +99,15 @@ def main() -> None:
             print(url, flush=True)
             while True:
                 time.sleep(3600)
-    if len(sys.argv) > 3:
-        _StaticHandler.request_log = Path(sys.argv[3])
-    handler = functools.partial(_StaticHandler, directory=sys.argv[2])
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    if kind == "faults":
+        from tests.faultsite import serve
+
+        server = serve(Path(sys.argv[2]) if len(sys.argv) > 2 else None)
+    else:
+        if len(sys.argv) > 3:
+            _StaticHandler.request_log = Path(sys.argv[3])
+        handler = functools.partial(_StaticHandler, directory=sys.argv[2])
+        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     print(f"http://127.0.0.1:{server.server_address[1]}/", flush=True)
     server.serve_forever()
 

@@ -3,15 +3,20 @@ concurrent writers; edits kept as versions with a readable diff."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
+import unicodedata
 from collections import defaultdict
 
+import numpy as np
+from datasketch import MinHash
 from sqlalchemy import text
 
 from bench.dedupe_quality import clusters_at, clusters_of, items_of, labelled_set, pair_scores
 from crawler import settings
+from crawler.neardup import NUM_PERM, signature
 from crawler.storage import init_db, make_engine, make_sessionmaker, store_articles
 from tests.conftest import ROOT, newscrawl
 
@@ -68,3 +73,15 @@ def test_duplicates_command_lists_each_story_with_its_copies(tmp_path):
     assert lines[0] == stories[0] and lines[1].startswith("  1.00  ")  # the first article, then its copies
     assert all(0.5 <= float(line.split()[0]) <= 1.0 for line in lines[1:])
     assert newscrawl("duplicates", "--db", db, "--cluster", "99999").returncode == 2
+
+
+def test_signatures_are_datasketch_minhash_value_for_value():
+    """Stored signatures and band keys stay valid: the signature is datasketch's MinHash."""
+    bodies = ["", "one", "Zwei Wörter, ÜBER drei!", "the council voted " * 40,
+              " ".join(f"word{n}" for n in range(2000))]
+    for body in bodies:
+        words = re.findall(r"\w+", unicodedata.normalize("NFKC", body).casefold())
+        shingles = {" ".join(words[i:i + 3]) for i in range(max(1, len(words) - 2))}
+        reference = MinHash(num_perm=NUM_PERM, seed=1)
+        reference.update_batch([s.encode() for s in shingles])
+        assert signature(body) == np.asarray(reference.hashvalues, dtype="<u4").tobytes(), body[:40]

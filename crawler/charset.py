@@ -1,0 +1,82 @@
+"""A page's text when its declared encoding is missing or wrong.
+
+Scrapy trusts the declared encoding (HTTP header, BOM, ``<meta charset>``), replacing what does
+not decode, and guesses with a statistical detector when nothing is declared; both go wrong on
+news sites often enough to matter: a CMS template saying UTF-8 over Windows-1252 text, a page
+saying ISO-8859-1 over UTF-8 text (stored as "cafÃ©"), and a detector reading a short English
+page as Central European. Here, UTF-8 that decodes cleanly wins over a declared single-byte
+encoding (legacy text is virtually never valid UTF-8), a declaration that does not decode is
+ignored, and undeclared legacy text gets the default browsers use for the page's language (the
+HTML standard's locale table) before any guess.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+from scrapy.http import TextResponse
+from w3lib.encoding import (
+    html_body_declared_encoding,
+    http_content_type_encoding,
+    read_bom,
+    resolve_encoding,
+)
+
+# The HTML standard's "suggested default encoding" by language, where it is not windows-1252.
+_LEGACY_BY_LANGUAGE = {
+    **dict.fromkeys(("ar", "fa", "ur"), "cp1256"),
+    **dict.fromkeys(("ba", "be", "bg", "kk", "ky", "mk", "ru", "tt", "uk"), "cp1251"),
+    **dict.fromkeys(("cs", "hr", "hu", "pl", "ro", "sk", "sl", "sr"), "cp1250"),
+    **dict.fromkeys(("lt", "lv"), "cp1257"),
+    "el": "iso8859-7", "he": "cp1255", "ja": "shift_jis", "ko": "euc-kr", "ku": "cp1254", "th": "cp874",
+    "tr": "cp1254", "vi": "cp1258", "zh-cn": "gb18030", "zh-tw": "big5", "zh": "gb18030",
+}
+_LANG = re.compile(rb"<html\b[^>]*?\blang\s*=\s*[\"']?([a-zA-Z]{2,3}(?:[-_][a-zA-Z]{2})?)", re.IGNORECASE)
+
+
+# What servers send as text/html that is no text: PDF, images, archives, compressed bodies.
+_BINARY_MAGIC = (b"%PDF-", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"PK\x03\x04", b"\x1f\x8b", b"BM", b"\x00\x00\x01\x00")
+
+
+def looks_binary(body: bytes) -> bool:
+    """Whether a body served as HTML is a file of another kind (no text has NUL bytes)."""
+    return body.startswith(_BINARY_MAGIC) or (body[:12].startswith(b"RIFF") and body[8:12] == b"WEBP") \
+        or b"\x00" in body[:1024]
+
+
+def _single_byte(codec: str) -> bool:
+    return codecs.lookup(codec).name in {"cp1252", "iso8859-1", "latin-1", "iso8859-15", "ascii"}
+
+
+def page_text(response: TextResponse) -> tuple[str, str | None]:
+    """The page's text, and ``"charset_mismatch"`` when its declared encoding was set aside."""
+    body = response.body
+    bom_encoding, bom = read_bom(body)
+    if bom_encoding and bom:
+        return body[len(bom):].decode(bom_encoding, "replace"), None
+    content_type = response.headers.get(b"Content-Type")
+    declared = http_content_type_encoding(content_type.decode("latin-1") if content_type else None)
+    declared = declared or html_body_declared_encoding(body)
+    codec = resolve_encoding(declared) if declared else None
+    if codec:
+        if _single_byte(codec) and not body.isascii():
+            try:
+                return body.decode("utf-8"), "charset_mismatch"
+            except UnicodeDecodeError:
+                pass
+        try:
+            return body.decode(codec), None
+        except UnicodeDecodeError:
+            pass
+    problem = "charset_mismatch" if codec else None
+    try:
+        return body.decode("utf-8"), problem
+    except UnicodeDecodeError:
+        pass
+    language = _LANG.search(body[:4096])
+    if language:
+        code = language.group(1).decode().lower().replace("_", "-")
+        legacy = _LEGACY_BY_LANGUAGE.get(code) or _LEGACY_BY_LANGUAGE.get(code[:2])
+        return body.decode(legacy or "cp1252", "replace"), problem
+    return response.text if not codec else body.decode("cp1252", "replace"), problem
