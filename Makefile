@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint fuzz bench clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "newscrawl needs Python >= 3.11; set PYTHON=python3.11 (or newer)")'
@@ -17,6 +17,10 @@ demo: $(STAMP)
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest
+
+# The property tests of the test suite, with many more examples and a fresh seed each run.
+fuzz: $(STAMP)
+	NEWSCRAWL_HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/test_fuzz.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check crawler spiders pipelines bench tests

@@ -27,11 +27,14 @@ from crawler import settings as defaults
 from crawler import spill
 from crawler.dates import cutoff, parse_point
 from crawler.private_networks import HINT, AddressPolicy
+from crawler.progress import dropped, errors
+from crawler.runs_report import run_report, runs_table
 from crawler.sitechrome import ChromeIndex
 from crawler.skip_stored import revisit_window
 from crawler.sources import DEFAULT_FILE, SourcesError, load_sources
 from crawler.storage import (
     Article,
+    CrawlRun,
     DatabaseError,
     Site,
     Version,
@@ -44,8 +47,10 @@ from crawler.storage import (
     make_engine,
     make_sessionmaker,
     migrate,
+    recent_runs,
     reclean_articles,
     resolve_url,
+    run_sites,
     search_articles,
     store_articles,
     story_clusters,
@@ -169,16 +174,13 @@ def summary(stats: dict[str, Any], db_url: str) -> str:
             f"incremental:        {stats.get('news/conditional/not_modified', 0)} pages not modified (304), "
             f"{stats.get('news/incremental/skipped_stored', 0)} links to stored articles not followed"
         )
-    dropped = {k.rsplit("/", 1)[1]: v for k, v in stats.items() if k.startswith("news/extract/dropped/")}
-    dropped |= {"robots.txt": stats["robotstxt/forbidden"]} if "robotstxt/forbidden" in stats else {}
-    for key, label in (("news/trap/", "trap"), ("news/request_error/", "error")):
-        dropped |= {f"{label} {k[len(key):]}": v for k, v in stats.items() if k.startswith(key)}
-    for key, label in (("news/page/not_html", "not html"), ("news/page/binary", "binary"),
-                       ("news/page/empty", "empty"), ("news/refused/private_network", "private network")):
-        if key in stats:
-            dropped[label] = stats[key]
-    if dropped:
-        lines.append("pages not stored:   " + ", ".join(f"{k} {v}" for k, v in sorted(dropped.items())))
+    reasons = dropped(stats) + Counter({f"error {kind}": n for kind, n in errors(stats).items()})
+    if reasons:
+        lines.append("pages not stored:   " + ", ".join(f"{k} {v}" for k, v in sorted(reasons.items())))
+    if "news/sites" in stats:
+        lines.append(f"sites:              {stats['news/sites']} (per-site figures: newscrawl runs show "
+                     f"{stats.get('news/run_id', 'ID')})")
+    lines += [f"WARNING:            {warning}" for warning in stats.get("news/warnings", [])]
     if "news/store/spill_file" in stats:
         spill_file = stats["news/store/spill_file"]
         lines.append(
@@ -456,6 +458,25 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_runs(args: argparse.Namespace) -> int:
+    if args.what and (args.what[0] != "show" or len(args.what) != 2 or not args.what[1].isdigit()):
+        raise UsageError("usage: newscrawl runs [--db URL] [--limit N]  |  newscrawl runs show ID [--db URL]")
+    engine = open_database(resolve_url(project_settings(), args.db))
+    try:
+        with make_sessionmaker(engine)() as session:
+            if not args.what:
+                print(runs_table(recent_runs(session, args.limit)))
+                return 0
+            run = session.get(CrawlRun, int(args.what[1]))
+            if run is None:
+                print(f"no crawl run {args.what[1]} in this database", file=sys.stderr)
+                return 1
+            print(run_report(run, run_sites(session, run.id)))
+            return 0
+    finally:
+        engine.dispose()
+
+
 def cmd_history(args: argparse.Namespace) -> int:
     engine = open_database(resolve_url(project_settings(), args.db))
     try:
@@ -610,6 +631,12 @@ def build_parser() -> argparse.ArgumentParser:
     duplicates.add_argument("--limit", type=int, default=50, help="at most this many stories, largest first (default 50)")
     db_option(duplicates)
     duplicates.set_defaults(func=cmd_duplicates)
+
+    runs = commands.add_parser("runs", help="past crawl runs with their key figures; `runs show ID`: one in detail")
+    runs.add_argument("what", nargs="*", metavar="show ID", help="show one run: its figures, warnings and sites")
+    db_option(runs)
+    runs.add_argument("--limit", type=int, default=20, help="runs listed, newest first (default 20)")
+    runs.set_defaults(func=cmd_runs)
 
     stats = commands.add_parser("stats", help="count stored articles and URLs")
     db_option(stats)

@@ -67,6 +67,13 @@ SPIDER_MIDDLEWARES = {
     "crawler.conditional_get.KeepListingPagesMiddleware": 940,
 }
 
+EXTENSIONS = {
+    # Scrapy's periodic stats line, with articles, duplicates, drops, errors and the queue.
+    "scrapy.extensions.logstats.LogStats": None,
+    "crawler.progress.CrawlProgress": 0,
+    "crawler.site_counts.SiteCounts": 100,
+}
+
 ITEM_PIPELINES = {
     "pipelines.dedup.DedupPipeline": 200,
     "pipelines.store.StorePipeline": 300,

@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import time
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,7 @@ from scrapy import signals
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 
 from crawler.items import ArticleItem
+from crawler.site_counts import PREFIX, count_site, per_site
 from crawler.sitechrome import ChromeIndex
 from crawler.spill import SpillFile
 from crawler.storage import (
@@ -30,13 +32,13 @@ from crawler.storage import (
     make_engine,
     make_sessionmaker,
     reclean_articles,
+    record_sites,
     resolve_url,
     store_articles,
     story_threshold,
 )
 
 if TYPE_CHECKING:
-    from collections import Counter
     from typing import Self
 
     from scrapy import Spider
@@ -198,15 +200,19 @@ class StorePipeline:
     def _write(self, batch: list[ArticleItem]) -> None:
         with self.sessions.begin() as session:
             if self.chrome is None:
-                outcomes, _ = store_articles(session, batch, self.run_id, self.story_threshold)
+                outcomes, stored = store_articles(session, batch, self.run_id, self.story_threshold)
             else:
-                outcomes = self._store_without_chrome(session, batch)
+                outcomes, stored = self._store_without_chrome(session, batch)
         for outcome, count in outcomes.items():
             self.stats.inc_value(f"news/store/{outcome}", count)
+        new = Counter(item.site for item in stored)
+        for site, count in Counter(item.site for item in batch).items():
+            count_site(self.stats, site, "stored", new[site])
+            count_site(self.stats, site, "duplicates", count - new[site])
         if outcomes["unresolved"]:
             logger.warning("%(n)d duplicate URLs had no stored article to point at", {"n": outcomes["unresolved"]})
 
-    def _store_without_chrome(self, session: Session, batch: list[ArticleItem]) -> Counter[str]:
+    def _store_without_chrome(self, session: Session, batch: list[ArticleItem]) -> tuple[Counter[str], list[ArticleItem]]:
         """Store the batch with known chrome removed, and learn from what was stored."""
         assert self.chrome is not None
         now = time.monotonic()
@@ -224,7 +230,7 @@ class StorePipeline:
             [(item.site, self.chrome.record(as_fetched[item.canonical_url])) for item in stored],
         )
         outcomes["chrome_removed"] = sum(a is not b for a, b in zip(cleaned, batch, strict=True))
-        return outcomes
+        return outcomes, stored
 
     async def close_spider(self) -> None:
         await self.flush()
@@ -254,14 +260,21 @@ class StorePipeline:
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.spill.count:
             self.stats.set_value("news/store/spill_file", str(self.spill.path))
-        stats = json.loads(json.dumps(self.stats.get_stats(), default=str))
+        sites = per_site(self.stats.get_stats())
         try:
             with self.sessions.begin() as session:
+                warnings = record_sites(session, self.run_id, sites) if self.run_id is not None else []
+                for warning in warnings:
+                    logger.warning("site far below its recent runs: %(warning)s", {"warning": warning})
+                self.stats.set_value("news/sites", len(sites))
+                self.stats.set_value("news/warnings", warnings)
+                # The per-site figures are in crawl_run_sites.
+                stats = {k: v for k, v in self.stats.get_stats().items() if not k.startswith(PREFIX)}
                 run = session.get(CrawlRun, self.run_id)
                 if run is not None:
                     run.finished_at = dt.datetime.now(dt.UTC)
                     run.finish_reason = reason
-                    run.stats = stats
+                    run.stats = json.loads(json.dumps(stats, default=str))
         except SQLAlchemyError as exc:
             logger.error("could not record the end of crawl run %(id)s: %(error)s",
                          {"id": self.run_id, "error": str(exc).splitlines()[0]})

@@ -22,6 +22,7 @@ from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse
 from scrapy.settings import SETTINGS_PRIORITIES
+from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 
 from crawler.analysis import LinkRules, PageAnalysis, outside
@@ -29,6 +30,7 @@ from crawler.charset import looks_binary, page_text
 from crawler.dates import cutoff, parse_date
 from crawler.feeds import NotAFeed, parse_feed
 from crawler.items import ArticleItem
+from crawler.site_counts import count_site
 from crawler.sitemaps import NotASitemap, parse_sitemap
 from crawler.urls import clean_url, host_of, on_site
 from crawler.workers import PagePool
@@ -137,7 +139,7 @@ class NewsSpider(scrapy.Spider):
         for root in dict.fromkeys(urljoin(url, "/robots.txt") for url in self.start_urls):
             yield scrapy.Request(root, callback=self.parse_robots)  # a missing robots.txt is no error
 
-    def too_old(self, date: str | None) -> bool:
+    def too_old(self, date: str | None, url: str) -> bool:
         """Whether a feed or sitemap date puts an entry before the NEWS_SINCE window (then it is
         never fetched); an entry without a readable date is fetched and judged by its page."""
         parsed = parse_date(date) if date and self.since else None
@@ -146,9 +148,10 @@ class NewsSpider(scrapy.Spider):
         stats = self.crawler.stats
         assert stats is not None
         stats.inc_value("news/since/skipped")
+        count_site(stats, host_of(url), "filtered")
         return True
 
-    def wrong_language(self, code: str | None) -> bool:
+    def wrong_language(self, code: str | None, url: str) -> bool:
         """Whether a sitemap or link says its page is in a language outside NEWS_LANGUAGES
         (then it is never fetched); pages of unknown language are fetched and judged by their text."""
         if not outside(code, self.languages):
@@ -156,6 +159,7 @@ class NewsSpider(scrapy.Spider):
         stats = self.crawler.stats
         assert stats is not None
         stats.inc_value("news/language/skipped")
+        count_site(stats, host_of(url), "filtered")
         return True
 
     def parse_robots(self, response: Any) -> Iterator[scrapy.Request]:
@@ -182,7 +186,7 @@ class NewsSpider(scrapy.Spider):
                 continue
             if kind == "index":
                 yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error)
-            elif not self.wrong_language(entry.language) and not self.too_old(entry.published or entry.lastmod):
+            elif not self.wrong_language(entry.language, url) and not self.too_old(entry.published or entry.lastmod, url):
                 stats.inc_value("news/sitemap/entries")
                 yield scrapy.Request(url, meta={"hints": entry.hints()}, errback=self.on_error)
 
@@ -199,7 +203,7 @@ class NewsSpider(scrapy.Spider):
         stats.inc_value("news/feed/parsed")
         for entry in entries:
             url = clean_url(response.urljoin(entry.link), self.session_params)
-            if on_site(url, self.hosts) and not self.too_old(entry.published):
+            if on_site(url, self.hosts) and not self.too_old(entry.published, url):
                 stats.inc_value("news/feed/entries")
                 yield scrapy.Request(url, meta={"hints": entry.hints()}, errback=self.on_error)
 
@@ -221,14 +225,22 @@ class NewsSpider(scrapy.Spider):
                              {"url": response.url})
         assert self.pages is not None
         analysis = await self.pages.analyse(text, response.url, dt.datetime.now(dt.UTC), response.meta.get("hints", {}))
+        site = host_of(response.url)
         for key, count in analysis.counts.items():
             stats.inc_value(key, count)
+            if key.startswith("news/extract/dropped/"):
+                count_site(stats, site, "empty", count)
+            elif key in ("news/link/filtered", "news/language/skipped"):
+                count_site(stats, site, "filtered", count)
         if analysis.skipped:
             self.logger.info("skipped %(url)s: %(reason)s", {"url": response.url, "reason": analysis.skipped})
         if analysis.article is not None and self.wanted(analysis.article):
             analysis.article.source = self.source
             analysis.article.redirected_from = list(response.meta.get("redirect_urls", []))
             stats.inc_value("news/extract/articles")
+            count_site(stats, site, "extracted")
+            if analysis.article.accessible_for_free is False:
+                count_site(stats, site, "paywalled")
             yield analysis.article
         if response.meta.get("depth", 0) == 0:
             for url in analysis.feeds:
@@ -251,6 +263,7 @@ class NewsSpider(scrapy.Spider):
         stats = self.crawler.stats
         assert stats is not None
         stats.inc_value(f"news/extract/dropped/{reason}")
+        count_site(stats, article.site, "filtered")
         self.logger.debug("not stored, %(reason)s: %(url)s", {"reason": reason, "url": article.url})
         return False
 
@@ -288,14 +301,18 @@ class NewsSpider(scrapy.Spider):
 
     def on_error(self, failure: Failure) -> None:
         message = failure.getErrorMessage() or (failure.type.__name__ if failure.type else "unknown")
-        if isinstance(failure.value, IgnoreRequest):
-            kind = next((k for text, k in _IGNORED_FAULTS.items() if text in message), None)
-            if kind is None:
+        if isinstance(failure.value, HttpError) and failure.value.response.status >= 500:
+            kind = "HttpError"  # a server error past its retries (4xx: Scrapy's httperror stats)
+        elif isinstance(failure.value, IgnoreRequest):
+            fault = next((k for text, k in _IGNORED_FAULTS.items() if text in message), None)
+            if fault is None:
                 return  # refused on purpose (robots.txt, offsite, private network): counted by the refuser
+            kind = fault
         else:
             kind = failure.type.__name__ if failure.type else "unknown"
         stats = self.crawler.stats
         assert stats is not None
         stats.inc_value(f"news/request_error/{kind}")
         request = getattr(failure, "request", None)
+        count_site(stats, host_of(request.url) if request else "", "errors")
         self.logger.info("request failed: %(url)s: %(error)s", {"url": request.url if request else "?", "error": message})

@@ -4,8 +4,9 @@
 (a hash of the content) and Last-Modified on each, answering conditional requests with 304, and
 appends "METHOD PATH STATUS" for every request to LOG when given; ``python -m tests.mockserver
 demo`` serves the bundled demo site; ``python -m tests.mockserver faults [LOG]`` the fault
-catalogue site of ``tests/faultsite.py``. Modelled on Scrapy's own
-mock server: port 0, URL read back from stdout, stopped when the context exits.
+catalogue site of ``tests/faultsite.py``. Modelled on Scrapy's own mock server: port 0, URL
+read back from stdout, stopped when the context exits. ``serving`` runs a server of given pages
+in the test's own process instead, for tests that change or inspect them between crawls.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 
@@ -59,6 +60,42 @@ class _StaticHandler(SimpleHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         pass
+
+
+class _PagesHandler(BaseHTTPRequestHandler):
+    pages: dict[str, tuple[int, dict[str, str], str]] = {}
+    seen: list[str]
+
+    def do_GET(self) -> None:
+        self.seen.append(self.path)
+        status, headers, body = self.pages.get(self.path, (404, {}, "not here"))
+        data = body.encode()
+        self.send_response(status)
+        for name, value in {"Content-Type": "text/html; charset=utf-8", **headers}.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def serving(address: str, pages: dict[str, tuple[int, dict[str, str], str]]) -> Iterator[tuple[int, list[str]]]:
+    """An HTTP server in this process on ``address`` answering ``pages`` (path: status, headers,
+    body; a test may change them between crawls); yields its port and the paths requested."""
+    seen: list[str] = []
+    handler = type("Handler", (_PagesHandler,), {"pages": pages, "seen": seen})
+    server = ThreadingHTTPServer((address, 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1], seen
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def served(log: Path) -> list[tuple[str, int]]:

@@ -4,15 +4,13 @@ default and fetched only when the operator allows it."""
 from __future__ import annotations
 
 import contextlib
-import socket
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from crawler.private_networks import AddressPolicy
 from tests.conftest import FAST, newscrawl
+from tests.mockserver import serving
 
 PRIVATE = ["10.0.0.1", "10.255.255.254", "172.16.0.1", "172.31.255.254", "192.168.0.1", "192.168.255.254",
            "127.0.0.1", "127.8.8.8", "169.254.169.254", "169.254.0.1", "::1", "fc00::1", "fdff::1",
@@ -42,41 +40,6 @@ def test_allowed_networks_are_exempt_and_bad_entries_named():
     with pytest.raises(ValueError, match="NEWS_PRIVATE_ADDRESSES_ALLOWED: 'intranet' does not appear"):
         AddressPolicy.from_settings(Settings({"NEWS_PRIVATE_ADDRESSES_ALLOWED": ["intranet"]}))
     assert AddressPolicy.from_settings(Settings({"NEWS_ALLOW_PRIVATE_NETWORKS": True})) is None
-
-
-class _Logged(BaseHTTPRequestHandler):
-    pages: dict[str, tuple[int, dict[str, str], str]] = {}
-    seen: list[str]
-
-    def do_GET(self) -> None:
-        self.seen.append(self.path)
-        status, headers, body = self.pages.get(self.path, (404, {}, "not here"))
-        data = body.encode()
-        self.send_response(status)
-        for name, value in {"Content-Type": "text/html; charset=utf-8", **headers}.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@contextlib.contextmanager
-def serving(address: str, pages: dict[str, tuple[int, dict[str, str], str]]) -> Iterator[tuple[int, list[str]]]:
-    """An HTTP server on ``address`` answering ``pages``; yields its port and the paths requested."""
-    seen: list[str] = []
-    handler = type("Handler", (_Logged,), {"pages": pages, "seen": seen})
-    server_class = type("Server", (ThreadingHTTPServer,), {"address_family": socket.AF_INET6 if ":" in address else socket.AF_INET})
-    server = server_class((address, 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1], seen
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 INTERNAL = "<html><head><title>Internal</title></head><body><p>internal service</p></body></html>"

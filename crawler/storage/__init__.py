@@ -10,7 +10,15 @@ from crawler.storage.db import (
     make_sessionmaker,
     resolve_url,
 )
-from crawler.storage.models import Article, ArticleUrl, Base, CrawlRun, Site, SiteBlock
+from crawler.storage.models import (
+    Article,
+    ArticleUrl,
+    Base,
+    CrawlRun,
+    CrawlRunSite,
+    Site,
+    SiteBlock,
+)
 from crawler.storage.reading import (
     counts,
     find_article,
@@ -20,6 +28,7 @@ from crawler.storage.reading import (
     story_clusters,
 )
 from crawler.storage.repository import store_articles
+from crawler.storage.runs import recent_runs, record_sites, run_sites
 from crawler.storage.siteblocks import add_site_blocks, load_site_blocks, reclean_articles
 from crawler.storage.stories import story_threshold
 from crawler.storage.versions import Version, versions
@@ -30,6 +39,7 @@ __all__ = [
     "BackgroundCheckpoint",
     "Base",
     "CrawlRun",
+    "CrawlRunSite",
     "DatabaseError",
     "Site",
     "SiteBlock",
@@ -45,8 +55,11 @@ __all__ = [
     "make_engine",
     "make_sessionmaker",
     "migrate",
+    "recent_runs",
     "reclean_articles",
+    "record_sites",
     "resolve_url",
+    "run_sites",
     "search_articles",
     "store_articles",
     "story_clusters",

@@ -80,6 +80,31 @@ class CrawlRun(Base):
         return f"CrawlRun(id={self.id!r}, spider={self.spider!r}, started_at={self.started_at!r})"
 
 
+class CrawlRunSite(Base):
+    """What one crawl did on one site: the figures compared run to run, so that a site that
+    blocks the crawler is told apart from a quiet news day (``warning``)."""
+
+    __tablename__ = "crawl_run_sites"
+    __table_args__ = (Index("ix_crawl_run_sites_site", "site", "crawl_run_id"),)
+
+    crawl_run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id"), primary_key=True)
+    site: Mapped[str] = mapped_column(String(255), primary_key=True)
+    discovered: Mapped[int] = mapped_column(default=0)
+    fetched: Mapped[int] = mapped_column(default=0)
+    blocked: Mapped[int] = mapped_column(default=0)
+    errors: Mapped[int] = mapped_column(default=0)
+    paywalled: Mapped[int] = mapped_column(default=0)
+    empty: Mapped[int] = mapped_column(default=0)
+    filtered: Mapped[int] = mapped_column(default=0)
+    extracted: Mapped[int] = mapped_column(default=0)
+    duplicates: Mapped[int] = mapped_column(default=0)
+    stored: Mapped[int] = mapped_column(default=0)
+    warning: Mapped[str | None] = mapped_column(Text)
+
+    def __repr__(self) -> str:
+        return f"CrawlRunSite(crawl_run_id={self.crawl_run_id!r}, site={self.site!r}, stored={self.stored!r})"
+
+
 class Article(TimestampMixin, Base):
     """One stored article; every URL it was seen under is in ``article_urls``.
 
