@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
 from scrapy.linkextractors import IGNORED_EXTENSIONS
@@ -28,6 +28,7 @@ from crawler.feeds import FEED_TYPES
 from crawler.items import ArticleItem
 from crawler.neardup import signature
 from crawler.urls import (
+    absolute,
     clean_url,
     is_pagination,
     is_trap,
@@ -142,14 +143,14 @@ class PageAnalyser:
                 hrefs.append(href)
             elif "alternate" in rel and str(el.get("type") or "").split(";")[0].strip().lower() in FEED_TYPES:
                 feeds[href] = None
-        base = urljoin(url, declared_base) if declared_base else url
-        hreflangs = {urljoin(base, href): language for href, language in languages.items()}
+        base = (absolute(url, declared_base) if declared_base else None) or url
+        hreflangs = {u: language for href, language in languages.items() if (u := absolute(base, href))}
         links: dict[str, Link] = {}
         for href in hrefs:
             self._add(links, href, base, False, hreflangs, counts)
         for href in next_pages:
             self._add(links, href, base, True, hreflangs, counts)
-        return list(links.values()), list(dict.fromkeys(urljoin(base, href) for href in feeds))
+        return list(links.values()), [u for u in dict.fromkeys(absolute(base, href) for href in feeds) if u]
 
     def _add(
         self, links: dict[str, Link], href: str, base: str, next_page: bool,
@@ -163,7 +164,7 @@ class PageAnalyser:
             return
         if url is None:
             return
-        if hreflangs and outside(hreflangs.get(urljoin(base, href)), self.rules.languages):
+        if hreflangs and outside(hreflangs.get(absolute(base, href) or ""), self.rules.languages):
             counts["news/language/skipped"] += 1
             return
         if url in links:
@@ -174,7 +175,10 @@ class PageAnalyser:
     def _judge_uncached(self, base: str, href: str) -> tuple[str | None, str | None]:
         """The URL to request for ``href`` on a page at ``base``, or why it is refused (a stats
         key); (None, None) for links that are simply not followed (other sites, files)."""
-        url = clean_url(urljoin(base, href), self.rules.session_params)
+        joined = absolute(base, href)
+        if joined is None:
+            return None, "news/link/invalid"
+        url = clean_url(joined, self.rules.session_params)
         if not url.startswith(("http://", "https://")) or not on_site(url, self.rules.hosts):
             return None, None
         if posixpath.splitext(urlsplit(url).path)[1].lower() in _IGNORED_EXTENSIONS:

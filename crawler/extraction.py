@@ -12,7 +12,6 @@ import logging
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import urljoin
 
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction
@@ -27,7 +26,7 @@ from crawler.items import ArticleItem
 from crawler.splitbody import whole_story
 from crawler.structured import StructuredData
 from crawler.titles import choose_title
-from crawler.urls import canonicalize, host_of
+from crawler.urls import absolute, canonicalize, host_of
 
 logger = logging.getLogger(__name__)
 
@@ -132,7 +131,7 @@ class ArticleExtractor:
             modified = modified_raw = None
 
         declared = structured.canonical()
-        declared = urljoin(url, declared.strip()) if declared else None
+        declared = absolute(url, declared.strip()) if declared else None
         if declared and host_of(declared) != host_of(url):
             declared = None  # a canonical on another site is syndication, not this page's URL
         sources = [

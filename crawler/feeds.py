@@ -42,22 +42,35 @@ def parse_feed(body: bytes) -> list[FeedEntry]:
     Raises:
         NotAFeed: nothing feed-like could be read from ``body``.
     """
-    parsed = feedparser.parse(body)
+    try:
+        parsed = feedparser.parse(body)
+    except Exception as exc:  # feedparser's own bugs on broken XML: ValueError, IndexError, ...
+        raise NotAFeed(f"unreadable ({type(exc).__name__}: {exc})") from exc
     if not parsed.get("version") and not parsed.entries:
         reason = parsed.get("bozo_exception") or "no RSS or Atom root element"
         raise NotAFeed(str(reason).splitlines()[0])
     entries = []
     for entry in parsed.entries:
-        link = entry.get("link")
+        # An element named like one of feedparser's result keys (<links/>, <authors/>) replaces
+        # that key's value with a dict or list: every value is checked for its type.
+        link = _text(entry.get("link"))
         if not link:
             continue
-        authors = [a.get("name") for a in entry.get("authors", []) if a.get("name")]
-        if not authors and entry.get("author"):
-            authors = [entry["author"]]
+        authors = [name for a in _list(entry.get("authors")) if isinstance(a, dict) and (name := _text(a.get("name")))]
+        if not authors and (author := _text(entry.get("author"))):
+            authors = [author]
         entries.append(FeedEntry(
-            link=link.strip(),
-            title=(entry.get("title") or "").strip() or None,
-            published=entry.get("published") or entry.get("updated"),
+            link=link,
+            title=_text(entry.get("title")),
+            published=_text(entry.get("published")) or _text(entry.get("updated")),
             authors=authors,
         ))
     return entries
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []

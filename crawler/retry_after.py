@@ -42,7 +42,7 @@ class RetryAfterMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
         if not settings.getbool("RETRY_ENABLED"):
-            raise NotConfigured("RETRY_ENABLED is off")
+            raise NotConfigured
         self.codes = {int(code) for code in settings.getlist("RETRY_HTTP_CODES")} & {429, 503}
         self.ceiling = settings.getfloat("NEWS_RETRY_AFTER_MAX")
         self.retries = settings.getint("RETRY_TIMES")

@@ -7,7 +7,7 @@ import fnmatch
 import re
 from collections import Counter
 from collections.abc import Iterable
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
 
@@ -43,19 +43,37 @@ def strip_params(url: str, patterns: Iterable[str]) -> str:
     return urlunsplit(parts._replace(query=urlencode(kept)))
 
 
+def absolute(base: str, href: str) -> str | None:
+    """``href`` resolved against ``base``; None when the result is no URL a request can be made
+    for (an unbalanced "[", a port out of range): one such link must cost only itself."""
+    try:
+        url = urljoin(base, href)
+        urlsplit(url).port  # noqa: B018 - parsing the port is the check
+    except ValueError:
+        return None
+    return url
+
+
 def clean_url(url: str, drop_params: Iterable[str]) -> str:
     """The URL to request: fragment, tracking and session parameters removed, otherwise intact.
 
     Stripping session ids before scheduling is what keeps ``?sid=`` link farms from turning one
-    article into thousands of requests.
+    article into thousands of requests. Raises ValueError for what urllib cannot parse.
     """
-    url = _PATH_SESSION.sub("", url.split("#", 1)[0])
-    return strip_params(url, drop_params)
+    path, query_mark, query = url.split("#", 1)[0].partition("?")
+    return strip_params(_PATH_SESSION.sub("", path) + query_mark + query, drop_params)
 
 
 def canonicalize(url: str, drop_params: Iterable[str]) -> str:
-    """The key under which an article is stored: cleaned, w3lib-canonical, AMP/print folded."""
-    url = clean_url(url, drop_params)
+    """The key under which an article is stored: cleaned, w3lib-canonical, AMP/print folded
+    (stacked ones too: an AMP copy of a print copy). Raises ValueError for a malformed URL."""
+    key = _canonical_once(clean_url(url, drop_params))
+    while _VARIANT_PATH.search(urlsplit(key).path):
+        key = _canonical_once(key)
+    return key
+
+
+def _canonical_once(url: str) -> str:
     parts = urlsplit(url)
     path = _VARIANT_PATH.sub("/", parts.path) or "/"
     pairs = [
