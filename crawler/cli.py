@@ -26,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from crawler import settings as defaults
 from crawler import spill
 from crawler.dates import cutoff, parse_point
+from crawler.frontier import Frontier, FrontierError, use_redis
 from crawler.private_networks import HINT, AddressPolicy
 from crawler.progress import dropped, errors
 from crawler.runs_report import run_report, runs_table
@@ -240,19 +241,37 @@ def check_types(settings: Settings) -> None:
                 raise ValueError(f"{name} must be {what}, not {settings.get(name)!r}") from None
 
 
-def cmd_crawl(args: argparse.Namespace) -> int:
+def crawl_jobs(args: argparse.Namespace) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """The crawls the command line asks for: its start URLs, or sources of the sources file."""
     check_urls([*args.urls, *args.feed, *args.sitemap])
     given = args.urls or args.feed or args.sitemap
     if given and (args.all or len(args.source) > 1):
         raise UsageError("with start URLs or feeds, give at most one --source (the name to store) and no --all")
     if not given and not (args.source or args.all):
         raise UsageError("give start URLs, --feed URL, --sitemap URL, --source NAME (from the sources file) or --all")
-    jobs = (
-        [({}, {"urls": args.urls, "feeds": args.feed, "sitemaps": args.sitemap, "allowed_domains": args.allowed_domain,
-               "source": next(iter(args.source), None)})]
-        if given
-        else source_jobs(args)
-    )
+    if given:
+        return [({}, {"urls": args.urls, "feeds": args.feed, "sitemaps": args.sitemap,
+                      "allowed_domains": args.allowed_domain, "source": next(iter(args.source), None)})]
+    return source_jobs(args)
+
+
+def shared_frontier(settings: Settings, url: str | None) -> Frontier | None:
+    """The Redis frontier the crawl shares (``--redis``, else the REDIS_URL setting), set up."""
+    url = url or settings.get("REDIS_URL")
+    if not url:
+        return None
+    if settings.get("JOBDIR"):
+        raise UsageError("--jobdir and --redis exclude each other: a shared crawl keeps its queue in Redis")
+    try:
+        frontier = Frontier(url)
+    except FrontierError as exc:
+        raise UsageError(str(exc)) from exc
+    use_redis(settings, url)
+    return frontier
+
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    jobs = crawl_jobs(args)
     settings = project_settings(args.set)
     if args.since is not None:
         settings.set("NEWS_SINCE", args.since, priority="cmdline")
@@ -276,6 +295,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
             overrides["JOBDIR"] = str(Path(args.jobdir) / arguments["source"])
     if args.allow_private_networks:
         settings.set("NEWS_ALLOW_PRIVATE_NETWORKS", True, priority="cmdline")
+    if shared_frontier(settings, args.redis) is not None and len(jobs) > 1:
+        raise UsageError("a crawl on Redis is one job: for several sources, `newscrawl enqueue --all` and run workers")
     db_url = resolve_url(settings, args.db)
     open_database(db_url, settings).dispose()
     policy = AddressPolicy.from_settings(settings)
@@ -291,6 +312,40 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         if stats.get("finish_reason") == "shutdown" and args.jobdir:
             print(f"interrupted: run the same command again to resume from {args.jobdir}")
     return 0 if all(s.get("finish_reason") in FINISHED_REASONS for s in results) else 1
+
+
+def cmd_enqueue(args: argparse.Namespace) -> int:
+    jobs = crawl_jobs(args)
+    settings = project_settings()
+    frontier = shared_frontier(settings, args.redis)
+    if frontier is None:
+        raise UsageError("give --redis URL (or set REDIS_URL): the Redis the workers share")
+    queued = frontier.enqueue(arguments for _, arguments in jobs)
+    sources = ", ".join(sorted({a["source"] for _, a in jobs if a.get("source")})) or "-"
+    print(f"queued {queued} start requests (sources: {sources}); {frontier.queued()} requests waiting in all")
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    settings = project_settings(args.set)
+    if args.idle_timeout is not None:
+        settings.set("NEWS_IDLE_TIMEOUT", args.idle_timeout, priority="cmdline")
+    if args.allow_private_networks:
+        settings.set("NEWS_ALLOW_PRIVATE_NETWORKS", True, priority="cmdline")
+    check_settings(settings, {}, None)
+    frontier = shared_frontier(settings, args.redis)
+    if frontier is None:
+        raise UsageError("give --redis URL (or set REDIS_URL): the Redis the workers share")
+    try:
+        arguments = frontier.worker_arguments()
+    except FrontierError as exc:
+        raise UsageError(str(exc)) from exc
+    db_url = resolve_url(settings, args.db)
+    open_database(db_url, settings).dispose()
+    settings.set("DATABASE_URL", db_url, priority="cmdline")
+    stats = run_crawls(settings, [({}, arguments)])[0]
+    print(summary(stats, db_url))
+    return 0 if stats.get("finish_reason") in FINISHED_REASONS else 1
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
@@ -548,35 +603,60 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                        help="override a Scrapy or newscrawl setting (repeatable)")
 
+    def job_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("urls", nargs="*", metavar="URL", help="start page(s) of the sites to crawl")
+        p.add_argument("--allowed-domain", action="append", default=[], metavar="DOMAIN",
+                       help="another domain the crawl may enter (repeatable)")
+        p.add_argument("--feed", action="append", default=[], metavar="URL",
+                       help="an RSS or Atom feed whose entries to crawl (repeatable)")
+        p.add_argument("--sitemap", action="append", default=[], metavar="URL",
+                       help="a sitemap, sitemap index or news sitemap to crawl (repeatable; gzip too)")
+        p.add_argument("--source", action="append", default=[], metavar="NAME",
+                       help="crawl this source of the sources file (repeatable); with URLs, the "
+                       "name stored with their articles")
+        p.add_argument("--all", action="store_true", help="crawl every source of the sources file")
+        p.add_argument("--sources", default=DEFAULT_FILE, metavar="FILE",
+                       help=f"the sources file (default: {DEFAULT_FILE})")
+
+    def redis_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--redis", metavar="URL",
+                       help="share the crawl through this Redis (redis://host:6379/0; default: setting REDIS_URL)")
+
+    def private_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--allow-private-networks", action="store_true",
+                       help="let the crawl reach loopback, private and link-local addresses "
+                       "(NEWS_ALLOW_PRIVATE_NETWORKS; refused by default)")
+
     crawl = commands.add_parser("crawl", help="crawl news sites from their start URLs")
-    crawl.add_argument("urls", nargs="*", metavar="URL", help="start page(s) of the sites to crawl")
+    job_options(crawl)
     db_option(crawl)
     crawl.add_argument("--max-pages", type=int, help="stop after fetching this many pages")
     crawl.add_argument("--depth", type=int, help="maximum link depth from a start page")
-    crawl.add_argument("--allowed-domain", action="append", default=[], metavar="DOMAIN",
-                       help="another domain the crawl may enter (repeatable)")
-    crawl.add_argument("--feed", action="append", default=[], metavar="URL",
-                       help="an RSS or Atom feed whose entries to crawl (repeatable)")
     crawl.add_argument("--since", metavar="DATE|WINDOW",
                        help="only articles published since: YYYY-MM-DD, or a window such as 7d, 12h, 2w")
     crawl.add_argument("--language", metavar="CODES",
                        help="only articles in these languages, ISO 639-1 codes: de,fr")
-    crawl.add_argument("--sitemap", action="append", default=[], metavar="URL",
-                       help="a sitemap, sitemap index or news sitemap to crawl (repeatable; gzip too)")
-    crawl.add_argument("--source", action="append", default=[], metavar="NAME",
-                       help="crawl this source of the sources file (repeatable); with URLs, the "
-                       "name stored with their articles")
-    crawl.add_argument("--all", action="store_true", help="crawl every source of the sources file")
     crawl.add_argument("--jobdir", metavar="DIR",
                        help="keep the crawl's state here: stopped (Ctrl-C, SIGTERM), the same command "
                        "resumes it (one subdirectory per source when crawling several)")
-    crawl.add_argument("--allow-private-networks", action="store_true",
-                       help="let the crawl reach loopback, private and link-local addresses "
-                       "(NEWS_ALLOW_PRIVATE_NETWORKS; refused by default)")
-    crawl.add_argument("--sources", default=DEFAULT_FILE, metavar="FILE",
-                       help=f"the sources file (default: {DEFAULT_FILE})")
+    private_option(crawl)
+    redis_option(crawl)
     set_option(crawl)
     crawl.set_defaults(func=cmd_crawl)
+
+    enqueue = commands.add_parser("enqueue", help="put a crawl's start requests into the shared Redis queue")
+    job_options(enqueue)
+    redis_option(enqueue)
+    enqueue.set_defaults(func=cmd_enqueue)
+
+    worker = commands.add_parser("worker", help="crawl what the shared Redis queue holds, until it stays empty")
+    redis_option(worker)
+    db_option(worker)
+    worker.add_argument("--idle-timeout", type=float, metavar="SECONDS",
+                        help="stop once the shared queue has been empty this long (NEWS_IDLE_TIMEOUT)")
+    private_option(worker)
+    set_option(worker)
+    worker.set_defaults(func=cmd_worker)
 
     demo = commands.add_parser("demo", help="serve the bundled demo site and crawl it")
     demo.add_argument("--db", help="database URL (default: sqlite:///demo.db)")

@@ -119,6 +119,12 @@ NEWS_ALLOW_PRIVATE_NETWORKS = False
 # Addresses or networks (CIDR) reachable although private: an intranet site, a proxy.
 NEWS_PRIVATE_ADDRESSES_ALLOWED: list[str] = []
 
+# --- newscrawl: shared crawls ------------------------------------------------------------
+# Redis whose queue and dupefilter several crawl processes share (scrapy-redis); empty: none.
+REDIS_URL = ""
+# Seconds a worker of a shared crawl waits with the queue empty before it stops.
+NEWS_IDLE_TIMEOUT = 30.0
+
 # --- newscrawl: crawl shape --------------------------------------------------------------
 NEWS_MAX_PAGINATION = 500
 # Only articles published since: an ISO date or time, or a window back from the crawl's start

@@ -69,6 +69,7 @@ class NewsSpider(scrapy.Spider):
         sitemaps: str | list[str] | None = None,
         allow: str | list[str] | None = None,
         deny: str | list[str] | None = None,
+        site_sources: dict[str, str] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -76,7 +77,7 @@ class NewsSpider(scrapy.Spider):
         self.feeds = _split(feeds)
         self.sitemaps = _split(sitemaps)
         inputs = [*self.start_urls, *self.feeds, *self.sitemaps]
-        if not inputs:
+        if not inputs and not allowed_domains:
             raise ValueError("no start URLs: pass -a urls=https://example.org/,https://example.com/")
         for url in inputs:
             if not url.startswith(("http://", "https://")) or not host_of(url):
@@ -87,6 +88,9 @@ class NewsSpider(scrapy.Spider):
         # Scrapy's OffsiteMiddleware reads this too; it ignores ports, as we do.
         self.allowed_domains = list(self.hosts)
         self.source = source.strip() if source and source.strip() else None
+        # A worker of a shared crawl (crawler.frontier) starts from no URL of its own and crawls
+        # the sites of several sources.
+        self.site_sources = dict(site_sources or {})
         # Link filters of the sources file: follow only links matching an allow pattern (when
         # there are any) and none of the deny patterns. Start URLs are always fetched.
         self.allow = [re.compile(p) for p in _split(allow)]
@@ -235,7 +239,7 @@ class NewsSpider(scrapy.Spider):
         if analysis.skipped:
             self.logger.info("skipped %(url)s: %(reason)s", {"url": response.url, "reason": analysis.skipped})
         if analysis.article is not None and self.wanted(analysis.article):
-            analysis.article.source = self.source
+            analysis.article.source = self.site_sources.get(analysis.article.site, self.source)
             analysis.article.redirected_from = list(response.meta.get("redirect_urls", []))
             stats.inc_value("news/extract/articles")
             count_site(stats, site, "extracted")

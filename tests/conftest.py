@@ -67,6 +67,29 @@ def _postgres_url() -> str:
 
 
 @pytest.fixture
+def redis_url() -> Iterator[str]:
+    """A Redis database emptied before and after the test."""
+    import redis
+
+    url = os.environ.get("NEWSCRAWL_TEST_REDIS_URL")
+    reason = "Redis tests need NEWSCRAWL_TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/0)"
+    if not url:
+        if os.environ.get("NEWSCRAWL_REQUIRE_SERVICES"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    server = redis.Redis.from_url(url, socket_connect_timeout=5)
+    try:
+        server.flushdb()
+    except redis.RedisError as exc:
+        if os.environ.get("NEWSCRAWL_REQUIRE_SERVICES"):
+            pytest.fail(f"Redis at {url} is required here but unusable: {exc}")
+        pytest.skip(f"Redis at {url} is not reachable: {exc}")
+    yield url
+    server.flushdb()
+    server.close()
+
+
+@pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A PostgreSQL database emptied of our tables before and after the test."""
     from crawler.storage import drop_schema

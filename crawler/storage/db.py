@@ -79,6 +79,11 @@ def init_db(engine: Engine, *, upgrade: bool = True) -> None:
                     f"database {where} has schema {found}, newer than this newscrawl's {wanted}: "
                     "upgrade newscrawl"
                 )
+            if found != wanted and engine.dialect.name == "postgresql":
+                # Workers starting together on a new database: one migrates, the others wait for
+                # it (the lock ends with the transaction) and find the schema done.
+                connection.execute(text("SELECT pg_advisory_xact_lock(hashtext('newscrawl schema'))"))
+                found = migrate.current(connection)
             if found != wanted:
                 if not upgrade:
                     raise DatabaseError(
