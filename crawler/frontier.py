@@ -7,6 +7,13 @@ enqueued, pulling requests from the queue and pushing the links it finds back; `
 crawl --redis URL`` is a crawl that seeds the queue itself and takes its share like a worker.
 Articles are deduplicated by the database, so a page two workers fetched is still stored once.
 
+A worker killed mid-crawl loses nothing: each request it takes from the queue is leased (moved
+atomically into the worker's lease hash in Redis) and the lease is released only once the page
+is done with: its links queued and its article committed to the database (or saved to the spill
+file), or the request failed for good. Workers keep a heartbeat key alive; the leases of a worker
+whose heartbeat stopped go back to the queue when another worker starts or runs out of work.
+So every page is fetched at least once, and stored exactly once.
+
 Chosen around scrapy-redis's weak spots: ``SCHEDULER_PERSIST`` is on (off, the first worker to
 stop would wipe the shared queue and dupefilter); its dupefilter ignores Scrapy's request
 fingerprinter, so URLs reach it cleaned (``crawler.urls.clean_url``: no fragment, tracking or
@@ -20,7 +27,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
+import socket
 import time
+import uuid
 import warnings
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -30,13 +40,19 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, NotConfigured, ScrapyDeprecationWarning
 from scrapy_redis import picklecompat
 from scrapy_redis.queue import PriorityQueue
+from scrapy_redis.scheduler import Scheduler
+from twisted.internet import task
 
+from crawler.items import ArticleItem
 from crawler.urls import host_of
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
     from typing import Self
 
+    from scrapy import Request, Spider
     from scrapy.crawler import Crawler
+    from scrapy.http import Response
     from scrapy.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -47,6 +63,17 @@ warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning, module="scr
 QUEUE_KEY = "newscrawl:requests"
 DUPEFILTER_KEY = "newscrawl:dupefilter"
 JOBS_KEY = "newscrawl:jobs"
+LEASES_KEY = "newscrawl:leases:"  # + worker id: lease id -> encoded request
+HEARTBEAT_KEY = "newscrawl:worker:"  # + worker id, expiring
+LEASE = "news_lease"  # request meta key
+# Take the first request of the queue into the worker's lease hash, atomically.
+_POP_LEASED = """
+local first = redis.call('ZRANGE', KEYS[1], 0, 0)
+if #first == 0 then return false end
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, 0)
+redis.call('HSET', KEYS[2], ARGV[1], first[1])
+return first[1]
+"""
 
 
 class FrontierError(Exception):
@@ -57,7 +84,7 @@ def use_redis(settings: Settings, url: str) -> None:
     """Make the crawl of ``settings`` take its requests from, and give its links to, Redis."""
     shared = {
         "REDIS_URL": url,
-        "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+        "SCHEDULER": "crawler.frontier.LeasingScheduler",
         "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
         "SCHEDULER_PERSIST": True,
         "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
@@ -67,6 +94,8 @@ def use_redis(settings: Settings, url: str) -> None:
     for name, value in shared.items():
         settings.set(name, value, priority="cmdline")
     settings.set("EXTENSIONS", {**settings.getdict("EXTENSIONS"), "crawler.frontier.IdleClose": 500},
+                 priority="cmdline")
+    settings.set("SPIDER_MIDDLEWARES", {**settings.getdict("SPIDER_MIDDLEWARES"), "crawler.frontier.LeaseMiddleware": 950},
                  priority="cmdline")
 
 
@@ -128,6 +157,107 @@ async def _collect(spider: Any) -> list[Any]:
     return [request async for request in spider.start()]
 
 
+class LeasingScheduler(Scheduler):  # type: ignore[misc]
+    """scrapy-redis's scheduler, leasing each request it hands out (see the module's docstring)."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        scheduler: Self = super().from_crawler(crawler)
+        scheduler.worker = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        scheduler.leases_key = LEASES_KEY + scheduler.worker
+        scheduler.heartbeat_interval = crawler.settings.getfloat("NEWS_WORKER_HEARTBEAT")
+        scheduler.pop_leased = scheduler.server.register_script(_POP_LEASED)
+        scheduler.beat = task.LoopingCall(scheduler.heartbeat)
+        crawler.leases = scheduler  # type: ignore[attr-defined]
+        return scheduler
+
+    def open(self, spider: Spider) -> None:
+        super().open(spider)
+        self.beat.start(self.heartbeat_interval)
+        self.recover()
+
+    def close(self, reason: str) -> None:
+        if self.beat.running:
+            self.beat.stop()
+        # Every page handed out was done with (the store committed before the scheduler closes).
+        self.server.delete(self.leases_key, HEARTBEAT_KEY + self.worker)
+        super().close(reason)
+
+    def heartbeat(self) -> None:
+        self.server.set(HEARTBEAT_KEY + self.worker, 1, ex=max(1, int(3 * self.heartbeat_interval)))
+
+    def next_request(self) -> Request | None:
+        lease = uuid.uuid4().hex
+        data = self.pop_leased(keys=[self.queue.key, self.leases_key], args=[lease])
+        if data is None:
+            return None
+        request: Request = self.queue._decode_request(data)
+        request.meta[LEASE] = lease
+        if self.stats:
+            self.stats.inc_value("scheduler/dequeued/redis")
+        return request
+
+    def release(self, leases: Iterable[str | None]) -> None:
+        """The pages of these leases are done with."""
+        done = [lease for lease in leases if lease]
+        if done:
+            self.server.hdel(self.leases_key, *done)
+
+    def recover(self) -> int:
+        """Put back in the queue what workers without a heartbeat had leased; how many."""
+        recovered = 0
+        for key in self.server.scan_iter(match=LEASES_KEY + "*"):
+            worker = key.decode().removeprefix(LEASES_KEY)
+            if worker == self.worker or self.server.exists(HEARTBEAT_KEY + worker):
+                continue
+            claimed = f"newscrawl:recovering:{self.worker}:{worker}"
+            try:
+                self.server.rename(key, claimed)  # one worker wins; the others find it gone
+            except redis.ResponseError:
+                continue
+            for data in self.server.hvals(claimed):
+                self.queue.push(self.queue._decode_request(data))
+                recovered += 1
+            self.server.delete(claimed)
+            logger.warning("a worker stopped without finishing (%(worker)s): %(n)d of its requests queued again",
+                           {"worker": worker, "n": recovered})
+        if recovered and self.stats:
+            self.stats.inc_value("news/frontier/recovered", recovered)
+        return recovered
+
+
+def release(crawler: Crawler | None, leases: Iterable[str | None]) -> None:
+    """Release leases, when the crawl is a shared one."""
+    scheduler = getattr(crawler, "leases", None)
+    if scheduler is not None:
+        scheduler.release(leases)
+
+
+class LeaseMiddleware:
+    """Hands a page's lease to its article, for the store to release once committed; a page
+    that gave no article (a listing, a feed, a page that failed) is done with its callback."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    async def process_spider_output(self, response: Response, result: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        lease = response.meta.get(LEASE)
+        handed = False
+        async for output in result:
+            if lease and isinstance(output, ArticleItem):
+                output.lease, handed = lease, True
+            yield output
+        if not handed:
+            release(self.crawler, [lease])
+
+    def process_spider_exception(self, response: Response, exception: Exception) -> None:
+        release(self.crawler, [response.meta.get(LEASE)])
+
+
 class IdleClose:
     """Stop a worker once the shared queue has stayed empty for ``NEWS_IDLE_TIMEOUT`` seconds
     while it had nothing in hand; other workers may still be finding links until then."""
@@ -151,6 +281,10 @@ class IdleClose:
         self.idle_since = None
 
     def spider_idle(self) -> None:
+        scheduler = getattr(self.crawler, "leases", None)
+        if scheduler is not None and scheduler.recover():
+            self.idle_since = None
+            raise DontCloseSpider
         now = time.monotonic()
         if self.idle_since is None:
             self.idle_since = now

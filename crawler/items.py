@@ -41,3 +41,5 @@ class ArticleItem:
     body_signature: bytes | None = field(default=None, repr=False)
     # Set by DedupPipeline when this URL repeats an article already seen: "url" or "body".
     duplicate_of: str | None = None
+    # In a shared crawl, the lease on the page's request, released once the article is committed.
+    lease: str | None = None

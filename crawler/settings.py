@@ -124,6 +124,9 @@ NEWS_PRIVATE_ADDRESSES_ALLOWED: list[str] = []
 REDIS_URL = ""
 # Seconds a worker of a shared crawl waits with the queue empty before it stops.
 NEWS_IDLE_TIMEOUT = 30.0
+# Seconds between a worker's heartbeats; its leased requests are queued again by another worker
+# once it has missed three.
+NEWS_WORKER_HEARTBEAT = 10.0
 
 # --- newscrawl: crawl shape --------------------------------------------------------------
 NEWS_MAX_PAGINATION = 500

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy import signals
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 
+from crawler.frontier import release
 from crawler.items import ArticleItem
 from crawler.site_counts import PREFIX, count_site, per_site
 from crawler.sitechrome import ChromeIndex
@@ -147,13 +148,15 @@ class StorePipeline:
             if self._closing is not None:  # the database was given up on: keep all for import
                 self.spill.write(batch)
                 self.stats.inc_value("news/store/spilled", len(batch))
-                return
-            try:
-                await asyncio.to_thread(self._write_with_retry, batch)
-            except (OperationalError, InterfaceError, DisconnectionError) as exc:
-                self._give_up(batch, exc)
-            except SQLAlchemyError:
-                await asyncio.to_thread(self._write_one_by_one, batch)
+            else:
+                try:
+                    await asyncio.to_thread(self._write_with_retry, batch)
+                except (OperationalError, InterfaceError, DisconnectionError) as exc:
+                    self._give_up(batch, exc)
+                except SQLAlchemyError:
+                    await asyncio.to_thread(self._write_one_by_one, batch)
+            # Each article is committed or in the spill file: its page is done with.
+            release(self._crawler, (item.lease for item in batch))
 
     def _write_with_retry(self, batch: list[ArticleItem]) -> None:
         """Write, retrying with back-off while the database is away, up to the retry window."""

@@ -29,6 +29,7 @@ from crawler.analysis import LinkRules, PageAnalysis, outside
 from crawler.charset import looks_binary, page_text
 from crawler.dates import cutoff, parse_date
 from crawler.feeds import NotAFeed, parse_feed
+from crawler.frontier import LEASE, release
 from crawler.items import ArticleItem
 from crawler.site_counts import count_site
 from crawler.sitemaps import NotASitemap, parse_sitemap
@@ -304,6 +305,9 @@ class NewsSpider(scrapy.Spider):
             yield scrapy.Request(link.url, meta=meta, errback=self.on_error)
 
     def on_error(self, failure: Failure) -> None:
+        request = getattr(failure, "request", None)
+        if request is not None:
+            release(self.crawler, [request.meta.get(LEASE)])  # failed for good: done with
         message = failure.getErrorMessage() or (failure.type.__name__ if failure.type else "unknown")
         if isinstance(failure.value, HttpError) and failure.value.response.status >= 500:
             kind = "HttpError"  # a server error past its retries (4xx: Scrapy's httperror stats)
@@ -317,6 +321,5 @@ class NewsSpider(scrapy.Spider):
         stats = self.crawler.stats
         assert stats is not None
         stats.inc_value(f"news/request_error/{kind}")
-        request = getattr(failure, "request", None)
         count_site(stats, host_of(request.url) if request else "", "errors")
         self.logger.info("request failed: %(url)s: %(error)s", {"url": request.url if request else "?", "error": message})

@@ -4,8 +4,11 @@ every article stored once, and each worker doing a share of the work."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -27,11 +30,29 @@ def big_site(tmp_path):
 
 
 def worker(redis_url: str, db: str) -> subprocess.Popen[str]:
+    """A worker in a process group of its own (its page workers with it), so it can be killed whole."""
     return subprocess.Popen(
         [sys.executable, "-m", "crawler", "worker", "--redis", redis_url, "--db", db, "--idle-timeout", "3",
-         *FAST, "-s", "NEWS_EXTRACT_WORKERS=1"],
+         *FAST, "-s", "NEWS_EXTRACT_WORKERS=1", "-s", "NEWS_WORKER_HEARTBEAT=0.5"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+        start_new_session=True,
     )
+
+
+def stored_urls(db: str) -> list[str]:
+    engine = create_engine(db)
+    with engine.connect() as connection:
+        urls = [row[0] for row in connection.execute(text("SELECT canonical_url FROM articles"))]
+    engine.dispose()
+    return urls
+
+
+def run_stats(db: str) -> list[dict]:
+    engine = create_engine(db)
+    with engine.connect() as connection:
+        runs = [row[0] for row in connection.execute(text("SELECT stats FROM crawl_runs ORDER BY id"))]
+    engine.dispose()
+    return [json.loads(run) if isinstance(run, str) else run for run in runs]
 
 
 def test_two_workers_share_one_crawl_and_store_each_article_once(big_site, redis_url, postgres_url):
@@ -45,17 +66,36 @@ def test_two_workers_share_one_crawl_and_store_each_article_once(big_site, redis
         assert process.returncode == 0, err[-3000:]
         assert "finish reason:      finished" in out
 
+    assert sorted(stored_urls(postgres_url)) == sorted(big_site.rstrip("/") + slug(i) for i in range(ARTICLES))
     engine = create_engine(postgres_url)
     with engine.connect() as connection:
-        urls = [row[0] for row in connection.execute(text("SELECT canonical_url FROM articles"))]
-        sources = {row[0] for row in connection.execute(text("SELECT DISTINCT source FROM articles"))}
-        runs = [json.loads(row[0]) if isinstance(row[0], str) else row[0]
-                for row in connection.execute(text("SELECT stats FROM crawl_runs ORDER BY id"))]
+        assert {row[0] for row in connection.execute(text("SELECT DISTINCT source FROM articles"))} == {"courier"}
     engine.dispose()
-    assert sorted(urls) == sorted(big_site.rstrip("/") + slug(i) for i in range(ARTICLES))
-    assert sources == {"courier"}
-    shares = [run.get("news/store/stored", 0) for run in runs]
+    shares = [run.get("news/store/stored", 0) for run in run_stats(postgres_url)]
     assert len(shares) == 2 and sum(shares) == ARTICLES and min(shares) > 0, shares
+
+
+def test_a_worker_killed_halfway_loses_nothing(big_site, redis_url, postgres_url):
+    """SIGKILL: no goodbye, no flush. What it had taken from the queue goes back to it once its
+    heartbeat stops, and the survivor crawls it."""
+    enqueued = newscrawl("enqueue", big_site, "--feed", f"{big_site}rdf.xml", "--redis", redis_url)
+    assert enqueued.returncode == 0, enqueued.stderr
+    assert newscrawl("db", "upgrade", "--db", postgres_url).returncode == 0  # so it can be watched at once
+    doomed, survivor = worker(redis_url, postgres_url), worker(redis_url, postgres_url)
+    deadline = time.monotonic() + 120
+    while len(stored_urls(postgres_url)) < ARTICLES // 3 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    os.killpg(doomed.pid, signal.SIGKILL)
+    doomed.communicate()
+    out, err = survivor.communicate(timeout=300)
+    assert survivor.returncode == 0, err[-3000:]
+
+    urls = stored_urls(postgres_url)
+    assert sorted(urls) == sorted(big_site.rstrip("/") + slug(i) for i in range(ARTICLES))  # none missing, none twice
+    killed, survived = run_stats(postgres_url)
+    assert killed is None  # it never got to write its end
+    assert survived["news/frontier/recovered"] > 0
+    assert "a worker stopped without finishing" in err
 
 
 def test_a_worker_without_anything_enqueued_says_so(redis_url, tmp_path):
