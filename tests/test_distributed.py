@@ -89,6 +89,7 @@ def test_a_worker_killed_halfway_loses_nothing(big_site, redis_url, postgres_url
     doomed.communicate()
     out, err = survivor.communicate(timeout=300)
     assert survivor.returncode == 0, err[-3000:]
+    assert "finish reason:      finished" in out
 
     urls = stored_urls(postgres_url)
     assert sorted(urls) == sorted(big_site.rstrip("/") + slug(i) for i in range(ARTICLES))  # none missing, none twice
