@@ -13,7 +13,9 @@ import datetime as dt
 import difflib
 import itertools
 import json
+import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
@@ -30,6 +32,7 @@ from crawler.frontier import Frontier, FrontierError, use_redis
 from crawler.private_networks import HINT, AddressPolicy
 from crawler.progress import dropped, errors
 from crawler.runs_report import run_report, runs_table
+from crawler.schedule import due, last_runs, post_to_scrapyd, run_locally
 from crawler.sitechrome import ChromeIndex
 from crawler.skip_stored import revisit_window
 from crawler.sources import DEFAULT_FILE, SourcesError, load_sources
@@ -132,24 +135,7 @@ def source_jobs(args: argparse.Namespace) -> list[tuple[dict[str, Any], dict[str
     unknown = [n for n in args.source if n not in known]
     if unknown:
         raise UsageError(f"{args.sources}: no source {unknown[0]!r} (known: {', '.join(known)})")
-    jobs = []
-    for source in sources if args.all else [known[n] for n in args.source]:
-        overrides = dict(source.settings)
-        if source.language:
-            overrides["NEWS_LANGUAGES"] = source.language
-        if isinstance(source.since, dt.timedelta):
-            overrides["NEWS_SINCE"] = f"{int(source.since.total_seconds() // 3600)}h"
-        elif source.since is not None:
-            overrides["NEWS_SINCE"] = source.since.isoformat()
-        if source.max_pages:
-            overrides["CLOSESPIDER_PAGECOUNT"] = source.max_pages
-        jobs.append((overrides, {
-            "urls": source.start_urls, "feeds": source.feeds, "sitemaps": source.sitemaps,
-            "allowed_domains": source.allowed_domains,
-            "source": source.name,
-            "allow": source.allow, "deny": source.deny,
-        }))
-    return jobs
+    return [(source.overrides(), source.arguments()) for source in (sources if args.all else [known[n] for n in args.source])]
 
 
 def summary(stats: dict[str, Any], db_url: str) -> str:
@@ -346,6 +332,61 @@ def cmd_worker(args: argparse.Namespace) -> int:
     stats = run_crawls(settings, [({}, arguments)])[0]
     print(summary(stats, db_url))
     return 0 if stats.get("finish_reason") in FINISHED_REASONS else 1
+
+
+def cmd_schedule(args: argparse.Namespace) -> int:
+    settings = project_settings(args.set)
+    check_settings(settings, {}, None)
+    try:
+        sources = [source for source in load_sources(Path(args.sources)) if source.schedule is not None]
+    except SourcesError as exc:
+        raise UsageError(str(exc)) from exc
+    if not sources:
+        raise UsageError(f"{args.sources}: no source has a schedule")
+    db_url = resolve_url(settings, args.db)
+    engine = open_database(db_url, settings)
+    sessions = make_sessionmaker(engine)
+    stale = dt.timedelta(hours=settings.getfloat("NEWS_RUN_STALE_HOURS"))
+    passed = dict(pair.split("=", 1) for pair in args.set)
+    # What a local run needs to find the same sources, database and settings.
+    command = ["--sources", str(Path(args.sources).resolve()), "--db", db_url,
+               *(arg for pair in args.set for arg in ("-s", pair))]
+    running: dict[str, subprocess.Popen[bytes]] = {}
+    failed = False
+    while True:
+        with sessions() as session:
+            last = last_runs(session)
+        now = dt.datetime.now(dt.UTC)
+        ready, held = due(sources, last, now, stale)
+        for note in held:
+            print(f"{now:%Y-%m-%d %H:%M:%S} {note}", flush=True)
+        ready = [source for source in ready if source.name not in running]
+        for source in ready:
+            if args.scrapyd:
+                try:
+                    job = post_to_scrapyd(args.scrapyd, source, {"NEWS_SOURCES_FILE": str(Path(args.sources).resolve()),
+                                                                 "DATABASE_URL": db_url, **passed}, now)
+                except OSError as exc:
+                    raise UsageError(str(exc)) from exc
+                print(f"{now:%Y-%m-%d %H:%M:%S} {source.name}: due, "
+                      + (f"scheduled on Scrapyd as job {job}" if job else "a Scrapyd job of it is pending or running"),
+                      flush=True)
+            else:
+                print(f"{now:%Y-%m-%d %H:%M:%S} {source.name}: due, crawling", flush=True)
+                running[source.name] = run_locally(source, command)
+        if args.once and not ready:
+            print("nothing due")
+        for name, process in list(running.items()):
+            if args.once:
+                process.wait()
+            if process.poll() is not None:
+                failed |= process.returncode != 0
+                print(f"{name}: crawl ended with status {process.returncode}", flush=True)
+                del running[name]
+        if args.once:
+            engine.dispose()
+            return 1 if failed else 0
+        time.sleep(args.every)
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
@@ -711,6 +752,17 @@ def build_parser() -> argparse.ArgumentParser:
     duplicates.add_argument("--limit", type=int, default=50, help="at most this many stories, largest first (default 50)")
     db_option(duplicates)
     duplicates.set_defaults(func=cmd_duplicates)
+
+    schedule = commands.add_parser("schedule", help="crawl each source of the sources file when its schedule says")
+    schedule.add_argument("--once", action="store_true", help="start what is due, wait for it and exit (for cron)")
+    schedule.add_argument("--scrapyd", metavar="URL", help="schedule the crawls on this Scrapyd instead of running them")
+    schedule.add_argument("--sources", default=DEFAULT_FILE, metavar="FILE",
+                          help=f"the sources file (default: {DEFAULT_FILE})")
+    schedule.add_argument("--every", type=float, default=30.0, metavar="SECONDS",
+                          help="how often to look for due sources (default 30)")
+    db_option(schedule)
+    set_option(schedule)
+    schedule.set_defaults(func=cmd_schedule)
 
     runs = commands.add_parser("runs", help="past crawl runs with their key figures; `runs show ID`: one in detail")
     runs.add_argument("what", nargs="*", metavar="show ID", help="show one run: its figures, warnings and sites")

@@ -38,12 +38,12 @@ def parse_date(value: str) -> tuple[dt.datetime, str] | None:
     return aware.astimezone(dt.UTC), raw
 
 
-_WINDOW = re.compile(r"(\d+)\s*([hdw])")
-_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
+_WINDOW = re.compile(r"(\d+)\s*([mhdw])")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
 def parse_window(value: str) -> dt.timedelta | None:
-    """``"12h"``, ``"7d"``, ``"2w"`` as a timedelta; None when ``value`` is no such window."""
+    """``"30m"``, ``"12h"``, ``"7d"``, ``"2w"`` as a timedelta; None when ``value`` is no such window."""
     match = _WINDOW.fullmatch(value.strip())
     if match is None or int(match.group(1)) == 0:
         return None

@@ -119,6 +119,14 @@ NEWS_ALLOW_PRIVATE_NETWORKS = False
 # Addresses or networks (CIDR) reachable although private: an intranet site, a proxy.
 NEWS_PRIVATE_ADDRESSES_ALLOWED: list[str] = []
 
+# The sources file read when a crawl names only a source (`scrapy crawl news -a source=NAME`,
+# Scrapyd's schedule.json with source=NAME); the command line's --sources wins for its commands.
+NEWS_SOURCES_FILE = "sources.toml"
+
+# A run of a source unfinished after this many hours counts as dead (`newscrawl schedule`
+# starts the source again); until then, it is running and the source is not started twice.
+NEWS_RUN_STALE_HOURS = 12.0
+
 # --- newscrawl: shared crawls ------------------------------------------------------------
 # Redis whose queue and dupefilter several crawl processes share (scrapy-redis); empty: none.
 REDIS_URL = ""

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from croniter import croniter
+
 from crawler.dates import parse_window
 from crawler.urls import host_of
 
@@ -48,8 +50,29 @@ class Source:
     since: dt.date | dt.timedelta | None = None
     max_pages: int | None = None
     language: list[str] = field(default_factory=list)
-    schedule: dt.timedelta | None = None
+    # How often to crawl it (`newscrawl schedule`): an interval, or a cron expression.
+    schedule: dt.timedelta | str | None = None
     settings: dict[str, Any] = field(default_factory=dict)
+
+    def arguments(self) -> dict[str, Any]:
+        """The ``news`` spider's arguments for this source."""
+        return {
+            "urls": self.start_urls, "feeds": self.feeds, "sitemaps": self.sitemaps,
+            "allowed_domains": self.allowed_domains, "source": self.name, "allow": self.allow, "deny": self.deny,
+        }
+
+    def overrides(self) -> dict[str, Any]:
+        """The settings this source sets for its own crawl."""
+        overrides = dict(self.settings)
+        if self.language:
+            overrides["NEWS_LANGUAGES"] = self.language
+        if isinstance(self.since, dt.timedelta):
+            overrides["NEWS_SINCE"] = f"{int(self.since.total_seconds() // 3600)}h"
+        elif self.since is not None:
+            overrides["NEWS_SINCE"] = self.since.isoformat()
+        if self.max_pages:
+            overrides["CLOSESPIDER_PAGECOUNT"] = self.max_pages
+        return overrides
 
     def since_datetime(self, now: dt.datetime) -> dt.datetime | None:
         if isinstance(self.since, dt.timedelta):
@@ -124,7 +147,7 @@ def _parse(name: str, table: Any, errors: list[str]) -> Source | None:
         since=_since(table.get("since"), errors),
         max_pages=max_pages,
         language=[lang.lower() for lang in _strings(table, "language", errors)],
-        schedule=_window(table.get("schedule"), "schedule", errors),
+        schedule=_schedule(table.get("schedule"), errors),
         settings=settings,
     )
 
@@ -153,10 +176,14 @@ def _since(value: Any, errors: list[str]) -> dt.date | dt.timedelta | None:
     return None
 
 
-def _window(value: Any, key: str, errors: list[str]) -> dt.timedelta | None:
+def _schedule(value: Any, errors: list[str]) -> dt.timedelta | str | None:
+    """An interval ("30m", "6h", "1d") or a cron expression ("0 */6 * * *")."""
     if value is None:
         return None
+    if isinstance(value, str) and len(value.split()) in (5, 6) and croniter.is_valid(value):
+        return value
     window = parse_window(value) if isinstance(value, str) else None
     if window is None:
-        errors.append(f"{key}: a window in hours, days or weeks ('6h', '1d', '2w'), not {value!r}")
+        errors.append(f"schedule: an interval ('30m', '6h', '1d', '2w') or a cron expression ('0 */6 * * *'), "
+                      f"not {value!r}")
     return window

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import OrderedDict
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
@@ -33,6 +34,7 @@ from crawler.frontier import LEASE, release
 from crawler.items import ArticleItem
 from crawler.site_counts import count_site
 from crawler.sitemaps import NotASitemap, parse_sitemap
+from crawler.sources import load_sources
 from crawler.urls import clean_url, host_of, on_site
 from crawler.workers import PagePool
 
@@ -49,6 +51,13 @@ if TYPE_CHECKING:
 _IGNORED_FAULTS = {"max redirections reached": "TooManyRedirects", "DOWNLOAD_MAXSIZE": "DecompressedTooLarge"}
 # Links remembered by ``follow``: about 10 MB.
 FOLLOWED_MEMORY = 50_000
+
+
+def source_arguments(path: str, name: str) -> dict[str, Any]:
+    sources = {source.name: source for source in load_sources(Path(path))}
+    if name not in sources:
+        raise ValueError(f"{path}: no source {name!r} (known: {', '.join(sources) or 'none'})")
+    return sources[name].arguments()
 
 
 def _split(value: str | list[str] | None) -> list[str]:
@@ -119,6 +128,10 @@ class NewsSpider(scrapy.Spider):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        if kwargs.get("source") and not any(kwargs.get(k) for k in ("urls", "feeds", "sitemaps", "allowed_domains")):
+            # `-a source=NAME` alone (as Scrapyd's schedule.json passes it): the source's URLs
+            # and patterns from the sources file.
+            kwargs = {**source_arguments(crawler.settings.get("NEWS_SOURCES_FILE"), kwargs["source"]), **kwargs}
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.session_params = crawler.settings.getlist("NEWS_SESSION_PARAMS")
         spider.max_pagination = crawler.settings.getint("NEWS_MAX_PAGINATION")

@@ -3,9 +3,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -47,23 +47,34 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'news.db'}"
 
 
-def _postgres_url() -> str:
-    url = os.environ.get("NEWSCRAWL_TEST_POSTGRES_URL")
-    reason = "PostgreSQL tests need NEWSCRAWL_TEST_POSTGRES_URL (e.g. postgresql+psycopg://postgres@127.0.0.1/test)"
-    if not url:
+def _service(name: str, variable: str, example: str, probe: Callable[[str], object],
+             errors: tuple[type[Exception], ...]) -> str:
+    """The URL of a service the tests need: skipped with the reason when it is not set up here,
+    failed where NEWSCRAWL_REQUIRE_SERVICES says it must be."""
+    def unavailable(reason: str) -> NoReturn:
         if os.environ.get("NEWSCRAWL_REQUIRE_SERVICES"):
             pytest.fail(reason)
         pytest.skip(reason)
+
+    url = os.environ.get(variable)
+    if not url:
+        unavailable(f"{name} tests need {variable} (e.g. {example})")
     try:
+        probe(url)
+    except errors as exc:
+        unavailable(f"{name} at {url} is not usable: {exc}")
+    return url
+
+
+def _postgres_url() -> str:
+    def probe(url: str) -> None:
         engine = create_engine(url)
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
         engine.dispose()
-    except (OperationalError, ImportError) as exc:
-        if os.environ.get("NEWSCRAWL_REQUIRE_SERVICES"):
-            pytest.fail(f"PostgreSQL at {url} is required here but unusable: {exc}")
-        pytest.skip(f"PostgreSQL at {url} is not reachable: {exc}")
-    return url
+
+    return _service("PostgreSQL", "NEWSCRAWL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1/test",
+                    probe, (OperationalError, ImportError))
 
 
 @pytest.fixture
@@ -71,22 +82,10 @@ def redis_url() -> Iterator[str]:
     """A Redis database emptied before and after the test."""
     import redis
 
-    url = os.environ.get("NEWSCRAWL_TEST_REDIS_URL")
-    reason = "Redis tests need NEWSCRAWL_TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/0)"
-    if not url:
-        if os.environ.get("NEWSCRAWL_REQUIRE_SERVICES"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    server = redis.Redis.from_url(url, socket_connect_timeout=5)
-    try:
-        server.flushdb()
-    except redis.RedisError as exc:
-        if os.environ.get("NEWSCRAWL_REQUIRE_SERVICES"):
-            pytest.fail(f"Redis at {url} is required here but unusable: {exc}")
-        pytest.skip(f"Redis at {url} is not reachable: {exc}")
+    url = _service("Redis", "NEWSCRAWL_TEST_REDIS_URL", "redis://127.0.0.1:6379/0",
+                   lambda url: redis.Redis.from_url(url, socket_connect_timeout=5).flushdb(), (redis.RedisError,))
     yield url
-    server.flushdb()
-    server.close()
+    redis.Redis.from_url(url).flushdb()
 
 
 @pytest.fixture

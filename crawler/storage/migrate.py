@@ -6,8 +6,13 @@ migrations existed carry no version; their tables tell which schema they hold.
 
 from __future__ import annotations
 
+import atexit
+import functools
+import importlib.resources
+import shutil
+import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from alembic import command
 from alembic.config import Config
@@ -19,6 +24,28 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+@functools.cache
+def script_location() -> str:
+    """The migrations folder. Alembic reads it as files: run from a zipped egg (Scrapyd), the
+    package's copy is written to a temporary folder first."""
+    if MIGRATIONS.is_dir():
+        return str(MIGRATIONS)
+    target = Path(tempfile.mkdtemp(prefix="newscrawl-migrations-"))
+    atexit.register(shutil.rmtree, target, ignore_errors=True)
+    _copy(importlib.resources.files("crawler.storage") / "migrations", target)
+    return str(target)
+
+
+def _copy(source: Any, target: Path) -> None:
+    for entry in source.iterdir():
+        if entry.is_dir():
+            if entry.name != "__pycache__":
+                (target / entry.name).mkdir()
+                _copy(entry, target / entry.name)
+        else:
+            (target / entry.name).write_bytes(entry.read_bytes())
 # Full-text search objects are written by hand per dialect (migration 0003), not from the models.
 SEARCH_OBJECTS = ("articles_fts", "search", "ix_articles_search")
 
@@ -30,7 +57,7 @@ def include_object(obj: object, name: str | None, type_: str, reflected: bool, c
 
 def _config(connection: Connection) -> Config:
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("script_location", script_location())
     config.attributes["connection"] = connection
     return config
 

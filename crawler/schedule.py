@@ -1,0 +1,114 @@
+"""Crawling each source when it is due: ``newscrawl schedule``.
+
+A source's ``schedule`` (an interval or a cron expression) counts from the start of its last
+run in ``crawl_runs``, so the database is the one memory of what ran when, whoever ran it
+(this scheduler, cron, an operator, Scrapyd). A source whose last run has not finished is not
+started again: never two runs of one source at once. A run left unfinished by a crash blocks
+the source for ``NEWS_RUN_STALE_HOURS``, then counts as dead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from croniter import croniter
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crawler.sources import Source
+from crawler.storage.models import CrawlRun
+
+# Runs scanned for the last one of each source.
+_RECENT_RUNS = 5000
+
+
+@dataclass(frozen=True)
+class LastRun:
+    started_at: dt.datetime
+    finished: bool
+
+
+def last_runs(session: Session) -> dict[str, LastRun]:
+    """The latest run of each source, from ``crawl_runs``."""
+    latest: dict[str, LastRun] = {}
+    runs = session.execute(
+        select(CrawlRun.arguments, CrawlRun.started_at, CrawlRun.finished_at).order_by(CrawlRun.id.desc())
+        .limit(_RECENT_RUNS)
+    )
+    for arguments, started_at, finished_at in runs:
+        source = (arguments or {}).get("source")
+        if source and source not in latest:
+            latest[source] = LastRun(started_at, finished_at is not None)
+    return latest
+
+
+def next_run(schedule: dt.timedelta | str, last_start: dt.datetime) -> dt.datetime:
+    if isinstance(schedule, dt.timedelta):
+        return last_start + schedule
+    following: dt.datetime = croniter(schedule, last_start).get_next(dt.datetime)
+    return following
+
+
+def due(
+    sources: Sequence[Source], last: dict[str, LastRun], now: dt.datetime, stale: dt.timedelta
+) -> tuple[list[Source], list[str]]:
+    """The scheduled sources to start now (never run, or past their next time and not running),
+    and a word on each one held back because its last run is still going."""
+    ready, held = [], []
+    for source in sources:
+        if source.schedule is None:
+            continue
+        previous = last.get(source.name)
+        if previous is None:
+            ready.append(source)
+        elif not previous.finished and now - previous.started_at < stale:
+            held.append(f"{source.name}: its run of {previous.started_at:%Y-%m-%d %H:%M} UTC has not finished; "
+                        "not started again")
+        elif next_run(source.schedule, previous.started_at) <= now:
+            ready.append(source)
+    return ready, held
+
+
+def run_locally(source: Source, command: Sequence[str]) -> subprocess.Popen[bytes]:
+    """Start ``newscrawl crawl --source NAME COMMAND...``."""
+    return subprocess.Popen([sys.executable, "-m", "crawler", "crawl", "--source", source.name, *command])
+
+
+def post_to_scrapyd(url: str, source: Source, settings: dict[str, Any], now: dt.datetime) -> str | None:
+    """Schedule the source's crawl on Scrapyd; the job id, or None when a job of the source is
+    pending or running there already. Job ids start with the source's name, which is how its jobs are found.
+    Raises OSError when Scrapyd cannot be reached or refuses."""
+    jobs = _scrapyd(url, "listjobs.json?project=newscrawl")
+    if any(job["id"].startswith(f"{source.name}--") for state in ("pending", "running") for job in jobs.get(state, [])):
+        return None
+    fields = [("project", "newscrawl"), ("spider", "news"), ("source", source.name),
+              ("jobid", f"{source.name}--{now:%Y%m%dT%H%M%S}")]
+    fields += [("setting", f"{name}={_setting(value)}") for name, value in {**settings, **source.overrides()}.items()]
+    return str(_scrapyd(url, "schedule.json", urllib.parse.urlencode(fields).encode())["jobid"])
+
+
+def _setting(value: Any) -> str:
+    """A setting as Scrapy reads it from text: lists comma-separated, mappings as JSON."""
+    if isinstance(value, list | tuple):
+        return ",".join(map(str, value))
+    return json.dumps(value) if isinstance(value, dict) else str(value)
+
+
+def _scrapyd(url: str, endpoint: str, data: bytes | None = None) -> dict[str, Any]:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(f"{url.rstrip('/')}/{endpoint}", data=data), timeout=30) as answer:
+            result: dict[str, Any] = json.load(answer)
+    except (urllib.error.URLError, ValueError) as exc:
+        raise OSError(f"Scrapyd at {url}: {exc}") from exc
+    if result.get("status") != "ok":
+        raise OSError(f"Scrapyd at {url} refused {endpoint.split('?')[0]}: {result.get('message', result)}")
+    return result
