@@ -39,6 +39,7 @@ import redis
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, NotConfigured, ScrapyDeprecationWarning
 from scrapy_redis import picklecompat
+from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
@@ -66,6 +67,17 @@ JOBS_KEY = "newscrawl:jobs"
 LEASES_KEY = "newscrawl:leases:"  # + worker id: lease id -> encoded request
 HEARTBEAT_KEY = "newscrawl:worker:"  # + worker id, expiring
 LEASE = "news_lease"  # request meta key
+# Whether a fingerprint was seen, remembering it; past ARGV[2] fingerprints, the oldest go.
+_SEEN_BOUNDED = """
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 1 end
+local n = redis.call('INCR', KEYS[2])
+redis.call('ZADD', KEYS[1], n, ARGV[1])
+local limit = tonumber(ARGV[2])
+if limit > 0 and redis.call('ZCARD', KEYS[1]) > limit then
+  redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -limit - 1)
+end
+return 0
+"""
 # Take the first request of the queue into the worker's lease hash, atomically.
 _POP_LEASED = """
 local first = redis.call('ZRANGE', KEYS[1], 0, 0)
@@ -85,7 +97,7 @@ def use_redis(settings: Settings, url: str) -> None:
     shared = {
         "REDIS_URL": url,
         "SCHEDULER": "crawler.frontier.LeasingScheduler",
-        "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+        "DUPEFILTER_CLASS": "crawler.frontier.BoundedDupeFilter",
         "SCHEDULER_PERSIST": True,
         "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
         "SCHEDULER_QUEUE_KEY": QUEUE_KEY,
@@ -116,7 +128,7 @@ class Frontier:
         from spiders.news import NewsSpider
 
         if not self.server.exists(QUEUE_KEY):
-            self.server.delete(DUPEFILTER_KEY)
+            self.server.delete(DUPEFILTER_KEY, DUPEFILTER_KEY + ":counter")
         queued = 0
         for arguments in jobs:
             self.server.sadd(JOBS_KEY, json.dumps(arguments, sort_keys=True))
@@ -224,6 +236,30 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]
         if recovered and self.stats:
             self.stats.inc_value("news/frontier/recovered", recovered)
         return recovered
+
+
+class BoundedDupeFilter(RFPDupeFilter):  # type: ignore[misc]
+    """scrapy-redis's dupefilter holding at most ``NEWS_DUPEFILTER_MEMORY`` fingerprints, the
+    most recent (0: all of a round). Exact: a URL it remembers is never fetched twice, and none
+    is refused that was not seen (no false positives, unlike a Bloom filter); a URL seen longer ago
+    than the last N may be fetched again, and a stored article is then still skipped by the
+    database."""
+
+    limit = 0
+
+    @classmethod
+    def from_spider(cls, spider: Spider) -> Self:
+        dupefilter: Self = super().from_spider(spider)
+        dupefilter.limit = spider.settings.getint("NEWS_DUPEFILTER_MEMORY")
+        dupefilter.seen = dupefilter.server.register_script(_SEEN_BOUNDED)
+        return dupefilter
+
+    def request_seen(self, request: Request) -> bool:
+        fingerprint = self.request_fingerprint(request)
+        return bool(self.seen(keys=[self.key, self.key + ":counter"], args=[fingerprint, self.limit]))
+
+    def clear(self) -> None:
+        self.server.delete(self.key, self.key + ":counter")
 
 
 def release(crawler: Crawler | None, leases: Iterable[str | None]) -> None:

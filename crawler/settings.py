@@ -135,6 +135,9 @@ NEWS_IDLE_TIMEOUT = 30.0
 # Seconds between a worker's heartbeats; its leased requests are queued again by another worker
 # once it has missed three.
 NEWS_WORKER_HEARTBEAT = 10.0
+# Fingerprints the shared dupefilter keeps, the most recent (0: every URL of the round), about
+# 100 bytes each in Redis.
+NEWS_DUPEFILTER_MEMORY = 0
 
 # --- newscrawl: crawl shape --------------------------------------------------------------
 NEWS_MAX_PAGINATION = 500

@@ -111,3 +111,43 @@ def test_a_worker_without_anything_enqueued_says_so(redis_url, tmp_path):
     assert "nothing enqueued in this Redis: run `newscrawl enqueue` first" in result.stderr
     unreachable = newscrawl("enqueue", "https://news.example/", "--redis", "redis://127.0.0.1:1/0")
     assert unreachable.returncode == 2 and "cannot use Redis at redis://127.0.0.1:1/0" in unreachable.stderr
+
+
+def test_a_crawl_on_redis_seeds_the_shared_queue_itself(fixture_site, redis_url, tmp_path):
+    """`crawl --redis`: the spider's own start requests go through scrapy-redis's scheduler (it
+    knows nothing of Scrapy's `async def start()`), and the crawl stores what a local one does."""
+    local = newscrawl("crawl", fixture_site, "--db", f"sqlite:///{tmp_path / 'local.db'}", *FAST)
+    shared = newscrawl("crawl", fixture_site, "--redis", redis_url, "--db", f"sqlite:///{tmp_path / 'shared.db'}",
+                       *FAST, "-s", "NEWS_IDLE_TIMEOUT=1")
+    assert local.returncode == shared.returncode == 0, shared.stderr[-2000:]
+
+    def stored(name: str) -> list[str]:
+        engine = create_engine(f"sqlite:///{tmp_path / name}")
+        with engine.connect() as connection:
+            urls = sorted(row[0] for row in connection.execute(text("SELECT canonical_url FROM articles")))
+            stats = json.loads(connection.execute(text("SELECT stats FROM crawl_runs")).scalar_one())
+        engine.dispose()
+        return urls, stats
+
+    local_urls, _ = stored("local.db")
+    shared_urls, stats = stored("shared.db")
+    assert shared_urls == local_urls and len(local_urls) == 2
+    assert stats["scheduler/enqueued/redis"] >= len(local_urls) and "scheduler/enqueued/memory" not in stats
+
+
+def test_the_bounded_dupefilter_forgets_only_the_oldest(redis_url):
+    """NEWS_DUPEFILTER_MEMORY: the newest N fingerprints kept, exactly; older URLs may be fetched again."""
+    import scrapy
+    from scrapy.utils.test import get_crawler
+
+    from crawler.frontier import BoundedDupeFilter
+
+    crawler = get_crawler(scrapy.Spider, {"REDIS_URL": redis_url, "NEWS_DUPEFILTER_MEMORY": 3,
+                                          "SCHEDULER_DUPEFILTER_KEY": "newscrawl:dupefilter"})
+    dupefilter = BoundedDupeFilter.from_spider(scrapy.Spider.from_crawler(crawler, name="news"))
+    requests = [scrapy.Request(f"https://news.example/story-{n}") for n in range(5)]
+    assert [dupefilter.request_seen(r) for r in requests] == [False] * 5
+    assert [dupefilter.request_seen(r) for r in requests[2:]] == [True] * 3
+    assert dupefilter.request_seen(requests[0]) is False  # forgotten: may be fetched again
+    assert dupefilter.request_seen(requests[0]) is True
+    assert dupefilter.server.zcard("newscrawl:dupefilter") == 3
