@@ -8,12 +8,14 @@ The store pipeline writes them to ``crawl_run_sites`` when the crawl ends.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 
+from crawler.items import ArticleItem
 from crawler.urls import host_of
 
 if TYPE_CHECKING:
@@ -42,6 +44,16 @@ def per_site(stats: Mapping[str, Any]) -> dict[str, dict[str, int]]:
             site, kind = key[len(PREFIX):].rsplit("/", 1)
             sites[site][kind] = int(value)
     return dict(sites)
+
+
+# A body that stops on an ellipsis: the teaser a paywall leaves of a story.
+_TEASER_END = re.compile(r"(?:\.\.\.|…)[\s\"'”’»)\]]*$")
+
+
+def paywalled(article: ArticleItem) -> bool:
+    """Behind a paywall: its structured data says so (``isAccessibleForFree: false``, as
+    search engines ask of paywalled pages), or its body is a teaser cut short."""
+    return article.accessible_for_free is False or bool(_TEASER_END.search(article.body))
 
 
 def blocked(response: Response) -> bool:

@@ -32,7 +32,7 @@ from crawler.dates import cutoff, parse_date
 from crawler.feeds import NotAFeed, parse_feed
 from crawler.frontier import LEASE, release
 from crawler.items import ArticleItem
-from crawler.site_counts import count_site
+from crawler.site_counts import count_site, paywalled
 from crawler.sitemaps import NotASitemap, parse_sitemap
 from crawler.sources import load_sources
 from crawler.urls import clean_url, host_of, on_site
@@ -257,7 +257,7 @@ class NewsSpider(scrapy.Spider):
             analysis.article.redirected_from = list(response.meta.get("redirect_urls", []))
             stats.inc_value("news/extract/articles")
             count_site(stats, site, "extracted")
-            if analysis.article.accessible_for_free is False:
+            if paywalled(analysis.article):
                 count_site(stats, site, "paywalled")
             yield analysis.article
         if response.meta.get("depth", 0) == 0:

@@ -168,3 +168,18 @@ def test_links_resolve_against_the_declared_base():
     )
     assert [link.url for link in analysis.links] == ["http://127.0.0.1:8080/news/story-one-about-things"]
     assert analysis.feeds == ["http://127.0.0.1:8080/news/atom.xml"]
+
+
+def test_paywalled_articles_are_told_by_structured_data_or_a_cut_body():
+    from crawler.site_counts import paywalled
+
+    def article(body: str, free: bool | None = None) -> ArticleItem:
+        return ArticleItem(url="https://news.example/a", canonical_url="https://news.example/a", site="news.example",
+                           body=body, accessible_for_free=free)
+
+    whole = "The council voted on Tuesday.\n\nWork starts in spring."
+    assert not paywalled(article(whole))
+    assert not paywalled(article(whole, free=True))
+    assert paywalled(article(whole, free=False))
+    assert paywalled(article("The council voted on Tuesday.\n\nWork on the quay will begin once…"))
+    assert paywalled(article('The mayor said the plan would "change everything..."'))
