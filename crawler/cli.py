@@ -13,6 +13,7 @@ import datetime as dt
 import difflib
 import itertools
 import json
+import re
 import subprocess
 import sys
 import time
@@ -110,17 +111,21 @@ def run_crawl(
     return run_crawls(settings, [({}, {"urls": urls, "allowed_domains": list(allowed_domains), "source": source})])[0]
 
 
-def run_crawls(settings: Settings, jobs: Sequence[tuple[dict[str, Any], dict[str, Any]]]) -> list[dict[str, Any]]:
-    """Run one ``news`` crawl per job ``(setting overrides, spider arguments)`` side by side.
+def run_crawls(
+    settings: Settings, jobs: Sequence[tuple[dict[str, Any], dict[str, Any]]], spider: str = "news"
+) -> list[dict[str, Any]]:
+    """Run one crawl of ``spider`` per job ``(setting overrides, spider arguments)`` side by side.
 
     Overrides go in as the spider's own settings: above the project's, below ``-s``.
     """
     from spiders.news import NewsSpider
+    from spiders.warc import WarcSpider
 
+    base = {"news": NewsSpider, "warc": WarcSpider}[spider]
     process = CrawlerProcess(settings)
     crawlers = []
     for overrides, arguments in jobs:
-        spidercls = type("NewsSpider", (NewsSpider,), {"custom_settings": overrides}) if overrides else NewsSpider
+        spidercls = type(base.__name__, (base,), {"custom_settings": overrides}) if overrides else base
         crawler = process.create_crawler(spidercls)
         process.crawl(crawler, **arguments)
         crawlers.append(crawler)
@@ -387,6 +392,32 @@ def cmd_schedule(args: argparse.Namespace) -> int:
             engine.dispose()
             return 1 if failed else 0
         time.sleep(args.every)
+
+
+def cmd_warc(args: argparse.Namespace) -> int:
+    for location in args.locations:
+        if not location.startswith(("http://", "https://")) and not Path(location).is_file():
+            raise UsageError(f"no such WARC file: {location}")
+    settings = project_settings(args.set)
+    if args.since is not None:
+        settings.set("NEWS_SINCE", args.since, priority="cmdline")
+    try:
+        cutoff(settings.get("NEWS_SINCE") or "1d", dt.datetime.now(dt.UTC))
+        patterns = [re.compile(p) for p in args.pattern]
+    except (ValueError, re.error) as exc:
+        raise UsageError(f"--since / --pattern: {exc}") from exc
+    check_settings(settings, {}, args.source)
+    db_url = resolve_url(settings, args.db)
+    open_database(db_url, settings).dispose()
+    settings.set("DATABASE_URL", db_url, priority="cmdline")
+    arguments = {"warcs": args.locations, "domains": args.domain, "patterns": [p.pattern for p in patterns],
+                 "source": args.source}
+    stats = run_crawls(settings, [({}, arguments)], spider="warc")[0]
+    skipped = {k.rsplit("/", 1)[1]: v for k, v in stats.items() if k.startswith("news/warc/skipped/")}
+    print(f"records read:       {stats.get('news/warc/records', 0)}"
+          + (" (passed over: " + ", ".join(f"{k} {v}" for k, v in sorted(skipped.items())) + ")" if skipped else ""))
+    print(summary(stats, db_url))
+    return 0 if stats.get("finish_reason") in FINISHED_REASONS else 1
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
@@ -752,6 +783,19 @@ def build_parser() -> argparse.ArgumentParser:
     duplicates.add_argument("--limit", type=int, default=50, help="at most this many stories, largest first (default 50)")
     db_option(duplicates)
     duplicates.set_defaults(func=cmd_duplicates)
+
+    warc = commands.add_parser("warc", help="store the articles of WARC/ARC files (local or http), as a crawl would")
+    warc.add_argument("locations", nargs="+", metavar="FILE_OR_URL", help="WARC or ARC files, gzipped or not")
+    db_option(warc)
+    warc.add_argument("--source", metavar="NAME", help="the source name stored with their articles")
+    warc.add_argument("--since", metavar="DATE|WINDOW",
+                      help="only pages archived since: YYYY-MM-DD, or a window such as 7d (also the articles' dates)")
+    warc.add_argument("--domain", action="append", default=[], metavar="DOMAIN",
+                      help="only pages of this site and its subdomains (repeatable)")
+    warc.add_argument("--pattern", action="append", default=[], metavar="REGEX",
+                      help="only pages whose URL matches (repeatable)")
+    set_option(warc)
+    warc.set_defaults(func=cmd_warc)
 
     schedule = commands.add_parser("schedule", help="crawl each source of the sources file when its schedule says")
     schedule.add_argument("--once", action="store_true", help="start what is due, wait for it and exit (for cron)")

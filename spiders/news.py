@@ -60,7 +60,7 @@ def source_arguments(path: str, name: str) -> dict[str, Any]:
     return sources[name].arguments()
 
 
-def _split(value: str | list[str] | None) -> list[str]:
+def split_arguments(value: str | list[str] | None) -> list[str]:
     if not value:
         return []
     items = value.split(",") if isinstance(value, str) else value
@@ -83,9 +83,9 @@ class NewsSpider(scrapy.Spider):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.start_urls = _split(urls)
-        self.feeds = _split(feeds)
-        self.sitemaps = _split(sitemaps)
+        self.start_urls = split_arguments(urls)
+        self.feeds = split_arguments(feeds)
+        self.sitemaps = split_arguments(sitemaps)
         inputs = [*self.start_urls, *self.feeds, *self.sitemaps]
         if not inputs and not allowed_domains:
             raise ValueError("no start URLs: pass -a urls=https://example.org/,https://example.com/")
@@ -93,7 +93,7 @@ class NewsSpider(scrapy.Spider):
             if not url.startswith(("http://", "https://")) or not host_of(url):
                 raise ValueError(f"not an http(s) URL: {url!r}")
         self.hosts = sorted({host_of(u) for u in inputs} | {
-            d.lower().removeprefix("www.") for d in _split(allowed_domains)
+            d.lower().removeprefix("www.") for d in split_arguments(allowed_domains)
         })
         # Scrapy's OffsiteMiddleware reads this too; it ignores ports, as we do.
         self.allowed_domains = list(self.hosts)
@@ -103,8 +103,8 @@ class NewsSpider(scrapy.Spider):
         self.site_sources = dict(site_sources or {})
         # Link filters of the sources file: follow only links matching an allow pattern (when
         # there are any) and none of the deny patterns. Start URLs are always fetched.
-        self.allow = [re.compile(p) for p in _split(allow)]
-        self.deny = [re.compile(p) for p in _split(deny)]
+        self.allow = [re.compile(p) for p in split_arguments(allow)]
+        self.deny = [re.compile(p) for p in split_arguments(deny)]
         self.arguments = {
             "urls": self.start_urls, "feeds": self.feeds, "sitemaps": self.sitemaps,
             "allowed_domains": self.hosts, "source": self.source,
@@ -128,7 +128,9 @@ class NewsSpider(scrapy.Spider):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
-        if kwargs.get("source") and not any(kwargs.get(k) for k in ("urls", "feeds", "sitemaps", "allowed_domains")):
+        if cls.name == "news" and kwargs.get("source") and not any(
+            kwargs.get(k) for k in ("urls", "feeds", "sitemaps", "allowed_domains")
+        ):
             # `-a source=NAME` alone (as Scrapyd's schedule.json passes it): the source's URLs
             # and patterns from the sources file.
             kwargs = {**source_arguments(crawler.settings.get("NEWS_SOURCES_FILE"), kwargs["source"]), **kwargs}
@@ -225,24 +227,26 @@ class NewsSpider(scrapy.Spider):
                 stats.inc_value("news/feed/entries")
                 yield scrapy.Request(url, meta={"hints": entry.hints()}, errback=self.on_error)
 
-    async def parse(self, response: Any, **kwargs: Any) -> AsyncIterator[scrapy.Request | ArticleItem]:
+    async def analyse(self, response: Any, fetched_at: dt.datetime) -> PageAnalysis | None:
+        """A fetched page parsed and extracted in the page pool, counted; its article kept only
+        when wanted. None for what is no HTML page (skipped with the reason in the log)."""
         stats = self.crawler.stats
         assert stats is not None
         if not isinstance(response, HtmlResponse):
             stats.inc_value("news/page/not_html")
-            return
+            return None
         if not response.body.strip() or looks_binary(response.body):
             kind = "binary" if response.body.strip() else "empty"
             stats.inc_value(f"news/page/{kind}")
             self.logger.info("skipped %(url)s: %(kind)s body served as HTML", {"url": response.url, "kind": kind})
-            return
+            return None
         text, problem = page_text(response)
         if problem:
             stats.inc_value(f"news/page/{problem}")
             self.logger.info("%(url)s: declared character encoding does not fit the bytes, set aside",
                              {"url": response.url})
         assert self.pages is not None
-        analysis = await self.pages.analyse(text, response.url, dt.datetime.now(dt.UTC), response.meta.get("hints", {}))
+        analysis = await self.pages.analyse(text, response.url, fetched_at, response.meta.get("hints", {}))
         site = host_of(response.url)
         for key, count in analysis.counts.items():
             stats.inc_value(key, count)
@@ -252,14 +256,25 @@ class NewsSpider(scrapy.Spider):
                 count_site(stats, site, "filtered", count)
         if analysis.skipped:
             self.logger.info("skipped %(url)s: %(reason)s", {"url": response.url, "reason": analysis.skipped})
-        if analysis.article is not None and self.wanted(analysis.article):
+        if analysis.article is not None and not self.wanted(analysis.article):
+            analysis.article = None
+        if analysis.article is not None:
             analysis.article.source = self.site_sources.get(analysis.article.site, self.source)
             analysis.article.redirected_from = list(response.meta.get("redirect_urls", []))
             stats.inc_value("news/extract/articles")
             count_site(stats, site, "extracted")
             if paywalled(analysis.article):
                 count_site(stats, site, "paywalled")
+        return analysis
+
+    async def parse(self, response: Any, **kwargs: Any) -> AsyncIterator[scrapy.Request | ArticleItem]:
+        analysis = await self.analyse(response, dt.datetime.now(dt.UTC))
+        if analysis is None:
+            return
+        if analysis.article is not None:
             yield analysis.article
+        stats = self.crawler.stats
+        assert stats is not None
         if response.meta.get("depth", 0) == 0:
             for url in analysis.feeds:
                 if on_site(url, self.hosts):

@@ -122,8 +122,8 @@ def test_deployed_to_scrapyd_a_scheduled_source_is_crawled(scrapyd, fixture_site
         cwd=ROOT, capture_output=True, text=True, check=False, env={**os.environ, "XDG_CONFIG_HOME": str(config)},
     )
     assert deploy.returncode == 0, deploy.stdout + deploy.stderr[-2000:]
-    assert '"spiders": 1' in deploy.stdout + deploy.stderr
-    assert _get(f"{scrapyd}/listspiders.json?project=newscrawl")["spiders"] == ["news"]
+    assert '"spiders": 2' in deploy.stdout + deploy.stderr
+    assert _get(f"{scrapyd}/listspiders.json?project=newscrawl")["spiders"] == ["news", "warc"]
 
     sources = sources_file(tmp_path, fixture_site)
     db_file = tmp_path / "news.db"
