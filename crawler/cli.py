@@ -286,6 +286,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
             overrides["JOBDIR"] = str(Path(args.jobdir) / arguments["source"])
     if args.allow_private_networks:
         settings.set("NEWS_ALLOW_PRIVATE_NETWORKS", True, priority="cmdline")
+    if args.warc_out:
+        settings.set("NEWS_WARC_DIR", args.warc_out, priority="cmdline")
     if shared_frontier(settings, args.redis) is not None and len(jobs) > 1:
         raise UsageError("a crawl on Redis is one job: for several sources, `newscrawl enqueue --all` and run workers")
     db_url = resolve_url(settings, args.db)
@@ -711,6 +713,8 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--jobdir", metavar="DIR",
                        help="keep the crawl's state here: stopped (Ctrl-C, SIGTERM), the same command "
                        "resumes it (one subdirectory per source when crawling several)")
+    crawl.add_argument("--warc-out", metavar="DIR",
+                       help="also write every fetched response, with its request, as WARC files in DIR")
     private_option(crawl)
     redis_option(crawl)
     set_option(crawl)

@@ -61,6 +61,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.conditional_get.ConditionalGetMiddleware": 580,
     # Above RetryMiddleware (550): a response asking to come back later waits before its retry.
     "crawler.retry_after.RetryAfterMiddleware": 560,
+    # Next to the downloader: responses archived as received, before decompression.
+    "crawler.warc_out.WarcOutMiddleware": 950,
 }
 SPIDER_MIDDLEWARES = {
     "crawler.skip_stored.SkipStoredMiddleware": 930,
@@ -126,6 +128,12 @@ NEWS_SOURCES_FILE = "sources.toml"
 # A run of a source unfinished after this many hours counts as dead (`newscrawl schedule`
 # starts the source again); until then, it is running and the source is not started twice.
 NEWS_RUN_STALE_HOURS = 12.0
+
+# --- newscrawl: web archives -------------------------------------------------------------
+# Write every fetched response, with its request, as WARC 1.1 files in this folder (--warc-out).
+NEWS_WARC_DIR = ""
+# A WARC file is closed and the next begun past this size.
+NEWS_WARC_MAX_BYTES = 1024**3
 
 # --- newscrawl: shared crawls ------------------------------------------------------------
 # Redis whose queue and dupefilter several crawl processes share (scrapy-redis); empty: none.
