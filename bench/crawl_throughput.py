@@ -194,12 +194,17 @@ def ceiling(folder: Path, keep: list[int], n: int) -> dict[str, float]:
 
 def crawl(url: str, db: str, n: int) -> dict[str, float]:
     """Run the crawl; wall seconds, CPU seconds and peak RSS of all its processes."""
-    command = [
+    return measure([
         sys.executable, "-m", "crawler", "crawl", url, "--db", db, "--allow-private-networks",
         "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0",
         "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={settings.CONCURRENT_REQUESTS}",
         "-s", "LOG_LEVEL=WARNING",
-    ]
+    ])
+
+
+def measure(command: list[str]) -> dict[str, float]:
+    """Run a newscrawl command; wall seconds, CPU seconds (all its processes, and its main one)
+    and the peak RSS of all its processes, sampled every 0.1 s."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.perf_counter()
     process = psutil.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -222,7 +227,7 @@ def crawl(url: str, db: str, n: int) -> dict[str, float]:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if process.returncode != 0:
         sys.stderr.write(b"".join(stderr).decode(errors="replace")[-4000:])
-        raise SystemExit(f"crawl exited with {process.returncode}")
+        raise SystemExit(f"{command[3]} exited with {process.returncode}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return {"wall": wall, "cpu": cpu, "main_cpu": main_cpu, "peak_rss": peak}
 
