@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/dedupe_quality.py
 	$(BIN)/python bench/dedupe_scale.py
 	$(BIN)/python bench/crawl_throughput.py
+	$(BIN)/python bench/warc_throughput.py
 
 clean:
 	rm -rf $(VENV) demo.db demo.db-wal demo.db-shm
