@@ -36,7 +36,7 @@ from crawler.runs_report import run_report, runs_table
 from crawler.schedule import due, last_runs, post_to_scrapyd, run_locally
 from crawler.sitechrome import ChromeIndex
 from crawler.skip_stored import revisit_window
-from crawler.sources import DEFAULT_FILE, SourcesError, load_sources
+from crawler.sources import DEFAULT_FILE, SourcesError, load_sources, select_sources
 from crawler.storage import (
     Article,
     CrawlRun,
@@ -135,12 +135,9 @@ def run_crawls(
 
 def source_jobs(args: argparse.Namespace) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """The crawls ``--source NAME``/``--all`` ask for, from the sources file."""
-    sources = load_sources(Path(args.sources))
-    known = {s.name: s for s in sources}
-    unknown = [n for n in args.source if n not in known]
-    if unknown:
-        raise UsageError(f"{args.sources}: no source {unknown[0]!r} (known: {', '.join(known)})")
-    return [(source.overrides(), source.arguments()) for source in (sources if args.all else [known[n] for n in args.source])]
+    path = Path(args.sources)
+    sources = load_sources(path) if args.all else select_sources(path, args.source)
+    return [(source.overrides(), source.arguments()) for source in sources]
 
 
 def summary(stats: dict[str, Any], db_url: str) -> str:

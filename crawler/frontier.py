@@ -180,7 +180,6 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]
         scheduler.heartbeat_interval = crawler.settings.getfloat("NEWS_WORKER_HEARTBEAT")
         scheduler.pop_leased = scheduler.server.register_script(_POP_LEASED)
         scheduler.beat = task.LoopingCall(scheduler.heartbeat)
-        crawler.leases = scheduler  # type: ignore[attr-defined]
         return scheduler
 
     def open(self, spider: Spider) -> None:
@@ -262,9 +261,15 @@ class BoundedDupeFilter(RFPDupeFilter):  # type: ignore[misc]
         self.server.delete(self.key, self.key + ":counter")
 
 
+def leasing(crawler: Crawler | None) -> LeasingScheduler | None:
+    """The crawl's scheduler when the crawl is a shared one."""
+    scheduler = crawler.engine.scheduler if crawler is not None and crawler.engine is not None else None
+    return scheduler if isinstance(scheduler, LeasingScheduler) else None
+
+
 def release(crawler: Crawler | None, leases: Iterable[str | None]) -> None:
     """Release leases, when the crawl is a shared one."""
-    scheduler = getattr(crawler, "leases", None)
+    scheduler = leasing(crawler)
     if scheduler is not None:
         scheduler.release(leases)
 
@@ -317,7 +322,7 @@ class IdleClose:
         self.idle_since = None
 
     def spider_idle(self) -> None:
-        scheduler = getattr(self.crawler, "leases", None)
+        scheduler = leasing(self.crawler)
         if scheduler is not None and scheduler.recover():
             self.idle_since = None
             raise DontCloseSpider

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,6 +81,16 @@ class Source:
         if isinstance(self.since, dt.date):
             return dt.datetime.combine(self.since, dt.time(), tzinfo=dt.UTC)
         return None
+
+
+def select_sources(path: Path, names: Iterable[str]) -> list[Source]:
+    """The named sources of the sources file, in the order asked; SourcesError naming the first
+    unknown one and those there are."""
+    known = {source.name: source for source in load_sources(path)}
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise SourcesError(f"{path}: no source {unknown[0]!r} (known: {', '.join(known) or 'none'})")
+    return [known[name] for name in names]
 
 
 def load_sources(path: Path) -> list[Source]:

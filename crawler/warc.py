@@ -66,11 +66,6 @@ class _Counting:
         self.read_bytes += len(data)
         return data
 
-    def readline(self, size: int = -1) -> bytes:
-        data = self.stream.readline(size)
-        self.read_bytes += len(data)
-        return data
-
 
 @dataclass
 class WarcReader:

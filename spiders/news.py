@@ -34,7 +34,7 @@ from crawler.frontier import LEASE, release
 from crawler.items import ArticleItem
 from crawler.site_counts import count_site, paywalled
 from crawler.sitemaps import NotASitemap, parse_sitemap
-from crawler.sources import load_sources
+from crawler.sources import select_sources
 from crawler.urls import clean_url, host_of, on_site
 from crawler.workers import PagePool
 
@@ -51,13 +51,6 @@ if TYPE_CHECKING:
 _IGNORED_FAULTS = {"max redirections reached": "TooManyRedirects", "DOWNLOAD_MAXSIZE": "DecompressedTooLarge"}
 # Links remembered by ``follow``: about 10 MB.
 FOLLOWED_MEMORY = 50_000
-
-
-def source_arguments(path: str, name: str) -> dict[str, Any]:
-    sources = {source.name: source for source in load_sources(Path(path))}
-    if name not in sources:
-        raise ValueError(f"{path}: no source {name!r} (known: {', '.join(sources) or 'none'})")
-    return sources[name].arguments()
 
 
 def split_arguments(value: str | list[str] | None) -> list[str]:
@@ -133,7 +126,8 @@ class NewsSpider(scrapy.Spider):
         ):
             # `-a source=NAME` alone (as Scrapyd's schedule.json passes it): the source's URLs
             # and patterns from the sources file.
-            kwargs = {**source_arguments(crawler.settings.get("NEWS_SOURCES_FILE"), kwargs["source"]), **kwargs}
+            source = select_sources(Path(crawler.settings.get("NEWS_SOURCES_FILE")), [kwargs["source"]])[0]
+            kwargs = {**source.arguments(), **kwargs}
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.session_params = crawler.settings.getlist("NEWS_SESSION_PARAMS")
         spider.max_pagination = crawler.settings.getint("NEWS_MAX_PAGINATION")
@@ -235,8 +229,9 @@ class NewsSpider(scrapy.Spider):
         if not isinstance(response, HtmlResponse):
             stats.inc_value("news/page/not_html")
             return None
-        if not response.body.strip() or looks_binary(response.body):
-            kind = "binary" if response.body.strip() else "empty"
+        empty = not response.body.strip()
+        if empty or looks_binary(response.body):
+            kind = "empty" if empty else "binary"
             stats.inc_value(f"news/page/{kind}")
             self.logger.info("skipped %(url)s: %(kind)s body served as HTML", {"url": response.url, "kind": kind})
             return None

@@ -191,24 +191,15 @@ SESSION_IN_QUERY = UrlParts(
 )
 
 
-@given(any_strings)
-def test_canonicalize_returns_a_string_or_a_value_error(url):
-    """Whatever it is given, canonicalisation answers a string or rejects the URL as malformed
-    (ValueError: an unbalanced "[", a port out of range); no other exception escapes into the crawl.
-    The analysis tests below check that such a URL on a page costs only itself."""
+@pytest.mark.parametrize("function", [canonicalize, clean_url])
+@given(url=any_strings)
+def test_url_functions_return_a_string_or_a_value_error(function, url):
+    """Whatever they are given, the storage key and the URL to request are a string without
+    fragment, or the URL is rejected as malformed (ValueError: an unbalanced "[", a port out of
+    range); no other exception escapes into the crawl. The analysis tests below check that such
+    a URL on a page costs only itself."""
     try:
-        result = canonicalize(url, DROP)
-    except ValueError:
-        return
-    assert isinstance(result, str)
-    assert "#" not in result
-
-
-@given(any_strings)
-def test_clean_url_returns_a_string_or_a_value_error(url):
-    """Same for the URL to request: a string without fragment, or a ValueError."""
-    try:
-        result = clean_url(url, DROP)
+        result = function(url, DROP)
     except ValueError:
         return
     assert isinstance(result, str)
