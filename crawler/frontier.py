@@ -180,6 +180,7 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]
         scheduler.heartbeat_interval = crawler.settings.getfloat("NEWS_WORKER_HEARTBEAT")
         scheduler.pop_leased = scheduler.server.register_script(_POP_LEASED)
         scheduler.beat = task.LoopingCall(scheduler.heartbeat)
+        crawler.leases = scheduler  # type: ignore[attr-defined]
         return scheduler
 
     def open(self, spider: Spider) -> None:
@@ -261,15 +262,9 @@ class BoundedDupeFilter(RFPDupeFilter):  # type: ignore[misc]
         self.server.delete(self.key, self.key + ":counter")
 
 
-def leasing(crawler: Crawler | None) -> LeasingScheduler | None:
-    """The crawl's scheduler when the crawl is a shared one."""
-    scheduler = crawler.engine.scheduler if crawler is not None and crawler.engine is not None else None
-    return scheduler if isinstance(scheduler, LeasingScheduler) else None
-
-
 def release(crawler: Crawler | None, leases: Iterable[str | None]) -> None:
     """Release leases, when the crawl is a shared one."""
-    scheduler = leasing(crawler)
+    scheduler = getattr(crawler, "leases", None)
     if scheduler is not None:
         scheduler.release(leases)
 
@@ -322,7 +317,7 @@ class IdleClose:
         self.idle_since = None
 
     def spider_idle(self) -> None:
-        scheduler = leasing(self.crawler)
+        scheduler = getattr(self.crawler, "leases", None)
         if scheduler is not None and scheduler.recover():
             self.idle_since = None
             raise DontCloseSpider
