@@ -22,6 +22,7 @@ import scrapy
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse
+from scrapy.linkextractors import IGNORED_EXTENSIONS
 from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import sitemap_urls_from_robots
@@ -137,6 +138,7 @@ class NewsSpider(scrapy.Spider):
         rules = LinkRules(
             tuple(spider.hosts), tuple(spider.session_params), tuple(p.pattern for p in spider.allow),
             tuple(p.pattern for p in spider.deny), frozenset(spider.languages),
+            frozenset("." + extension for extension in IGNORED_EXTENSIONS),
         )
         spider.pages = PagePool.from_settings(crawler.settings, rules)
         crawler.signals.connect(spider.pages.close, signal=signals.spider_closed)

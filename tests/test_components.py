@@ -78,7 +78,8 @@ def test_spider_arguments():
 
 
 def test_links_are_cleaned_judged_and_counted():
-    rules = LinkRules(("127.0.0.1",), session_params=("sid",), deny=(r"/private/",), languages=frozenset({"en"}))
+    rules = LinkRules(("127.0.0.1",), session_params=("sid",), deny=(r"/private/",), languages=frozenset({"en"}),
+                      file_extensions=frozenset({".jpg", ".pdf"}))
     analyser = PageAnalyser(ArticleExtractor(), rules)
     body = """
       <a href="/world/story-one-about-things?sid=1">one</a>
@@ -103,6 +104,18 @@ def test_links_are_cleaned_judged_and_counted():
         assert analysis.counts == {"news/trap/repeated_path": 1, "news/link/filtered": 1,
                                    "news/language/skipped": 1, "news/page/navigation": 1}
         assert analysis.article is None
+
+
+def test_a_crawl_confined_to_no_site_follows_nothing():
+    """Archives are read, not crawled: their pages' links and feeds are not even collected."""
+    body = '<a href="/world/story-one-about-things">one</a><a rel="next" href="/world/page/2/">next</a>'
+    head = '<link rel="alternate" type="application/rss+xml" href="/rss.xml">'
+    url = "http://127.0.0.1:8080/world/"
+    confined = PageAnalyser(ArticleExtractor(), LinkRules(("127.0.0.1",))).analyse(page(head, body), url)
+    assert len(confined.links) == 2 and confined.feeds == ["http://127.0.0.1:8080/rss.xml"]
+    nowhere = PageAnalyser(ArticleExtractor(), LinkRules(())).analyse(page(head, body), url)
+    assert nowhere.links == [] and nowhere.feeds == []
+    assert nowhere.counts == {"news/page/navigation": 1}
 
 
 def test_pagination_chains_stop_at_the_limit():

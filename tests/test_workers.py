@@ -2,6 +2,10 @@
 
 import asyncio
 import datetime as dt
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 from crawler.analysis import LinkRules
 from crawler.workers import PagePool
@@ -50,3 +54,17 @@ def test_a_page_past_the_time_limit_is_skipped_and_the_next_one_extracted():
     assert extracted.article.title == "Harbour board votes to rebuild quay"
     assert all(text in extracted.article.body for text in STORY)
     assert extracted.article.body_signature is not None
+
+
+def test_page_workers_load_neither_scrapy_nor_the_command_line():
+    """A page worker is a spawned process that imports the page pool and the script that started
+    the crawl; either pulling in Scrapy or the command line would cost each worker 20-60 MB."""
+    script = (
+        "import sys, runpy; import crawler.workers; runpy.run_path(sys.argv[1], run_name='__mp_main__'); "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'scrapy', 'twisted', 'sqlalchemy'}), "
+        "'crawler.cli' in sys.modules)"
+    )
+    entry_point = shutil.which("newscrawl", path=str(Path(sys.executable).parent))
+    assert entry_point is not None
+    out = subprocess.run([sys.executable, "-c", script, entry_point], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["[]", "False"]
