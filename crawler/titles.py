@@ -9,6 +9,8 @@ from collections.abc import Iterable
 
 _SEPARATORS = re.compile(r"\s+[|\-–—:·•»]\s+|\s*[|｜：·•»]\s*")
 _PIPE = re.compile(r"\s*[|｜]\s*")
+# Where a kicker ("Topic: Story", "Topic - Story") ends and the story's headline begins.
+_KICKER_END = re.compile(r"(?<=\S)[:：]\s+|\s+[-–—]\s+")
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -23,6 +25,13 @@ def _agrees(candidate: str, declared: str) -> bool:
         return False
     common = len(set(mine) & set(theirs))
     return common / len(set(mine)) >= 0.8 and common / len(set(theirs)) >= 0.6
+
+
+def _agrees_with_any(h1: str, declared: list[str]) -> bool:
+    """Whether the ``<h1>`` agrees with a declared title, either of them without its kicker."""
+    mine = [h1, *(rest for _, rest in _kicker_splits(h1))]
+    theirs = [d for title in declared for d in (title, *(rest for _, rest in _kicker_splits(title)))]
+    return any(_agrees(m, t) for m in mine for t in theirs)
 
 
 def strip_site_name(title: str, site_names: Iterable[str]) -> str:
@@ -54,12 +63,14 @@ def choose_title(
     card, ``<title>``), which publishers copy from one another and so get one vote, their own
     majority; and an ``<h1>`` close to either. Publishers rewrite one of them for search or social
     media and keep the story's headline in the others. Ties go to JSON-LD, then the social title.
+    A kicker some sources carry and others do not is dropped before the vote.
     """
     names = [n for n in site_names if n]
     jsonld = [strip_site_name(_clean(headline), names)] if _clean(headline) else []
     social_titles = [strip_site_name(_clean(t), names) for t in social if _clean(t)]
-    h1 = next((h for h in map(_clean, h1s) if h and any(_agrees(h, d) for d in jsonld + social_titles)), "")
+    h1 = next((h for h in map(_clean, h1s) if h and _agrees_with_any(h, jsonld + social_titles)), "")
     everything = _drop_pipe_suffixes([*jsonld, *social_titles, *([h1] if h1 else [])])
+    everything = _drop_kickers(everything, declared=len(jsonld) + len(social_titles))
     jsonld, social_titles = everything[: len(jsonld)], everything[len(jsonld) : len(jsonld) + len(social_titles)]
     voters = [*jsonld, *filter(None, [_majority(social_titles), h1 and everything[-1]])]
     if not voters:
@@ -68,7 +79,7 @@ def choose_title(
     best = max(votes.values())
     winner = next(_key(v) for v in voters if votes[_key(v)] == best)
     # The winning wording, spelled as most sources spell it.
-    return _majority([c for c in everything if _key(c) == winner])
+    return _best_spelling([c for c in everything if _key(c) == winner], everything)
 
 
 def _majority(texts: list[str]) -> str | None:
@@ -87,6 +98,60 @@ def _drop_pipe_suffixes(titles: list[str]) -> list[str]:
         head = _PIPE.split(title, maxsplit=1)[0].strip()
         result.append(head if head != title and _key(head) in keys else title)
     return result
+
+
+def _kicker_splits(title: str) -> list[tuple[str, str]]:
+    """``(kicker, rest)`` at each kicker separator, longest rest first.
+
+    A kicker is shorter than the headline it introduces, so splits leaving a shorter rest
+    (a trailing "- Live updates", a section name) are not offered.
+    """
+    splits = []
+    for match in _KICKER_END.finditer(title):
+        head, rest = title[: match.start()].strip(), title[match.end() :].strip()
+        if head and len(_words(rest)) >= max(2, len(_words(head))):
+            splits.append((head, rest))
+    return splits
+
+
+def _drop_kickers(titles: list[str], declared: int) -> list[str]:
+    """"Topic: Story" becomes "Story" when the sources disagree about the topic line.
+
+    Publishers put a kicker (the topic line above a headline) into some title fields and not
+    others. It is dropped when a declared title (JSON-LD, social, ``<title>``: the first
+    ``declared`` of ``titles``) gives the story without it, or when two sources put unrelated
+    kickers (not a word in common) before the same story; a lead clause that is merely
+    reworded ("Port plans:" / "The port's new plans:") shares words and stays. An
+    ``<h1>`` without the kicker is no evidence: layouts often set the kicker apart in its own
+    element, whatever the publisher calls the headline.
+    """
+    declared_keys = {_key(t) for t in titles[:declared]}
+    kickers: dict[str, list[set[str]]] = {}
+    for title in titles:
+        for head, rest in _kicker_splits(title):
+            kickers.setdefault(_key(rest), []).append(set(_words(head)))
+    result = []
+    for title in titles:
+        for _head, rest in _kicker_splits(title):
+            if _key(rest) in declared_keys or _unrelated(kickers[_key(rest)]):
+                title = rest
+                break
+        result.append(title)
+    return result
+
+
+def _unrelated(kickers: list[set[str]]) -> bool:
+    """Whether two of these kickers have no word in common."""
+    return any(not (a & b) for i, a in enumerate(kickers) for b in kickers[i + 1 :])
+
+
+def _best_spelling(spellings: list[str], sources: list[str]) -> str | None:
+    """Of spellings of one wording, the one most sources contain (one may add a suffix)."""
+    if not spellings:
+        return None
+    support = {s: sum(s in source for source in sources) for s in spellings}
+    best = max(support.values())
+    return next(s for s in spellings if support[s] == best)
 
 
 def _clean(text: str | None) -> str:

@@ -94,3 +94,26 @@ def test_majority_of_independent_sources_wins():
     # "Story | Section" loses its suffix when another source has the story alone.
     assert choose_title("Ferry terminal approved | Local", ["Ferry terminal approved"], [], []) == "Ferry terminal approved"
     assert choose_title(None, [None, ""], [], []) is None
+
+
+def test_kicker_dropped_when_sources_disagree_about_it():
+    story = "Ferry terminal approved after long review"
+    kicked = f"Harbour works: {story}"
+    # A declared title gives the story without the topic line: the topic line is a kicker.
+    assert choose_title(kicked, [story, kicked], [kicked], []) == story
+    # An <h1> without it is no evidence: layouts set the kicker in its own element.
+    assert choose_title(kicked, [kicked], [story], []) == kicked
+    # Two unrelated kickers before the same story: neither belongs to the headline.
+    assert choose_title(None, [kicked], [f"Council vote - {story}"], []) == story
+    # A lead clause merely reworded shares words and stays part of the headline.
+    assert choose_title(
+        "Harbour ferry plans: what the council approved today",
+        ["Harbour ferry scheme: what the council approved today"], [], [],
+    ) == "Harbour ferry plans: what the council approved today"
+
+
+def test_spelling_most_sources_contain_wins():
+    # Same words, different punctuation: the spelling the <title> also carries wins.
+    assert choose_title(
+        "Ferry vote - terminal approved", ["Ferry vote: terminal approved", "Ferry vote: terminal approved - Local news"], [], []
+    ) == "Ferry vote: terminal approved"
