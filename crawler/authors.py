@@ -17,7 +17,7 @@ _BY = re.compile(
     re.IGNORECASE,
 )
 # Conjunctions in lower case only: "John E Smith" is one person.
-_SPLIT = re.compile(r"\s*(?:;|\||/|,|&|\b(?:and|And|AND|und|et|y|e|og|en|i|och|ja|és)\b)\s*")
+_SPLIT = re.compile(r"\s*(?:;|\||/|,|、|，|&|\b(?:and|And|AND|und|et|y|e|og|en|i|och|ja|és)\b)\s*")
 _NOISE = re.compile(
     r"\S+@\S+|https?://\S+|www\.\S+|@\w+|\+?\d[\d\s().-]{6,}\d|"
     r"\b(?:updated|published|aktualisiert|veröffentlicht|mis à jour)\b.*$",
@@ -47,7 +47,8 @@ _ORGANISATION = re.compile(
     r"\.(?:com|org|net|de|fr|be|nl|uk|at|ch|it|es)\b|\b(?:news|press|agency|agencies|media|"
     r"times|post|herald|tribune|journal|newsroom|redaktion|rédaction|associated|reuters|afp|"
     r"dpa|apa|ansa|efe|kyodo|xinhua|staff|online|zeitung|nachrichten|welle|radio|tv|blatt|"
-    r"magazin|magazine|gazette|courier|daily|redaktion|redactie|rédaction)\b|^[A-Z]{2,6}$",
+    r"magazin|magazine|gazette|courier|daily|redaktion|redactie|rédaction|agence|agencia|agenzia|"
+    r"agentur|ajans\w*)\b|^[A-Z]{2,6}$",
     re.IGNORECASE,
 )
 
@@ -58,12 +59,18 @@ def _fold(name: str) -> str:
     return " ".join(re.sub(r"[\W_]+", " ", "".join(c for c in decomposed if not unicodedata.combining(c))).casefold().split())
 
 
-def _clean(part: str) -> str:
+def _clean(part: str, *, keep_role: bool = False) -> str:
     part = _NOISE.sub(" ", part)
     part = _BRACKETS.sub(" ", part)
     part = _BY.sub("", part)
-    part = _ROLE_SUFFIX.sub("", part)
+    if not keep_role:
+        part = _ROLE_SUFFIX.sub("", part)
     return " ".join(part.strip(" \t\n-–—:,.·|").split())
+
+
+def _names_publisher(key: str, publisher_key: str) -> bool:
+    """Whether a folded credit is the publisher's name or a part of it ("Courier" for "The Daily Courier")."""
+    return bool(key) and bool(publisher_key) and set(key.split()) <= set(publisher_key.split())
 
 
 def is_organisation(name: str) -> bool:
@@ -71,7 +78,10 @@ def is_organisation(name: str) -> bool:
 
 
 def clean_authors(
-    sources: Iterable[Iterable[tuple[str, bool]]], publisher: str | None = None
+    sources: Iterable[Iterable[tuple[str, bool]]],
+    publisher: str | None = None,
+    *,
+    printed: Iterable[str] = (),
 ) -> tuple[list[str], list[str]]:
     """People, else organisations, from author credits ``(text, known_to_be_organisation)``.
 
@@ -80,6 +90,10 @@ def clean_authors(
     source people win over organisations ("Jane Doe and AFP" credits Jane Doe). With no person
     anywhere, the first source crediting an organisation gives the organisations.
 
+    ``printed`` is the byline the page shows its readers. Structured data often credits only
+    the lead author; when the printed byline names all the people found and more, the others
+    are co-authors and join them.
+
     Returns:
         ``(people, organisations)``; at most one of them is non-empty.
     """
@@ -87,9 +101,18 @@ def clean_authors(
     for credits in sources:
         people, organisations = _people_and_organisations(credits, publisher)
         if people:
-            return people, []
+            return _with_coauthors(people, _people_and_organisations(((t, False) for t in printed), publisher)[0]), []
         first_organisations = first_organisations or organisations
     return [], first_organisations
+
+
+def _with_coauthors(people: list[str], printed: list[str]) -> list[str]:
+    """``people`` and the printed byline's other names, if it names all of ``people``."""
+    keys = {_fold(name) for name in people}
+    printed_keys = [_fold(name) for name in printed]
+    if not keys < set(printed_keys):
+        return people
+    return people + [name for name, key in zip(printed, printed_keys, strict=True) if key not in keys]
 
 
 def _people_and_organisations(
@@ -107,9 +130,13 @@ def _people_and_organisations(
         for part in parts:
             name = _clean(part)
             key = _fold(name)
+            desk = _names_publisher(key, publisher_key) and (whole := _clean(part, keep_role=True)) != name
+            if desk:
+                # "Courier staff reporter": the publisher's newsroom, credited by its role.
+                name, key = whole, _fold(whole)
             if not key or _ROLES.match(name) or len(name) > 80 or not any(c.isalpha() for c in name):
                 continue
-            if known_org or key == publisher_key or is_organisation(name) or len(key.split()) > 5:
+            if known_org or desk or key == publisher_key or is_organisation(name) or len(key.split()) > 5:
                 organisations.setdefault(key, name)
             elif len(key.split()) >= 2 or _UNSPACED_SCRIPT.search(name):
                 people.setdefault(key, name)

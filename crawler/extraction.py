@@ -139,7 +139,7 @@ class ArticleExtractor:
             [(name, False) for name in hints.get("authors", [])],
             [(document.author or "", False)],
         ]
-        people, organisations = clean_authors(sources, publisher=site_name)
+        people, organisations = clean_authors(sources, publisher=site_name, printed=structured.bylines)
         return ArticleItem(
             url=url,
             canonical_url=canonicalize(declared or url, self.drop_params),

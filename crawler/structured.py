@@ -43,6 +43,14 @@ _AUTHOR_PAGE = re.compile(
 )
 _BYLINE_CLASS = re.compile(r"(?:^|[\s_-])(?:byline|author|autor|auteur|autore)(?:s|name)?(?:$|\s)", re.IGNORECASE)
 _BYLINE_MAX_CHARS = 120
+# A byline block naming several authors (with their roles, photos, dates) is at most this long.
+_BYLINE_BLOCK_CHARS = 400
+# The word a byline opens with, in the languages of the news: "Von:", "Autorin/Autor", "By".
+_BYLINE_LABEL = re.compile(
+    r"^[(（]?\s*(?:by|von|par|door|por|di|av|af|przez|от|autor(?:in|en)?(?:\s*/\s*autor(?:in)?)?|"
+    r"authors?|auteurs?|autore|autori|reporter|作者|记者|責任編集|责编|责任编辑)(?:\s*[:：]\s*|\s+|$)",
+    re.IGNORECASE,
+)
 _URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](0?[1-9]|1[0-2])[/-](0?[1-9]|[12]\d|3[01])(?:/|$|-)")
 
 
@@ -207,7 +215,7 @@ def _visible_bylines(tree: HtmlElement) -> list[str]:
 
     Only the first occurrence counts: later ones belong to comments and related-article lists.
     """
-    links = [a for a in tree.iterfind(".//a[@href]") if "author" in (a.get("rel") or "").lower().split()]
+    links = _first_block([a for a in tree.iterfind(".//a[@href]") if "author" in (a.get("rel") or "").lower().split()])
     if not links:
         first = next((a for a in tree.iterfind(".//a[@href]") if _AUTHOR_PAGE.search(a.get("href", ""))), None)
         if first is not None:
@@ -221,4 +229,48 @@ def _visible_bylines(tree: HtmlElement) -> list[str]:
             text = " ".join(element.text_content().split())
             if 0 < len(text) <= _BYLINE_MAX_CHARS:
                 return [text]
+    return _labelled_byline(tree)
+
+
+def _first_block(links: list[HtmlElement]) -> list[HtmlElement]:
+    """The first link with the others that share its byline block.
+
+    The block is the smallest element holding the first link and another; when that is long,
+    the others sit in teasers and related-article lists further down, and the first stands alone.
+    """
+    if len(links) < 2:
+        return links
+    # Sets of the elements themselves: lxml keeps one proxy per node while it is referenced.
+    ancestry = [set(link.iterancestors()) for link in links[1:]]
+    for block in links[0].iterancestors():
+        if any(block in ancestors for ancestors in ancestry):
+            if len(" ".join(block.text_content().split())) > _BYLINE_BLOCK_CHARS:
+                return links[:1]
+            return [links[0], *(link for link, ancestors in zip(links[1:], ancestry, strict=True) if block in ancestors)]
+    return links[:1]
+
+
+def _labelled_byline(tree: HtmlElement) -> list[str]:
+    """The names after the first byline label ("Von: Jane Doe", "<b>Autor</b> Jane Doe").
+
+    Pages without byline markup still print the label a reader looks for. It counts when it is
+    an element of its own (the names follow in the parent or in its children) or ends in a
+    colon; a sentence opening with "By" or "Von" is neither.
+    """
+    for element in tree.iter():
+        head = (element.text or "").strip() if isinstance(element.tag, str) else ""
+        label = _BYLINE_LABEL.match(head) if head else None
+        if label is None:
+            continue
+        whole = label.end() == len(head)
+        if not whole and not label.group().rstrip().endswith((":", "：")):
+            continue
+        container = element if len(element) or not whole else element.getparent()
+        if container is None:
+            continue
+        text = " ".join(container.text_content().split())
+        match = _BYLINE_LABEL.match(text)
+        names = text[match.end() :].strip(" )）") if match else ""
+        if 0 < len(names) <= _BYLINE_MAX_CHARS:
+            return [names]
     return []

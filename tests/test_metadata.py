@@ -20,6 +20,13 @@ from crawler.titles import choose_title, strip_site_name
         ([("Associated Press", True)], [], ["Associated Press"]),
         ([("https://news.example/authors/jane", False), ("105092", False)], [], []),
         ([("John E Smith", False)], ["John E Smith"], []),
+        # The ideographic comma lists names in Chinese and Japanese bylines.
+        ([("王小明、李华", False)], ["王小明", "李华"], []),
+        # Agencies in the languages that name them so.
+        ([("Agence Nouvelle", False), ("Anka Ajansı", False)], [], ["Agence Nouvelle", "Anka Ajansı"]),
+        # The publisher's newsroom credited by its role: kept whole, as an organisation.
+        ([("Daily Courier staff reporter", False)], [], ["Daily Courier staff reporter"]),
+        ([("Jane Doe, staff reporter", False)], ["Jane Doe"], []),
     ],
 )
 def test_clean_authors(credits, people, organisations):
@@ -34,6 +41,13 @@ def test_the_first_source_naming_a_person_decides():
     # The publisher credited by structured data gives way to the person the page names.
     assert clean_authors([jsonld, meta, byline]) == (["Jane Doe"], [])
     assert clean_authors([jsonld, [("Harbour Desk", True)]]) == ([], ["Harbour Post"])
+
+
+def test_printed_byline_adds_coauthors_structured_data_left_out():
+    jsonld = [("Jane Doe", False)]
+    assert clean_authors([jsonld], printed=["Tom Fisher", "Jane Doe"]) == (["Jane Doe", "Tom Fisher"], [])
+    # A printed byline that does not name everyone found is no list of co-authors.
+    assert clean_authors([jsonld], printed=["Tom Fisher", "Lea Kurz"]) == (["Jane Doe"], [])
 
 
 @pytest.mark.parametrize(
@@ -66,6 +80,32 @@ def test_visible_byline_when_nothing_is_declared():
     assert bylines('<body><span class="article__author">Von Seb Dunmore, Lille</span>'
                    '<div class="author-box">' + "Long biography. " * 20 + "</div></body>") == ["Von Seb Dunmore, Lille"]
     assert bylines('<body><div class="authorised-dealers">Cars</div><p>No byline.</p></body>') == []
+    # rel=author links in teasers further down are other stories' authors.
+    teaser = '<article class="teaser"><p>' + "Another story's summary. " * 20 + '</p><a rel="author" href="/a/b">Bo Berg</a></article>'
+    assert bylines('<body><article><div class="meta"><a rel="author" href="/a/j">Jane Doe</a> and '
+                   '<a rel="author" href="/a/t">Tom Roe</a></div><p>' + "Story text. " * 50 + "</p></article>"
+                   + teaser + "</body>") == ["Jane Doe", "Tom Roe"]
+    assert bylines('<body><article><a rel="author" href="/a/j">Jane Doe</a><p>' + "Story text. " * 50 + "</p></article>"
+                   + teaser + "</body>") == ["Jane Doe"]
+
+
+def test_labelled_byline():
+    from lxml.html import fromstring
+
+    from crawler.structured import StructuredData
+
+    def bylines(html: str) -> list[str]:
+        return StructuredData(fromstring(html)).bylines
+
+    # The label in its own element, the names after it in the parent or in its children.
+    assert bylines("<ul><li>Datum 3.4.2025</li><li><strong>Autorin/Autor</strong> Jane Doe</li></ul>") == ["Jane Doe"]
+    assert bylines('<ul><li>Von: <span><a href="/jane">Jane Doe</a>,</span> <span><a href="/tom">Tom Roe</a></span></li></ul>') == [
+        "Jane Doe, Tom Roe"
+    ]
+    # A label ending in a colon, names in the same text, in brackets.
+    assert bylines("<div><p>Story.</p><div>(责编：王小明、李华)</div></div>") == ["王小明、李华"]
+    # A sentence that opens with "Von" or "By" is not a byline.
+    assert bylines("<div><p>Von der Leyen said the talks would go on.</p><p>By the river.</p></div>") == []
 
 
 @pytest.mark.parametrize(
