@@ -23,6 +23,7 @@ from crawler.boilerplate import body_paragraphs, prune_furniture
 from crawler.dates import first_valid
 from crawler.fingerprints import body_fingerprint
 from crawler.items import ArticleItem
+from crawler.nextstory import this_story_only
 from crawler.splitbody import whole_story
 from crawler.structured import StructuredData
 from crawler.titles import choose_title
@@ -113,6 +114,8 @@ class ArticleExtractor:
         paragraphs = body_paragraphs(text, title)
         if story := whole_story(tree, paragraphs):
             paragraphs = body_paragraphs("\n".join(story), title)
+        if (own := this_story_only(tree, paragraphs, title)) is not None:
+            paragraphs = own
         declared_body = structured.article_body()
         if declared_body and _completes(paragraphs, declared_body):
             paragraphs = body_paragraphs(declared_body, title)

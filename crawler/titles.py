@@ -18,7 +18,7 @@ def _words(text: str) -> list[str]:
     return [w.casefold() for w in _WORD.findall(text)]
 
 
-def _agrees(candidate: str, declared: str) -> bool:
+def agrees(candidate: str, declared: str) -> bool:
     """Most of the candidate's words are in the declared title and it covers most of it."""
     mine, theirs = _words(candidate), _words(declared)
     if not mine or not theirs:
@@ -31,7 +31,7 @@ def _agrees_with_any(h1: str, declared: list[str]) -> bool:
     """Whether the ``<h1>`` agrees with a declared title, either of them without its kicker."""
     mine = [h1, *(rest for _, rest in _kicker_splits(h1))]
     theirs = [d for title in declared for d in (title, *(rest for _, rest in _kicker_splits(title)))]
-    return any(_agrees(m, t) for m in mine for t in theirs)
+    return any(agrees(m, t) for m in mine for t in theirs)
 
 
 def strip_site_name(title: str, site_names: Iterable[str]) -> str:

@@ -130,3 +130,44 @@ def test_parse_date_keeps_the_offset(value, utc, raw):
 def test_parse_date_rejects_garbage():
     assert parse_date("yesterday-ish") is None
     assert parse_date("") is None
+
+
+def _story(headline: str, topic: str, paragraphs: int) -> str:
+    body = "".join(
+        f"<p>{topic} paragraph {i}: the council met again on Tuesday and the {topic} plan moved one step "
+        f"further, with residents asking how the work on the {topic} would change their daily routes.</p>"
+        for i in range(paragraphs)
+    )
+    return f"<article><h1>{headline}</h1>{body}</article>"
+
+
+def test_the_next_story_loaded_below_is_left_out():
+    from lxml.html import fromstring
+
+    from crawler.nextstory import this_story_only
+
+    # Endless scrolling: the next story is in the page in an <article> of its own. Whatever the
+    # extractor read, lines found only in the other story go.
+    tree = fromstring(
+        "<html><body><main>" + _story("Harbour ferry terminal approved", "ferry", 5)
+        + "<div class='below'>" + _story("Stadium roof to be replaced", "stadium", 3) + "</div></main></body></html>"
+    )
+    extracted = [" ".join(p.text_content().split()) for p in tree.iter("p")] + ["A line from no article."]
+    kept = this_story_only(tree, extracted, "Harbour ferry terminal approved")
+    assert kept == [line for line in extracted if "stadium" not in line]
+    # No headline to tell the stories apart: nothing is dropped.
+    assert this_story_only(tree, extracted, "Something else entirely") is None
+
+
+def test_a_header_article_does_not_cut_the_story():
+    from lxml.html import fromstring
+
+    from crawler.nextstory import this_story_only
+
+    # The headline in an <article> of its own, the story in another: the story stays.
+    tree = fromstring(
+        "<html><body><article><h1>Harbour ferry terminal approved</h1><p>By Jane Doe</p></article>"
+        + _story("", "ferry", 5) + "</body></html>"
+    )
+    extracted = [" ".join(p.text_content().split()) for p in tree.iter("p")]
+    assert this_story_only(tree, extracted, "Harbour ferry terminal approved") is None
