@@ -24,6 +24,7 @@ from crawler.dates import first_valid
 from crawler.fingerprints import body_fingerprint
 from crawler.items import ArticleItem
 from crawler.nextstory import this_story_only
+from crawler.recover import dropped_paragraphs_restored
 from crawler.splitbody import whole_story
 from crawler.structured import StructuredData
 from crawler.titles import choose_title
@@ -116,6 +117,8 @@ class ArticleExtractor:
             paragraphs = body_paragraphs("\n".join(story), title)
         if (own := this_story_only(tree, paragraphs, title)) is not None:
             paragraphs = own
+        if (restored := dropped_paragraphs_restored(tree, paragraphs)) is not None:
+            paragraphs = restored
         declared_body = structured.article_body()
         if declared_body and _completes(paragraphs, declared_body):
             paragraphs = body_paragraphs(declared_body, title)

@@ -171,3 +171,34 @@ def test_a_header_article_does_not_cut_the_story():
     )
     extracted = [" ".join(p.text_content().split()) for p in tree.iter("p")]
     assert this_story_only(tree, extracted, "Harbour ferry terminal approved") is None
+
+
+def test_dropped_story_paragraphs_are_put_back_in_place():
+    from lxml.html import fromstring
+
+    from crawler.recover import dropped_paragraphs_restored
+
+    lines = [
+        "The council approved the harbour ferry terminal on Tuesday after a two-year review of the plans.",
+        "Residents had asked for a quieter design and a later start to the building work, the minutes show.",
+        "Work begins in spring and the first ferries should call at the new terminal within eighteen months.",
+    ]
+    linked = (
+        '<p>The <a href="/r">full planning report</a> and <a href="/m">the minutes of the meeting</a> '
+        "are published on the council's website today.</p>"
+    )
+    tree = fromstring(
+        "<html><body><article><div class='story'>"
+        f"<p>{lines[0]}</p>{linked}<p>{lines[1]}</p><p>{lines[2].replace('ferries', 'fer&shy;ries')}</p>"
+        "</div><aside><div class='teaser'><p>Another story entirely, a teaser in the sidebar that "
+        "reads like a sentence too.</p></div></aside></article></body></html>"
+    )
+    restored = dropped_paragraphs_restored(tree, lines)
+    assert restored == [
+        lines[0],
+        "The full planning report and the minutes of the meeting are published on the council's website today.",
+        lines[1],
+        lines[2],
+    ]
+    # Nothing missing: nothing to do.
+    assert dropped_paragraphs_restored(tree, restored) is None

@@ -1,0 +1,111 @@
+"""Paragraphs of the story that the extractor dropped: whole sentences back in their place.
+
+Precision mode drops a paragraph when links make up much of it, or when it opens a container
+of its own; the story then loses its lead or a paragraph citing sources. A paragraph comes back,
+after the kept one before it, when it sits inside the story's container between the first and
+last kept paragraphs, in the same kind of parent as a kept one, reads as a sentence, is not
+mostly links and is not already in the body in another form.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+from lxml.html import HtmlElement
+
+from crawler.boilerplate import is_boilerplate
+
+# What a restored paragraph must be: a sentence of some length, not mostly link text.
+MIN_CHARS = 80
+MAX_LINK_DENSITY = 0.5
+# A paragraph with this share of its word pairs already in the body is there in another form
+# (split at a line break, a hidden "opens in a new tab" inside a link, other punctuation).
+MAX_KNOWN_PAIRS = 0.5
+_SENTENCE_END = re.compile(r"[.!?…»“”\"')]\s*$")
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _text(element: HtmlElement) -> str:
+    return " ".join(element.text_content().split())
+
+
+def _key(text: str) -> str:
+    """Words only: extractors differ from the page in spaces, soft hyphens and punctuation."""
+    return " ".join(_WORD.findall(text.replace("\u00ad", "").casefold()))
+
+
+def _pairs(key: str) -> set[tuple[str, str]]:
+    words = key.split()
+    return set(itertools.pairwise(words))
+
+
+def _share_known(key: str, known: set[tuple[str, str]]) -> float:
+    pairs = _pairs(key)
+    return len(pairs & known) / max(len(pairs), 1)
+
+
+def _link_density(element: HtmlElement, length: int) -> float:
+    return sum(len(_text(a)) for a in element.iter("a")) / max(length, 1)
+
+
+def _common_ancestor(elements: list[HtmlElement]) -> HtmlElement | None:
+    """The deepest element holding all of ``elements``: the story's container."""
+    paths = [[*reversed(list(e.iterancestors()))] for e in elements]
+    common = None
+    for level in zip(*paths, strict=False):
+        if all(x is level[0] for x in level):
+            common = level[0]
+        else:
+            break
+    return common
+
+
+def _signature(p: HtmlElement) -> tuple[str, ...]:
+    """Where a paragraph sits: its parent's and grandparent's tags and classes."""
+    parent = p.getparent()
+    grandparent = parent.getparent() if parent is not None else None
+    return tuple(
+        part for e in (parent, grandparent) if e is not None for part in (str(e.tag), e.get("class", ""))
+    )
+
+
+def dropped_paragraphs_restored(tree: HtmlElement, paragraphs: list[str]) -> list[str] | None:
+    """``paragraphs`` with the story's dropped prose paragraphs back; None when none are missing."""
+    wanted = {_key(p) for p in paragraphs}
+    known = _pairs(" ".join(_key(p) for p in paragraphs))
+    kept = [p for p in tree.iter("p") if _key(_text(p)) in wanted]
+    if len(kept) < 2:
+        return None
+    container = _common_ancestor(kept)
+    if container is None or container.tag in ("html", "body"):
+        return None
+    inside = list(container.iter("p"))
+    start, end = inside.index(kept[0]), inside.index(kept[-1])
+    signatures = {_signature(p) for p in kept}
+    restored: dict[str, list[str]] = {}
+    previous = None
+    for p in inside[start : end + 1]:
+        text = _text(p)
+        key = _key(text)
+        if key in wanted:
+            previous = key
+            continue
+        if (
+            previous is not None
+            and len(text) >= MIN_CHARS
+            and _share_known(key, known) < MAX_KNOWN_PAIRS
+            and _SENTENCE_END.search(text)
+            and _link_density(p, len(text)) < MAX_LINK_DENSITY
+            and not is_boilerplate(text)
+            and p.find(".//p") is None
+            and _signature(p) in signatures
+        ):
+            restored.setdefault(previous, []).append(text)
+    if not restored:
+        return None
+    result = []
+    for paragraph in paragraphs:
+        result.append(paragraph)
+        result.extend(restored.pop(_key(paragraph), []))
+    return result
