@@ -49,16 +49,10 @@ def _link_density(element: HtmlElement, length: int) -> float:
     return sum(len(_text(a)) for a in element.iter("a")) / max(length, 1)
 
 
-def _common_ancestor(elements: list[HtmlElement]) -> HtmlElement | None:
-    """The deepest element holding all of ``elements``: the story's container."""
-    paths = [[*reversed(list(e.iterancestors()))] for e in elements]
-    common = None
-    for level in zip(*paths, strict=False):
-        if all(x is level[0] for x in level):
-            common = level[0]
-        else:
-            break
-    return common
+def _common_ancestor(first: HtmlElement, last: HtmlElement) -> HtmlElement | None:
+    """The deepest element holding ``first`` and ``last``, and so everything between them."""
+    around_last = set(last.iterancestors())
+    return next((a for a in first.iterancestors() if a in around_last), None)
 
 
 def _signature(p: HtmlElement) -> tuple[str, ...]:
@@ -70,38 +64,46 @@ def _signature(p: HtmlElement) -> tuple[str, ...]:
     )
 
 
+def _is_prose(p: HtmlElement) -> bool:
+    """A sentence, not mostly links, not a publisher's stock phrase."""
+    text = _text(p)
+    return (
+        _SENTENCE_END.search(text) is not None
+        and _link_density(p, len(text)) < MAX_LINK_DENSITY
+        and not is_boilerplate(text)
+    )
+
+
 def dropped_paragraphs_restored(tree: HtmlElement, paragraphs: list[str]) -> list[str] | None:
     """``paragraphs`` with the story's dropped prose paragraphs back; None when none are missing."""
     wanted = {_key(p) for p in paragraphs}
-    known = _pairs(" ".join(_key(p) for p in paragraphs))
-    kept = [p for p in tree.iter("p") if _key(_text(p)) in wanted]
+    keys = {p: _key(_text(p)) for p in tree.iter("p")}
+    kept = [p for p, key in keys.items() if key in wanted]
     if len(kept) < 2:
         return None
-    container = _common_ancestor(kept)
+    container = _common_ancestor(kept[0], kept[-1])
     if container is None or container.tag in ("html", "body"):
         return None
     inside = list(container.iter("p"))
     start, end = inside.index(kept[0]), inside.index(kept[-1])
+    known = _pairs(" ".join(_key(p) for p in paragraphs))
     signatures = {_signature(p) for p in kept}
     restored: dict[str, list[str]] = {}
     previous = None
     for p in inside[start : end + 1]:
-        text = _text(p)
-        key = _key(text)
+        key = keys[p]
         if key in wanted:
             previous = key
             continue
         if (
             previous is not None
-            and len(text) >= MIN_CHARS
-            and _share_known(key, known) < MAX_KNOWN_PAIRS
-            and _SENTENCE_END.search(text)
-            and _link_density(p, len(text)) < MAX_LINK_DENSITY
-            and not is_boilerplate(text)
+            and len(key) >= MIN_CHARS
             and p.find(".//p") is None
             and _signature(p) in signatures
+            and _share_known(key, known) < MAX_KNOWN_PAIRS
+            and _is_prose(p)
         ):
-            restored.setdefault(previous, []).append(text)
+            restored.setdefault(previous, []).append(_text(p))
     if not restored:
         return None
     result = []
