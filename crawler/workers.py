@@ -12,6 +12,8 @@ replaced the same way: one hostile page costs itself, never the crawl.
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import ctypes.util
 import datetime as dt
 import logging
 import multiprocessing
@@ -31,10 +33,29 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 _analyser: PageAnalyser | None = None
+# glibc's mallopt parameter, and the size from which buffers are mapped from the system.
+_M_MMAP_THRESHOLD = -3
+_MMAP_THRESHOLD = 128 * 1024
+
+
+def return_large_buffers() -> None:
+    """Have large buffers (page bodies, parse trees) mapped from the system and unmapped when freed.
+
+    glibc starts with this threshold but raises it to the size of the largest buffer freed: after
+    a few big pages, their buffers come from the heap, which fragments and keeps its peak for
+    good (8 to 13 MB per process on news pages). A fixed threshold keeps the process at what it
+    holds. Elsewhere than glibc, nothing changes.
+    """
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c"))
+        libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)
+    except (OSError, AttributeError):
+        pass
 
 
 def _init_worker(options: dict[str, Any], rules: LinkRules) -> None:
     global _analyser
+    return_large_buffers()
     _analyser = PageAnalyser(ArticleExtractor(**options), rules)
 
 
@@ -95,6 +116,7 @@ class PagePool:
             self._slots = asyncio.Semaphore(self.max_in_flight)
         async with self._slots:
             if self._pool is None:
+                return_large_buffers()  # the crawl's own process holds every page body too
                 # spawn, not fork: forking a process that runs a reactor and threads is unsafe.
                 self._pool = ProcessPool(
                     self.workers, initializer=_init_worker, initargs=(self.options, self.rules),
