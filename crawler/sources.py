@@ -75,13 +75,6 @@ class Source:
             overrides["CLOSESPIDER_PAGECOUNT"] = self.max_pages
         return overrides
 
-    def since_datetime(self, now: dt.datetime) -> dt.datetime | None:
-        if isinstance(self.since, dt.timedelta):
-            return now - self.since
-        if isinstance(self.since, dt.date):
-            return dt.datetime.combine(self.since, dt.time(), tzinfo=dt.UTC)
-        return None
-
 
 def select_sources(path: Path, names: Iterable[str]) -> list[Source]:
     """The named sources of the sources file, in the order asked; SourcesError naming the first

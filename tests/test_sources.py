@@ -16,8 +16,9 @@ def test_the_shipped_example_is_valid():
     assert source.since == dt.timedelta(days=30)
     assert source.schedule == dt.timedelta(hours=6)
     assert source.settings == {"DOWNLOAD_DELAY": 1.0}
-    now = dt.datetime(2026, 5, 31, tzinfo=dt.UTC)
-    assert source.since_datetime(now) == dt.datetime(2026, 5, 1, tzinfo=dt.UTC)
+    assert source.overrides() == {
+        "DOWNLOAD_DELAY": 1.0, "NEWS_SINCE": "720h", "NEWS_LANGUAGES": ["en"], "CLOSESPIDER_PAGECOUNT": 500,
+    }
 
 
 def test_every_problem_is_named(tmp_path):
