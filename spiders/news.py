@@ -63,6 +63,8 @@ def split_arguments(value: str | list[str] | None) -> list[str]:
 
 class NewsSpider(scrapy.Spider):
     name = "news"
+    # Whether the spider crawls from URLs of its own (the archive spider reads files instead).
+    starts_from_urls = True
 
     def __init__(
         self,
@@ -81,7 +83,7 @@ class NewsSpider(scrapy.Spider):
         self.feeds = split_arguments(feeds)
         self.sitemaps = split_arguments(sitemaps)
         inputs = [*self.start_urls, *self.feeds, *self.sitemaps]
-        if not inputs and not allowed_domains:
+        if not inputs and not allowed_domains and self.starts_from_urls:
             raise ValueError("no start URLs: pass -a urls=https://example.org/,https://example.com/")
         for url in inputs:
             if not url.startswith(("http://", "https://")) or not host_of(url):

@@ -30,7 +30,10 @@ if TYPE_CHECKING:
 
 
 class WarcSpider(NewsSpider):
+    """The news spider's page handling with no start URL and no site: no link is followed."""
+
     name = "warc"
+    starts_from_urls = False
 
     def __init__(
         self,
@@ -40,21 +43,13 @@ class WarcSpider(NewsSpider):
         source: str | None = None,
         **kwargs: Any,
     ) -> None:
-        scrapy.Spider.__init__(self, **kwargs)
+        super().__init__(source=source, **kwargs)
         self.warcs = split_arguments(warcs)
         if not self.warcs:
             raise ValueError("no WARC file: pass -a warcs=FILE_OR_URL,...")
         self.domains = [d.lower().removeprefix("www.") for d in split_arguments(domains)]
         self.patterns = [re.compile(p) for p in split_arguments(patterns)]
-        # What the news spider's page handling reads; no link is followed from an archive.
-        self.hosts: list[str] = []
-        self.allowed_domains = []
-        self.start_urls, self.feeds, self.sitemaps = [], [], []
-        self.allow, self.deny = [], []
-        self.source = source.strip() if source and source.strip() else None
-        self.site_sources = {}
         self.arguments = {"warcs": self.warcs, "domains": self.domains, "source": self.source}
-        self.pages = None
         self.reader: WarcReader | None = None
 
     @classmethod
