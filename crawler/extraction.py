@@ -19,6 +19,7 @@ from trafilatura.settings import Document, Extractor
 from trafilatura.utils import load_html
 
 from crawler.authors import clean_authors
+from crawler.bodylines import without_stray_lines
 from crawler.boilerplate import body_paragraphs, prune_furniture
 from crawler.dates import first_valid
 from crawler.fingerprints import body_fingerprint
@@ -112,6 +113,12 @@ class ArticleExtractor:
             structured.h1s,
             [site_name, structured.meta("og:site_name"), host_of(url)],
         ) or hints.get("title")
+        sources = [
+            *structured.author_sources(),
+            [(name, False) for name in hints.get("authors", [])],
+            [(document.author or "", False)],
+        ]
+        people, organisations = clean_authors(sources, publisher=site_name, printed=structured.bylines)
         paragraphs = body_paragraphs(text, title)
         if story := whole_story(tree, paragraphs):
             paragraphs = body_paragraphs("\n".join(story), title)
@@ -122,7 +129,7 @@ class ArticleExtractor:
         declared_body = structured.article_body()
         if declared_body and _completes(paragraphs, declared_body):
             paragraphs = body_paragraphs(declared_body, title)
-        body = "\n\n".join(paragraphs)
+        body = "\n\n".join(without_stray_lines(paragraphs, title, people))
         if len(body) < self.min_body_chars:
             raise NotAnArticle("short_body")
 
@@ -140,12 +147,6 @@ class ArticleExtractor:
         declared = absolute(url, declared.strip()) if declared else None
         if declared and host_of(declared) != host_of(url):
             declared = None  # a canonical on another site is syndication, not this page's URL
-        sources = [
-            *structured.author_sources(),
-            [(name, False) for name in hints.get("authors", [])],
-            [(document.author or "", False)],
-        ]
-        people, organisations = clean_authors(sources, publisher=site_name, printed=structured.bylines)
         return ArticleItem(
             url=url,
             canonical_url=canonicalize(declared or url, self.drop_params),

@@ -202,3 +202,41 @@ def test_dropped_story_paragraphs_are_put_back_in_place():
     ]
     # Nothing missing: nothing to do.
     assert dropped_paragraphs_restored(tree, restored) is None
+
+
+STORY = [
+    "The council approved the harbour ferry terminal on Tuesday after a two-year review of the plans.",
+    "Residents had asked for a quieter design and a later start to the building work, the minutes show.",
+]
+
+
+def test_headline_kicker_and_byline_at_the_top_of_the_body_go():
+    from crawler.bodylines import without_stray_lines
+
+    title = "Harbour ferry terminal approved"
+    lines = ["Transport", f"Coastal towns: {title}", "By Jane Doe, Riverton", *STORY]
+    assert without_stray_lines(lines, title, ["Jane Doe"]) == STORY
+    # The names alone, in another language's label, and a lone label.
+    assert without_stray_lines(["Jane Doe und John Roe", *STORY], title, ["Jane Doe", "John Roe"]) == STORY
+    assert without_stray_lines(["Von Jane Doe", *STORY], title, ["Jane Doe"]) == STORY
+    # Further down, a line naming the author is the story's.
+    story = [*STORY, *STORY, "Jane Doe", "Jane Doe said the terminal would open next year."]
+    assert without_stray_lines(story, title, ["Jane Doe"]) == story
+
+
+def test_timestamps_links_interface_words_and_credits_go():
+    from crawler.bodylines import without_stray_lines
+
+    furniture = [
+        "Stand: 22.04.2026, 06:00 Uhr", "March 3, 2026 - 11:28 AM", "2026年3月3日 01時28分",
+        "Read more: Stadium roof to be replaced", "Lesen Sie auch Neue Brücke eröffnet",
+        "Related: Ten ferries worth the trip", "Share", "Advertisement", "Les mer",
+        "Photo: Jane Doe/Agency", "The new terminal seen from the pier. Foto: Agency/John Roe",
+    ]
+    kept = [
+        "— Jane Doe (@janedoe) March 3, 2026", "4:14 p.m.",
+        "Related to the plans, the council also approved a new car park.",
+        "Work begins on 3 March 2026, the council said, and the first ferries call within eighteen months.",
+    ]
+    lines = [STORY[0], *furniture, *kept, STORY[1]]
+    assert without_stray_lines(lines, "Harbour ferry terminal approved", []) == [STORY[0], *kept, STORY[1]]
