@@ -92,15 +92,14 @@ class StructuredData:
     def author_sources(self) -> list[list[tuple[str, bool]]]:
         """Author credits ``(text, is_organisation)`` from JSON-LD, then from ``<meta>`` tags."""
         value = self.article_value("author") or self.article_value("creator")
-        jsonld = []
-        for entry in value if isinstance(value, list) else [value] if value else []:
+        jsonld: list[tuple[str, bool]] = []
+        for entry in _flattened(value):
             if isinstance(entry, dict):
-                name = entry.get("name")
+                entry = self._referenced(entry)
                 is_org = bool(types_of(entry)) and not (types_of(entry) & PERSON_TYPES)
-            else:
-                name, is_org = entry, False
-            if isinstance(name, str) and name.strip():
-                jsonld.append((name, is_org))
+                jsonld.extend((name, is_org) for name in _entity_names(entry))
+            elif isinstance(entry, str) and entry.strip():
+                jsonld.append((entry, False))
         meta = []
         for element in self.tree.iterfind(".//meta[@content]"):
             key = (element.get("name") or element.get("property") or "").lower()
@@ -112,6 +111,17 @@ class StructuredData:
                 content = f"{given.strip()} {surname.strip()}"
             meta.append((content, False))
         return [jsonld, meta, [(text, False) for text in self.bylines]]
+
+    def _referenced(self, entry: dict[str, Any]) -> dict[str, Any]:
+        """The object an ``{"@id": ...}`` reference points to elsewhere in the page's JSON-LD.
+
+        Graph-style markup credits ``"author": {"@id": "#person-1"}`` and describes the person once
+        in ``@graph``; the reference alone names nobody.
+        """
+        ref = entry.get("@id")
+        if _entity_names(entry) or not isinstance(ref, str):
+            return entry
+        return next((obj for obj in self.objects if obj is not entry and obj.get("@id") == ref and _entity_names(obj)), entry)
 
     def published_candidates(self, url: str) -> Iterator[tuple[str, str]]:
         value = self.article_value("datePublished") or self.article_value("dateCreated")
@@ -201,6 +211,26 @@ def _jsonld_objects(tree: HtmlElement) -> Iterator[dict[str, Any]]:
                 if "@graph" in node:
                     stack.append(node["@graph"])
                 yield node
+
+
+def _flattened(value: Any) -> Iterator[Any]:
+    """The entries of a JSON-LD value that may be one entry, a list, or lists of lists."""
+    if isinstance(value, list):
+        for item in value:
+            yield from _flattened(item)
+    elif value:
+        yield value
+
+
+def _entity_names(entity: dict[str, Any]) -> list[str]:
+    """An entity's names: ``name`` as a string or a list, else ``givenName`` with ``familyName``."""
+    names = [n.strip() for n in _flattened(entity.get("name")) if isinstance(n, str) and n.strip()]
+    if names:
+        return names
+    given, family = entity.get("givenName"), entity.get("familyName")
+    if isinstance(given, str) and isinstance(family, str) and given.strip() and family.strip():
+        return [f"{given.strip()} {family.strip()}"]
+    return []
 
 
 def types_of(obj: dict[str, Any]) -> set[str]:

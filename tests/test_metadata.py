@@ -89,6 +89,33 @@ def test_visible_byline_when_nothing_is_declared():
                    + teaser + "</body>") == ["Jane Doe"]
 
 
+def test_jsonld_author_references_and_name_shapes():
+    import json
+
+    from lxml.html import fromstring
+
+    from crawler.structured import StructuredData
+
+    def jsonld_credits(data: object) -> list[tuple[str, bool]]:
+        html = f'<html><head><script type="application/ld+json">{json.dumps(data)}</script></head></html>'
+        return StructuredData(fromstring(html)).author_sources()[0]
+
+    # Graph markup: the article credits an @id, the person is described once in the graph.
+    graph = {"@graph": [
+        {"@type": "NewsArticle", "headline": "Ferry terminal approved",
+         "author": [{"@id": "#p1"}, {"@id": "#org"}]},
+        {"@type": "Person", "@id": "#p1", "name": "Jane Doe"},
+        {"@type": "Organization", "@id": "#org", "name": "Harbour Post"},
+    ]}
+    assert jsonld_credits(graph) == [("Jane Doe", False), ("Harbour Post", True)]
+    # Names as a list, nested author lists, given and family names.
+    article = {"@type": "NewsArticle", "author": [[{"@type": "Person", "name": ["Tom Roe"]}],
+                                                  {"@type": "Person", "givenName": "Lea", "familyName": "Kurz"}]}
+    assert jsonld_credits(article) == [("Tom Roe", False), ("Lea Kurz", False)]
+    # A reference to nothing in the page names nobody.
+    assert jsonld_credits({"@type": "NewsArticle", "author": {"@id": "#missing"}}) == []
+
+
 def test_labelled_byline():
     from lxml.html import fromstring
 
