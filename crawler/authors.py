@@ -20,7 +20,10 @@ _BY = re.compile(
 _SPLIT = re.compile(r"\s*(?:;|\||/|,|、|，|&|\b(?:and|And|AND|und|et|y|e|og|en|i|och|ja|és)\b)\s*")
 _NOISE = re.compile(
     r"\S+@\S+|https?://\S+|www\.\S+|@\w+|\+?\d[\d\s().-]{6,}\d|"
-    r"\b(?:updated|published|aktualisiert|veröffentlicht|mis à jour)\b.*$",
+    r"\b(?:updated|published|aktualisiert|veröffentlicht|mis à jour)\b.*$|"
+    # A byline glued to its date and time: "Jane Doe - April 10, 2026, 11:28 AM", "Jane Doe 10. März 2026".
+    r"(?:\b(?:on|am|le|el|il|op|den)\s+)?(?:\b[^\W\d_]{3,}\.?\s+\d{1,2},?\s+\d{4}\b|"
+    r"\b\d{1,2}\.?\s+[^\W\d_]{3,}\.?\s+\d{4}\b|\b\d{1,2}:\d{2}\b).*$",
     re.IGNORECASE,
 )
 # "Source: dpa/AFP" credits where the text came from: organisations, whatever their names.

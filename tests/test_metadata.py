@@ -27,6 +27,10 @@ from crawler.titles import choose_title, strip_site_name
         # The publisher's newsroom credited by its role: kept whole, as an organisation.
         ([("Daily Courier staff reporter", False)], [], ["Daily Courier staff reporter"]),
         ([("Jane Doe, staff reporter", False)], ["Jane Doe"], []),
+        # Names glued to the date and time the byline prints.
+        ([("By JANE DOE - 2026-04-10", False)], ["JANE DOE"], []),
+        ([("Jane Doe, April 10, 2026, 11:28 a.m.", False)], ["Jane Doe"], []),
+        ([("Von Anna Weber 10. März 2026 um 9.45 Uhr", False)], ["Anna Weber"], []),
     ],
 )
 def test_clean_authors(credits, people, organisations):
