@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-# Byline, headline and kicker lines are looked for among this many first lines.
+# Byline, headline and kicker lines are looked for until this many story lines are kept.
 HEAD_LINES = 4
 # A kicker over the headline ("World", "MIDDLE EAST CRISIS") is at most this many words.
 KICKER_MAX_WORDS = 4
@@ -120,8 +120,9 @@ def without_stray_lines(paragraphs: Sequence[str], title: str | None, authors: S
     title_key = _fold(title or "")
     kept: list[str] = []
     previous_kept = False
-    for index, line in enumerate(paragraphs):
-        if index < HEAD_LINES:
+    for line in paragraphs:
+        # The head is counted in kept lines: furniture (video boxes, timestamps) can fill the first ones.
+        if len(kept) < HEAD_LINES:
             if is_byline(line, authors):
                 previous_kept = False
                 continue

@@ -219,6 +219,9 @@ def test_headline_kicker_and_byline_at_the_top_of_the_body_go():
     # The names alone, in another language's label, and a lone label.
     assert without_stray_lines(["Jane Doe und John Roe", *STORY], title, ["Jane Doe", "John Roe"]) == STORY
     assert without_stray_lines(["Von Jane Doe", *STORY], title, ["Jane Doe"]) == STORY
+    # Furniture lines above the story do not use up the head.
+    lines = [title, "Stand: 22.04.2026, 06:00 Uhr", "Share", "Advertisement", STORY[0], "Von Jane Doe", STORY[1]]
+    assert without_stray_lines(lines, title, ["Jane Doe"]) == STORY
     # Further down, a line naming the author is the story's.
     story = [*STORY, *STORY, "Jane Doe", "Jane Doe said the terminal would open next year."]
     assert without_stray_lines(story, title, ["Jane Doe"]) == story
