@@ -26,6 +26,9 @@ _NOISE = re.compile(
     r"\b\d{1,2}\.?\s+[^\W\d_]{3,}\.?\s+\d{4}\b|\b\d{1,2}:\d{2}\b).*$",
     re.IGNORECASE,
 )
+# A closing credit line is short, and so is each name in it.
+SIGN_OFF_MAX_WORDS = 8
+SIGN_OFF_PART_WORDS = 4
 # "Source: dpa/AFP" credits where the text came from: organisations, whatever their names.
 _SOURCE_LABEL = re.compile(r"^\s*(?:quelle|source|sources|fuente|fonte|bron|kilde|källa|źródło)\s*:\s*", re.IGNORECASE)
 # Scripts that write a name without spaces; in the others a one-word credit is rarely a person
@@ -37,12 +40,14 @@ _BRACKETS = re.compile(r"\([^)]*\)?|\[[^\]]*\]?")
 _ROLES = re.compile(
     r"^(?:staff(?:\s+(?:writer|reporter))?|reporter|correspondent|editor|editors|editorial|"
     r"newsroom|desk|redaktion|redaction|rédaction|redactie|redazione|redacción|team|admin|"
-    r"guest|contributor|author|journalist|online|news|agencies|agency)$",
+    r"guest|contributor|author|journalist|online|agencies|agency|"
+    # "News" in the languages of the news: a section's name, not a credit.
+    r"news|nachrichten|aktuelles|noticias|notícias|notizie|nieuws|nyheter|nyheder|actualités|wiadomości)$",
     re.IGNORECASE,
 )
 _ROLE_SUFFIX = re.compile(
     r",?\s*\b(?:staff\s+writer|staff\s+reporter|senior\s+\w+|chief\s+\w+|\w+\s+correspondent|"
-    r"\w+\s+editor|reporter|correspondent|editor|contributor|columnist|for\s+.+)$",
+    r"\w+\s+editor|(?:\w+\s+)?writer|reporter|correspondent|editor|contributor|columnist|for\s+.+)$",
     re.IGNORECASE,
 )
 # Credits that name an organisation: agencies, desks, domains, all-caps acronyms.
@@ -74,6 +79,28 @@ def _clean(part: str, *, keep_role: bool = False) -> str:
 def _names_publisher(key: str, publisher_key: str) -> bool:
     """Whether a folded credit is the publisher's name or a part of it ("Courier" for "The Daily Courier")."""
     return bool(key) and bool(publisher_key) and set(key.split()) <= set(publisher_key.split())
+
+
+def sign_off_credits(line: str, publisher: str | None) -> list[str]:
+    """The sources a story's closing credit line names: "Quelle: dpa/AFP", "Courier / Metro Daily".
+
+    Stories taken from agencies or other papers say so in a last line of their own: after a
+    source label, or as names joined by slashes that include the publisher, who adapted the
+    text. The publisher itself is not the source and is left out.
+    """
+    words = line.split()
+    if not words or len(words) > SIGN_OFF_MAX_WORDS or line.rstrip().endswith((".", "!", "?")):
+        return []
+    labelled = _SOURCE_LABEL.match(line)
+    text = _SOURCE_LABEL.sub("", line) if labelled else line
+    parts = [" ".join(p.split()) for p in text.split("/") if p.strip()]
+    publisher_key = _fold(publisher or "")
+    own = [p for p in parts if _names_publisher(_fold(p), publisher_key)]
+    if not labelled and not (len(parts) >= 2 and own):
+        return []
+    if any(len(p.split()) > SIGN_OFF_PART_WORDS or not p[0].isalpha() for p in parts):
+        return []
+    return [p for p in parts if p not in own]
 
 
 def is_organisation(name: str) -> bool:

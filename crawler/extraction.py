@@ -18,7 +18,7 @@ from trafilatura import bare_extraction
 from trafilatura.settings import Document, Extractor
 from trafilatura.utils import load_html
 
-from crawler.authors import clean_authors
+from crawler.authors import clean_authors, sign_off_credits
 from crawler.bodylines import without_stray_lines
 from crawler.boilerplate import body_paragraphs, prune_furniture
 from crawler.dates import first_valid
@@ -113,12 +113,6 @@ class ArticleExtractor:
             structured.h1s,
             [site_name, structured.meta("og:site_name"), host_of(url)],
         ) or hints.get("title")
-        sources = [
-            *structured.author_sources(),
-            [(name, False) for name in hints.get("authors", [])],
-            [(document.author or "", False)],
-        ]
-        people, organisations = clean_authors(sources, publisher=site_name, printed=structured.bylines)
         paragraphs = body_paragraphs(text, title)
         if story := whole_story(tree, paragraphs):
             paragraphs = body_paragraphs("\n".join(story), title)
@@ -129,6 +123,16 @@ class ArticleExtractor:
         declared_body = structured.article_body()
         if declared_body and _completes(paragraphs, declared_body):
             paragraphs = body_paragraphs(declared_body, title)
+        if sign_off := sign_off_credits(paragraphs[-1] if paragraphs else "", site_name):
+            paragraphs = paragraphs[:-1]  # a credit, not the story
+        sources = [
+            *structured.author_sources(),
+            [(name, False) for name in hints.get("authors", [])],
+            [(document.author or "", False)],
+            # Last: a closing "Source: ..." line credits organisations when nothing else does.
+            [(name, True) for name in sign_off],
+        ]
+        people, organisations = clean_authors(sources, publisher=site_name, printed=structured.bylines)
         body = "\n\n".join(without_stray_lines(paragraphs, title, people))
         if len(body) < self.min_body_chars:
             raise NotAnArticle("short_body")

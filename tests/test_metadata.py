@@ -27,6 +27,10 @@ from crawler.titles import choose_title, strip_site_name
         # The publisher's newsroom credited by its role: kept whole, as an organisation.
         ([("Daily Courier staff reporter", False)], [], ["Daily Courier staff reporter"]),
         ([("Jane Doe, staff reporter", False)], ["Jane Doe"], []),
+        # "News" names a section in any language; a role after an agency's name leaves the agency.
+        ([("Nachrichten", False), ("Noticias", False)], [], []),
+        ([("Jane Doe", False), ("AP Sports Writer", False)], ["Jane Doe"], []),
+        ([("Jane Doe, Sports Writer", False)], ["Jane Doe"], []),
         # Names glued to the date and time the byline prints.
         ([("By JANE DOE - 2026-04-10", False)], ["JANE DOE"], []),
         ([("Jane Doe, April 10, 2026, 11:28 a.m.", False)], ["Jane Doe"], []),
@@ -91,6 +95,42 @@ def test_visible_byline_when_nothing_is_declared():
                    + teaser + "</body>") == ["Jane Doe", "Tom Roe"]
     assert bylines('<body><article><a rel="author" href="/a/j">Jane Doe</a><p>' + "Story text. " * 50 + "</p></article>"
                    + teaser + "</body>") == ["Jane Doe"]
+
+
+def test_closing_credit_line_names_the_sources():
+    from crawler.authors import sign_off_credits
+
+    assert sign_off_credits("Quelle: dpa/AFP", "Harbour Post") == ["dpa", "AFP"]
+    # Slashes with the publisher's own name: the publisher adapted, the other paper is the source.
+    assert sign_off_credits("Harbour Post / Metro Diario", "The Harbour Post") == ["Metro Diario"]
+    # Not credits: slashes without the publisher, a sentence, initials in brackets, a long line.
+    assert sign_off_credits("Pros / Cons", "The Harbour Post") == []
+    assert sign_off_credits("Source: the council.", "The Harbour Post") == []
+    assert sign_off_credits("(jd)", "The Harbour Post") == []
+    assert sign_off_credits("Harbour Post / " + "word " * 9, "The Harbour Post") == []
+    # With no one credited, the closing line gives the organisations and leaves the body.
+    assert clean_authors([[("Nachrichten", False)], [(name, True) for name in ["Metro Diario"]]]) == ([], ["Metro Diario"])
+
+
+def test_closing_credit_line_credits_the_article():
+    from crawler.extraction import ArticleExtractor
+
+    story = "".join(f"<p>{line} The ferry terminal will open in spring, the council said on Tuesday.</p>" for line in STORY_LINES)
+    html = (
+        '<html><head><meta property="og:site_name" content="Harbour Post"><meta name="author" content="News">'
+        "<title>Ferry terminal approved</title></head><body><article><h1>Ferry terminal approved</h1>"
+        f"{story}<p>Harbour Post / Metro Diario</p></article></body></html>"
+    )
+    article = ArticleExtractor().extract(html, "https://harbour.example/news/ferry")
+    assert (article.authors, article.author_organisations) == ([], ["Metro Diario"])
+    assert "Metro Diario" not in article.body and article.body.startswith(STORY_LINES[0])
+
+
+STORY_LINES = [
+    "The council approved the harbour ferry terminal after a two-year review.",
+    "Residents had asked for a quieter design and a later start to the work.",
+    "Work begins in spring and the first ferries should call within eighteen months.",
+]
 
 
 def test_jsonld_author_references_and_name_shapes():
