@@ -29,7 +29,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from crawler import settings as defaults
 from crawler import spill
 from crawler.dates import cutoff, parse_point
-from crawler.frontier import Frontier, FrontierError, use_redis
 from crawler.private_networks import HINT, AddressPolicy
 from crawler.progress import dropped, errors
 from crawler.runs_report import run_report, runs_table
@@ -70,6 +69,8 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from sqlalchemy.engine import Engine
+
+    from crawler.frontier import Frontier
 
 EXPORT_FIELDS = [
     "id", "canonical_url", "url", "site", "source", "title", "authors", "author_organisations",
@@ -244,10 +245,16 @@ def crawl_jobs(args: argparse.Namespace) -> list[tuple[dict[str, Any], dict[str,
 
 
 def shared_frontier(settings: Settings, url: str | None) -> Frontier | None:
-    """The Redis frontier the crawl shares (``--redis``, else the REDIS_URL setting), set up."""
+    """The Redis frontier the crawl shares (``--redis``, else the REDIS_URL setting), set up.
+
+    Imported here, not at the top: the Redis client and scrapy-redis would cost every run that
+    shares nothing 6 MB.
+    """
     url = url or settings.get("REDIS_URL")
     if not url:
         return None
+    from crawler.frontier import Frontier, FrontierError, use_redis
+
     if settings.get("JOBDIR"):
         raise UsageError("--jobdir and --redis exclude each other: a shared crawl keeps its queue in Redis")
     try:
@@ -326,6 +333,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
     frontier = shared_frontier(settings, args.redis)
     if frontier is None:
         raise UsageError("give --redis URL (or set REDIS_URL): the Redis the workers share")
+    from crawler.frontier import FrontierError
+
     try:
         arguments = frontier.worker_arguments()
     except FrontierError as exc:

@@ -44,16 +44,14 @@ from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
-from crawler.items import ArticleItem
+from crawler.leases import LEASE
 from crawler.urls import host_of
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
     from typing import Self
 
     from scrapy import Request, Spider
     from scrapy.crawler import Crawler
-    from scrapy.http import Response
     from scrapy.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -66,7 +64,6 @@ DUPEFILTER_KEY = "newscrawl:dupefilter"
 JOBS_KEY = "newscrawl:jobs"
 LEASES_KEY = "newscrawl:leases:"  # + worker id: lease id -> encoded request
 HEARTBEAT_KEY = "newscrawl:worker:"  # + worker id, expiring
-LEASE = "news_lease"  # request meta key
 # Whether a fingerprint was seen, remembering it; past ARGV[2] fingerprints, the oldest go.
 _SEEN_BOUNDED = """
 if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 1 end
@@ -107,7 +104,7 @@ def use_redis(settings: Settings, url: str) -> None:
         settings.set(name, value, priority="cmdline")
     settings.set("EXTENSIONS", {**settings.getdict("EXTENSIONS"), "crawler.frontier.IdleClose": 500},
                  priority="cmdline")
-    settings.set("SPIDER_MIDDLEWARES", {**settings.getdict("SPIDER_MIDDLEWARES"), "crawler.frontier.LeaseMiddleware": 950},
+    settings.set("SPIDER_MIDDLEWARES", {**settings.getdict("SPIDER_MIDDLEWARES"), "crawler.leases.LeaseMiddleware": 950},
                  priority="cmdline")
 
 
@@ -260,38 +257,6 @@ class BoundedDupeFilter(RFPDupeFilter):  # type: ignore[misc]
 
     def clear(self) -> None:
         self.server.delete(self.key, self.key + ":counter")
-
-
-def release(crawler: Crawler | None, leases: Iterable[str | None]) -> None:
-    """Release leases, when the crawl is a shared one."""
-    scheduler = getattr(crawler, "leases", None)
-    if scheduler is not None:
-        scheduler.release(leases)
-
-
-class LeaseMiddleware:
-    """Hands a page's lease to its article, for the store to release once committed; a page
-    that gave no article (a listing, a feed, a page that failed) is done with its callback."""
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler)
-
-    async def process_spider_output(self, response: Response, result: AsyncIterator[Any]) -> AsyncIterator[Any]:
-        lease = response.meta.get(LEASE)
-        handed = False
-        async for output in result:
-            if lease and isinstance(output, ArticleItem):
-                output.lease, handed = lease, True
-            yield output
-        if not handed:
-            release(self.crawler, [lease])
-
-    def process_spider_exception(self, response: Response, exception: Exception) -> None:
-        release(self.crawler, [response.meta.get(LEASE)])
 
 
 class IdleClose:

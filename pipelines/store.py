@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 from scrapy import signals
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 
-from crawler.frontier import release
 from crawler.items import ArticleItem
+from crawler.leases import release
 from crawler.site_counts import PREFIX, count_site, per_site
 from crawler.sitechrome import ChromeIndex
 from crawler.spill import SpillFile

@@ -31,8 +31,8 @@ from crawler.analysis import LinkRules, PageAnalysis, outside
 from crawler.charset import looks_binary, page_text
 from crawler.dates import cutoff, parse_date
 from crawler.feeds import NotAFeed, parse_feed
-from crawler.frontier import LEASE, release
 from crawler.items import ArticleItem
+from crawler.leases import LEASE, release
 from crawler.site_counts import count_site, paywalled
 from crawler.sitemaps import NotASitemap, parse_sitemap
 from crawler.sources import select_sources
