@@ -151,3 +151,10 @@ def test_the_bounded_dupefilter_forgets_only_the_oldest(redis_url):
     assert dupefilter.request_seen(requests[0]) is False  # forgotten: may be fetched again
     assert dupefilter.request_seen(requests[0]) is True
     assert dupefilter.server.zcard("newscrawl:dupefilter") == 3
+
+
+def test_a_crawl_that_shares_nothing_loads_no_redis():
+    """The Redis client and scrapy-redis are for shared crawls; every other run is 6 MB lighter."""
+    script = "import sys, crawler.cli, spiders.news, pipelines.store; print(sorted({'redis', 'scrapy_redis'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]"
