@@ -2,7 +2,7 @@
 
 The command line is imported only when run: multiprocessing runs the parent's main script again
 in every page worker it spawns, and a script importing the command line at its top loads Scrapy,
-SQLAlchemy and the rest (60 MB) into each worker for nothing.
+SQLAlchemy and the rest (about 55 MB) into each worker for nothing.
 """
 
 
