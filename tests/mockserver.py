@@ -22,6 +22,7 @@ import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 
 class _StaticHandler(SimpleHTTPRequestHandler):
@@ -114,17 +115,23 @@ def running(*args: str) -> Iterator[str]:
         text=True,
         cwd=Path(__file__).resolve().parent.parent,
     )
-    try:
+    with stopped_after(process, timeout=10):
         assert process.stdout is not None
         url = process.stdout.readline().strip()
         if not url.startswith("http://127.0.0.1:"):
             raise RuntimeError(f"mock server did not start: {url!r}")
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        if process.stdout is not None:
-            process.stdout.close()
+
+
+@contextlib.contextmanager
+def stopped_after(process: subprocess.Popen[Any], timeout: float) -> Iterator[None]:
+    """Terminate a server process when the block ends, wait for it and close its pipes."""
+    with process:  # closes the pipes on the way out
+        try:
+            yield
+        finally:
+            process.terminate()
+            process.wait(timeout=timeout)
 
 
 def main() -> None:

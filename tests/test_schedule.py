@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import FAST, ROOT, newscrawl
+from tests.mockserver import stopped_after
 
 pytestmark = pytest.mark.e2e
 SETTINGS = [arg for arg in FAST if arg != "-s"]
@@ -98,18 +99,13 @@ def scrapyd(tmp_path) -> Iterator[str]:
     assert executable, "scrapyd is installed with the test extra"
     process = subprocess.Popen([executable], cwd=home, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
-    try:
+    with stopped_after(process, timeout=20):
         for _ in range(100):
             with contextlib.suppress(OSError):
                 if _get(f"{url}/daemonstatus.json")["status"] == "ok":
                     break
             time.sleep(0.1)
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-        if process.stderr is not None:
-            process.stderr.close()
 
 
 def test_deployed_to_scrapyd_a_scheduled_source_is_crawled(scrapyd, fixture_site, tmp_path):
