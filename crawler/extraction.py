@@ -23,6 +23,7 @@ from crawler.bodylines import without_stray_lines
 from crawler.boilerplate import body_paragraphs, prune_furniture
 from crawler.dates import first_valid
 from crawler.fingerprints import body_fingerprint
+from crawler.htmltext import element_text
 from crawler.items import ArticleItem
 from crawler.nextstory import this_story_only
 from crawler.recover import dropped_paragraphs_restored
@@ -180,7 +181,7 @@ class ArticleExtractor:
 
 def _paragraph_chars(tree: HtmlElement) -> int:
     """Characters in the page's substantial paragraphs: what a full extraction roughly holds."""
-    lengths = (len(" ".join(p.text_content().split())) for p in tree.iter("p"))
+    lengths = (len(element_text(p)) for p in tree.iter("p"))
     return sum(n for n in lengths if n >= SUBSTANTIAL_PARAGRAPH)
 
 

@@ -10,15 +10,12 @@ from __future__ import annotations
 
 from lxml.html import HtmlElement
 
+from crawler.htmltext import element_text
 from crawler.titles import agrees
 
 # The headline's article must hold at least this much of the body to be trusted as the story;
 # a header-only ``<article>`` (headline, byline) beside the real one must not win.
 MIN_OWN_CHARS = 400
-
-
-def _text(element: HtmlElement) -> str:
-    return " ".join(element.text_content().split())
 
 
 def _line(paragraph: str) -> str:
@@ -36,12 +33,12 @@ def this_story_only(tree: HtmlElement, paragraphs: list[str], title: str | None)
     if len(articles) < 2 or not title:
         return None
     main = next(
-        (a for a in articles if any(agrees(_text(h), title) for h in a.iter("h1") if _text(h))), None
+        (a for a in articles if any(agrees(element_text(h), title) for h in a.iter("h1") if element_text(h))), None
     )
     if main is None:
         return None
-    own = _text(main)
-    others = "\n".join(_text(a) for a in articles if a is not main)
+    own = element_text(main)
+    others = "\n".join(element_text(a) for a in articles if a is not main)
     if sum(len(p) for p in paragraphs if _line(p) in own) < MIN_OWN_CHARS:
         return None
     kept = [p for p in paragraphs if _line(p) in own or _line(p) not in others]

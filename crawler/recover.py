@@ -15,6 +15,7 @@ import re
 from lxml.html import HtmlElement
 
 from crawler.boilerplate import is_boilerplate
+from crawler.htmltext import element_text, link_density
 
 # What a restored paragraph must be: a sentence of some length, not mostly link text.
 MIN_CHARS = 80
@@ -24,10 +25,6 @@ MAX_LINK_DENSITY = 0.5
 MAX_KNOWN_PAIRS = 0.5
 _SENTENCE_END = re.compile(r"[.!?…»“”\"')]\s*$")
 _WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def _text(element: HtmlElement) -> str:
-    return " ".join(element.text_content().split())
 
 
 def _key(text: str) -> str:
@@ -43,10 +40,6 @@ def _pairs(key: str) -> set[tuple[str, str]]:
 def _share_known(key: str, known: set[tuple[str, str]]) -> float:
     pairs = _pairs(key)
     return len(pairs & known) / max(len(pairs), 1)
-
-
-def _link_density(element: HtmlElement, length: int) -> float:
-    return sum(len(_text(a)) for a in element.iter("a")) / max(length, 1)
 
 
 def _common_ancestor(first: HtmlElement, last: HtmlElement) -> HtmlElement | None:
@@ -66,10 +59,10 @@ def _signature(p: HtmlElement) -> tuple[str, ...]:
 
 def _is_prose(p: HtmlElement) -> bool:
     """A sentence, not mostly links, not a publisher's stock phrase."""
-    text = _text(p)
+    text = element_text(p)
     return (
         _SENTENCE_END.search(text) is not None
-        and _link_density(p, len(text)) < MAX_LINK_DENSITY
+        and link_density(p) < MAX_LINK_DENSITY
         and not is_boilerplate(text)
     )
 
@@ -77,7 +70,7 @@ def _is_prose(p: HtmlElement) -> bool:
 def dropped_paragraphs_restored(tree: HtmlElement, paragraphs: list[str]) -> list[str] | None:
     """``paragraphs`` with the story's dropped prose paragraphs back; None when none are missing."""
     wanted = {_key(p) for p in paragraphs}
-    keys = {p: _key(_text(p)) for p in tree.iter("p")}
+    keys = {p: _key(element_text(p)) for p in tree.iter("p")}
     kept = [p for p, key in keys.items() if key in wanted]
     if len(kept) < 2:
         return None
@@ -103,7 +96,7 @@ def dropped_paragraphs_restored(tree: HtmlElement, paragraphs: list[str]) -> lis
             and _share_known(key, known) < MAX_KNOWN_PAIRS
             and _is_prose(p)
         ):
-            restored.setdefault(previous, []).append(_text(p))
+            restored.setdefault(previous, []).append(element_text(p))
     if not restored:
         return None
     result = []

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 from lxml.html import HtmlElement
 
+from crawler.htmltext import element_text, link_density
+
 _BLOCKS = ("p", "h2", "h3", "h4", "blockquote", "li")
 # The other chunks must add at least this share of text to be trusted as the story's rest.
 MIN_GAIN = 0.2
 MAX_CHUNKS = 6
 # A chunk mostly made of links is a teaser list that borrowed the story's class.
 MAX_LINK_DENSITY = 0.3
-
-
-def _text(element: HtmlElement) -> str:
-    return " ".join(element.text_content().split())
 
 
 def _signature(element: HtmlElement) -> tuple[str, str] | None:
@@ -33,11 +31,6 @@ def _grandparent(element: HtmlElement) -> HtmlElement | None:
     return parent.getparent() if parent is not None else None
 
 
-def _link_density(element: HtmlElement) -> float:
-    text = len(_text(element)) or 1
-    return sum(len(_text(a)) for a in element.iter("a")) / text
-
-
 def _blocks(container: HtmlElement) -> list[str]:
     texts = []
     for element in container.iter(*_BLOCKS):
@@ -45,7 +38,7 @@ def _blocks(container: HtmlElement) -> list[str]:
             continue
         if any(a.tag in _BLOCKS and a is not element for a in element.iterancestors()):
             continue
-        text = _text(element)
+        text = element_text(element)
         if text:
             texts.append(text)
     return texts
@@ -56,7 +49,7 @@ def whole_story(tree: HtmlElement, paragraphs: list[str]) -> list[str] | None:
     wanted = set(paragraphs)
     signatures: dict[tuple[str, str], int] = {}
     for p in tree.iter("p"):
-        if _text(p) in wanted and (sig := _signature(p)) is not None:
+        if element_text(p) in wanted and (sig := _signature(p)) is not None:
             signatures[sig] = signatures.get(sig, 0) + 1
     if not signatures:
         return None
@@ -68,14 +61,14 @@ def whole_story(tree: HtmlElement, paragraphs: list[str]) -> list[str] | None:
         a.tag == tag and a.get("class") == cls for el in same for a in el.iterancestors()
     ):
         return None
-    main = max(same, key=lambda el: sum(_text(p) in wanted for p in el.iter("p")))
+    main = max(same, key=lambda el: sum(element_text(p) in wanted for p in el.iter("p")))
     # Chunks of one story sit side by side: same parent, or same grandparent.
     family = {id(a) for a in (main.getparent(), _grandparent(main)) if a is not None}
     chunks = [
         el for el in same
         if el is main
         or ({id(a) for a in (el.getparent(), _grandparent(el)) if a is not None} & family
-            and _link_density(el) < MAX_LINK_DENSITY)
+            and link_density(el) < MAX_LINK_DENSITY)
     ]
     if len(chunks) < 2:
         return None

@@ -14,6 +14,8 @@ from typing import Any
 
 from lxml.html import HtmlElement
 
+from crawler.htmltext import element_text
+
 ARTICLE_TYPES = frozenset(
     {"article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle", "blogposting",
      "opinionnewsarticle", "backgroundnewsarticle", "reviewnewsarticle", "report",
@@ -69,7 +71,7 @@ class StructuredData:
         self.articles = [obj for obj in self.objects if types_of(obj) & ARTICLE_TYPES]
         # Read now: later steps prune the tree, and bylines holding <time> go with them.
         self.times = [t.get("datetime", "") for t in tree.iterfind(".//time[@datetime]")][:1]
-        self.h1s = [" ".join(h.text_content().split()) for h in tree.iterfind(".//h1")]
+        self.h1s = [element_text(h) for h in tree.iterfind(".//h1")]
         self.html_title = " ".join((tree.findtext(".//title") or "").split())
         self.bylines = _visible_bylines(tree)
 
@@ -251,12 +253,12 @@ def _visible_bylines(tree: HtmlElement) -> list[str]:
         if first is not None:
             parent = first.getparent()
             links = [a for a in parent.iterfind(".//a[@href]") if _AUTHOR_PAGE.search(a.get("href", ""))]
-    names = [" ".join(a.text_content().split()) for a in links]
+    names = [element_text(a) for a in links]
     if names := [name for name in dict.fromkeys(names) if 0 < len(name) <= _BYLINE_MAX_CHARS]:
         return names
     for element in tree.xpath(".//*[@class]"):
         if _BYLINE_CLASS.search(element.get("class", "")):
-            text = " ".join(element.text_content().split())
+            text = element_text(element)
             if 0 < len(text) <= _BYLINE_MAX_CHARS:
                 return [text]
     return _labelled_byline(tree)
@@ -274,7 +276,7 @@ def _first_block(links: list[HtmlElement]) -> list[HtmlElement]:
     ancestry = [set(link.iterancestors()) for link in links[1:]]
     for block in links[0].iterancestors():
         if any(block in ancestors for ancestors in ancestry):
-            if len(" ".join(block.text_content().split())) > _BYLINE_BLOCK_CHARS:
+            if len(element_text(block)) > _BYLINE_BLOCK_CHARS:
                 return links[:1]
             return [links[0], *(link for link, ancestors in zip(links[1:], ancestry, strict=True) if block in ancestors)]
     return links[:1]
@@ -298,7 +300,7 @@ def _labelled_byline(tree: HtmlElement) -> list[str]:
         container = element if len(element) or not whole else element.getparent()
         if container is None:
             continue
-        text = " ".join(container.text_content().split())
+        text = element_text(container)
         match = _BYLINE_LABEL.match(text)
         names = text[match.end() :].strip(" )）") if match else ""
         if 0 < len(names) <= _BYLINE_MAX_CHARS:

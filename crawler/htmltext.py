@@ -1,0 +1,18 @@
+"""The text of an HTML element as a reader sees it: its words, whitespace collapsed.
+
+Markup spreads a sentence over lines, tabs and nested inline elements; comparing, measuring or
+storing an element's text needs one spelling of it.
+"""
+
+from __future__ import annotations
+
+from lxml.html import HtmlElement
+
+
+def element_text(element: HtmlElement) -> str:
+    return " ".join(element.text_content().split())
+
+
+def link_density(element: HtmlElement) -> float:
+    """The share of an element's text that is link text: near 1 for menus and teaser lists."""
+    return sum(len(element_text(a)) for a in element.iter("a")) / (len(element_text(element)) or 1)
