@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from lxml.html import HtmlElement
 from trafilatura.utils import HTML_PARSER, load_html
 
+from crawler.charset import page_text
 from crawler.extraction import ArticleExtractor, NotAnArticle
 from crawler.feeds import FEED_TYPES
 from crawler.items import ArticleItem
@@ -92,10 +93,17 @@ class PageAnalyser:
         html: str | bytes,
         url: str,
         *,
+        content_type: str | None = None,
         fetched_at: dt.datetime | None = None,
         hints: Mapping[str, Any] | None = None,
     ) -> PageAnalysis:
+        """The page's links and article; ``html`` as served is decoded by ``crawler.charset``
+        with its ``Content-Type`` header."""
         result = PageAnalysis()
+        if isinstance(html, bytes):
+            html, problem = page_text(html, content_type)
+            if problem:
+                result.counts[f"news/page/{problem}"] += 1
         tree = load_html(html)
         if tree is None:
             result.counts["news/extract/dropped/unparsable"] += 1

@@ -7,7 +7,10 @@ saying ISO-8859-1 over UTF-8 text (stored as "cafÃ©"), and a detector reading 
 page as Central European. Here, UTF-8 that decodes cleanly wins over a declared single-byte
 encoding (legacy text is virtually never valid UTF-8), a declaration that does not decode is
 ignored, and undeclared legacy text gets the default browsers use for the page's language (the
-HTML standard's locale table) before any guess.
+HTML standard's locale table), Windows-1252 when the page names none, as browsers do.
+
+Scrapy-free, on bytes and the Content-Type header: pages are decoded in the page workers, so
+the crawl process hands over bytes (copied, not re-encoded) and spends nothing on text.
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ from __future__ import annotations
 import codecs
 import re
 
-from scrapy.http import TextResponse
 from w3lib.encoding import (
     html_body_declared_encoding,
     http_content_type_encoding,
@@ -49,14 +51,13 @@ def _single_byte(codec: str) -> bool:
     return codecs.lookup(codec).name in {"cp1252", "iso8859-1", "latin-1", "iso8859-15", "ascii"}
 
 
-def page_text(response: TextResponse) -> tuple[str, str | None]:
-    """The page's text, and ``"charset_mismatch"`` when its declared encoding was set aside."""
-    body = response.body
+def page_text(body: bytes, content_type: str | None = None) -> tuple[str, str | None]:
+    """The text of a page served with ``content_type`` (the HTTP header), and
+    ``"charset_mismatch"`` when its declared encoding was set aside."""
     bom_encoding, bom = read_bom(body)
     if bom_encoding and bom:
         return body[len(bom):].decode(bom_encoding, "replace"), None
-    content_type = response.headers.get(b"Content-Type")
-    declared = http_content_type_encoding(content_type.decode("latin-1") if content_type else None)
+    declared = http_content_type_encoding(content_type)
     declared = declared or html_body_declared_encoding(body)
     codec = resolve_encoding(declared) if declared else None
     if codec:
@@ -75,8 +76,6 @@ def page_text(response: TextResponse) -> tuple[str, str | None]:
     except UnicodeDecodeError:
         pass
     language = _LANG.search(body[:4096])
-    if language:
-        code = language.group(1).decode().lower().replace("_", "-")
-        legacy = _LEGACY_BY_LANGUAGE.get(code) or _LEGACY_BY_LANGUAGE.get(code[:2])
-        return body.decode(legacy or "cp1252", "replace"), problem
-    return response.text if not codec else body.decode("cp1252", "replace"), problem
+    code = language.group(1).decode().lower().replace("_", "-") if language else ""
+    legacy = _LEGACY_BY_LANGUAGE.get(code) or _LEGACY_BY_LANGUAGE.get(code[:2]) or "cp1252"
+    return body.decode(legacy, "replace"), problem

@@ -22,7 +22,7 @@ from crawler.authors import clean_authors, sign_off_credits
 from crawler.bodylines import without_stray_lines
 from crawler.boilerplate import body_paragraphs, prune_furniture
 from crawler.dates import first_valid
-from crawler.fingerprints import body_fingerprint
+from crawler.fingerprints import PARAGRAPH_BREAK, body_keys
 from crawler.htmltext import element_text
 from crawler.items import ArticleItem
 from crawler.nextstory import this_story_only
@@ -134,7 +134,7 @@ class ArticleExtractor:
             [(name, True) for name in sign_off],
         ]
         people, organisations = clean_authors(sources, publisher=site_name, printed=structured.bylines)
-        body = "\n\n".join(without_stray_lines(paragraphs, title, people))
+        body = PARAGRAPH_BREAK.join(without_stray_lines(paragraphs, title, people))
         if len(body) < self.min_body_chars:
             raise NotAnArticle("short_body")
 
@@ -148,6 +148,7 @@ class ArticleExtractor:
         if modified and published and modified < published:
             modified = modified_raw = None
 
+        fingerprint, blocks = body_keys(body)
         declared = structured.canonical()
         declared = absolute(url, declared.strip()) if declared else None
         if declared and host_of(declared) != host_of(url):
@@ -174,7 +175,8 @@ class ArticleExtractor:
             image=structured.meta("og:image", "twitter:image") or document.image,
             tags=_unique([*structured.tags(), *(document.tags or [])]),
             fetched_at=now,
-            content_fingerprint=body_fingerprint(body),
+            content_fingerprint=fingerprint,
+            body_blocks=blocks,
         )
 
 

@@ -39,6 +39,9 @@ class ArticleItem:
     # The body's near-duplicate signature (crawler.neardup), computed beside extraction in a page
     # worker; None where the body was made elsewhere (learned chrome removed, spill file read).
     body_signature: bytes | None = field(default=None, repr=False)
+    # The learned-chrome block hash of each paragraph of the body (crawler.fingerprints), made
+    # with the fingerprint; None where the body was made elsewhere (spill file read).
+    body_blocks: list[str] | None = field(default=None, repr=False)
     # Set by DedupPipeline when this URL repeats an article already seen: "url" or "body".
     duplicate_of: str | None = None
     # In a shared crawl, the lease on the page's request, released once the article is committed.

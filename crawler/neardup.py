@@ -43,11 +43,11 @@ _FMIX = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE
 def signature(body: str) -> bytes:
     """The MinHash signature of a body's word shingles (casefolded, NFKC), as 512 bytes."""
     words = _WORD.findall(unicodedata.normalize("NFKC", body).casefold())
-    shingles = {" ".join(words[i:i + SHINGLE_WORDS]) for i in range(max(1, len(words) - SHINGLE_WORDS + 1))}
-    hv = np.fromiter(
-        (int.from_bytes(hashlib.sha1(s.encode()).digest()[:4], "little") for s in shingles),
-        dtype=np.uint32, count=len(shingles),
-    ).reshape(-1, 1)
+    shingles = {" ".join(words)} if len(words) < SHINGLE_WORDS else {
+        " ".join(shingle) for shingle in zip(*(words[i:] for i in range(SHINGLE_WORDS)), strict=False)
+    }
+    sha1 = hashlib.sha1
+    hv = np.frombuffer(b"".join([sha1(s.encode()).digest()[:4] for s in shingles]), dtype="<u4").reshape(-1, 1)
     shift1, multiplier1, shift2, multiplier2 = _FMIX
     hv = (hv ^ (hv >> shift1)) * multiplier1
     hv = (hv ^ (hv >> shift2)) * multiplier2

@@ -10,34 +10,28 @@ in the database (``sites``, ``site_blocks``), so the knowledge holds across runs
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from collections import Counter
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from crawler.fingerprints import body_fingerprint, normalise_text
+from crawler.fingerprints import PARAGRAPH_BREAK, body_keys
 
 if TYPE_CHECKING:
     from crawler.items import ArticleItem
 
-PARAGRAPH_BREAK = "\n\n"
+
+def paragraph_blocks(item: ArticleItem) -> list[str]:
+    """The block hash of each paragraph of the item's body: as extraction computed them, or anew
+    for a body made elsewhere."""
+    return item.body_blocks if item.body_blocks is not None else body_keys(item.body)[1]
 
 
-def block_hash(paragraph: str) -> str:
-    """A short stable key for a paragraph, insensitive to case, spacing and punctuation."""
-    return _hash(normalise_text(paragraph))
-
-
-def _hash(normalised: str) -> str:
-    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()[:16]
-
-
-def blocks_of(body: str) -> dict[str, str]:
-    """Distinct paragraphs of a body by hash (a block counts once per article)."""
-    found = {}
-    for paragraph in body.split(PARAGRAPH_BREAK):
-        if normalised := normalise_text(paragraph):
-            found[_hash(normalised)] = paragraph
+def blocks_of(item: ArticleItem) -> dict[str, str]:
+    """Distinct paragraphs of an item's body by hash (a block counts once per article)."""
+    found: dict[str, str] = {}
+    for block, paragraph in zip(paragraph_blocks(item), item.body.split(PARAGRAPH_BREAK), strict=True):
+        if block:
+            found.setdefault(block, paragraph)
     return found
 
 
@@ -63,7 +57,7 @@ class ChromeIndex:
 
     def record(self, item: ArticleItem) -> dict[str, str]:
         """Count a newly stored article's blocks; returns them for the database."""
-        found = blocks_of(item.body)
+        found = blocks_of(item)
         self.articles[item.site] += 1
         self._chrome.pop(item.site, None)
         self.blocks.setdefault(item.site, Counter()).update(found.keys())
@@ -86,8 +80,11 @@ class ChromeIndex:
         if not chrome:
             return item
         paragraphs = item.body.split(PARAGRAPH_BREAK)
-        kept = [p for p in paragraphs if block_hash(p) not in chrome]
+        kept = [p for p, block in zip(paragraphs, paragraph_blocks(item), strict=True) if block not in chrome]
         body = PARAGRAPH_BREAK.join(kept)
         if len(kept) == len(paragraphs) or 2 * len(kept) < len(paragraphs) or len(body) < self.min_body_chars:
             return item
-        return dataclasses.replace(item, body=body, content_fingerprint=body_fingerprint(body), body_signature=None)
+        fingerprint, blocks = body_keys(body)
+        return dataclasses.replace(
+            item, body=body, content_fingerprint=fingerprint, body_blocks=blocks, body_signature=None
+        )

@@ -20,7 +20,7 @@ _DATETIMES = ("published_at", "modified_at", "fetched_at")
 
 def to_json(item: ArticleItem) -> str:
     record = dataclasses.asdict(item)
-    del record["body_signature"]  # derived from the body, and not JSON
+    del record["body_signature"], record["body_blocks"]  # derived from the body
     del record["lease"]  # the crawl's, not the article's
     for name in _DATETIMES:
         if record[name] is not None:

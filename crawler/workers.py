@@ -72,9 +72,11 @@ def extract_timeout(settings: BaseSettings) -> float:
     return timeout
 
 
-def _analyse(html: str, url: str, fetched_at: dt.datetime, hints: Mapping[str, Any]) -> PageAnalysis:
+def _analyse(
+    html: str | bytes, url: str, content_type: str | None, fetched_at: dt.datetime, hints: Mapping[str, Any]
+) -> PageAnalysis:
     assert _analyser is not None
-    return _analyser.analyse(html, url, fetched_at=fetched_at, hints=hints)
+    return _analyser.analyse(html, url, content_type=content_type, fetched_at=fetched_at, hints=hints)
 
 
 class PagePool:
@@ -109,9 +111,20 @@ class PagePool:
             settings.getint("NEWS_EXTRACT_MAX_IN_FLIGHT"), extract_timeout(settings),
         )
 
-    async def analyse(self, html: str, url: str, fetched_at: dt.datetime, hints: Mapping[str, Any]) -> PageAnalysis:
+    async def analyse(
+        self,
+        html: str | bytes,
+        url: str,
+        fetched_at: dt.datetime,
+        hints: Mapping[str, Any],
+        content_type: str | None = None,
+    ) -> PageAnalysis:
         """The page's analysis; a page that timed out, broke its worker or the analysis yields
-        none, with the reason counted, and the crawl goes on."""
+        none, with the reason counted, and the crawl goes on.
+
+        A page is best passed as the bytes served, with its ``Content-Type``: bytes are copied to
+        the worker as they are, and decoded there.
+        """
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.max_in_flight)
         async with self._slots:
@@ -122,7 +135,7 @@ class PagePool:
                     self.workers, initializer=_init_worker, initargs=(self.options, self.rules),
                     context=multiprocessing.get_context("spawn"),
                 )
-            future = self._pool.schedule(_analyse, args=(html, url, fetched_at, hints), timeout=self.timeout)
+            future = self._pool.schedule(_analyse, args=(html, url, content_type, fetched_at, hints), timeout=self.timeout)
             try:
                 return await asyncio.wrap_future(future)
             except TimeoutError:

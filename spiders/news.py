@@ -28,7 +28,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 
 from crawler.analysis import LinkRules, PageAnalysis, outside
-from crawler.charset import looks_binary, page_text
+from crawler.charset import looks_binary
 from crawler.dates import cutoff, parse_date
 from crawler.feeds import NotAFeed, parse_feed
 from crawler.items import ArticleItem
@@ -239,13 +239,15 @@ class NewsSpider(scrapy.Spider):
             stats.inc_value(f"news/page/{kind}")
             self.logger.info("skipped %(url)s: %(kind)s body served as HTML", {"url": response.url, "kind": kind})
             return None
-        text, problem = page_text(response)
-        if problem:
-            stats.inc_value(f"news/page/{problem}")
+        assert self.pages is not None
+        content_type = response.headers.get(b"Content-Type")
+        analysis = await self.pages.analyse(
+            response.body, response.url, fetched_at, response.meta.get("hints", {}),
+            content_type.decode("latin-1") if content_type else None,
+        )
+        if analysis.counts["news/page/charset_mismatch"]:
             self.logger.info("%(url)s: declared character encoding does not fit the bytes, set aside",
                              {"url": response.url})
-        assert self.pages is not None
-        analysis = await self.pages.analyse(text, response.url, fetched_at, response.meta.get("hints", {}))
         site = host_of(response.url)
         for key, count in analysis.counts.items():
             stats.inc_value(key, count)
