@@ -21,9 +21,10 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 CONCURRENT_REQUESTS = 32
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 DOWNLOAD_DELAY = 0.25
-# Scrapy starts this many tasks for the output of every response; a news page yields an article
-# and a few new links, and 100 (Scrapy's default) tasks per page cost more than handling them.
-CONCURRENT_ITEMS = 16
+# Scrapy starts this many tasks for the output of every response (its default: 100). A news page
+# yields an article, which the store only buffers, and links, which are scheduled at once: one
+# task handles them as fast, and each task more costs the crawl process CPU on every page.
+CONCURRENT_ITEMS = 1
 
 # The contact URL is appended to the user agent so site owners can reach the operator.
 NEWS_CONTACT_URL = "https://github.com/newscrawl/newscrawl"
@@ -59,6 +60,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.private_networks.PrivateNetworkMiddleware": 60,  # after OffsiteMiddleware
     # Below HttpCompressionMiddleware (590): a 304 is answered with a body already decompressed.
     "crawler.conditional_get.ConditionalGetMiddleware": 580,
+    # Scrapy's, without decoding every page to look for a refresh tag (its place, 580).
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.meta_refresh.MetaRefreshMiddleware": 580,
     # Above RetryMiddleware (550): a response asking to come back later waits before its retry.
     "crawler.retry_after.RetryAfterMiddleware": 560,
     # Next to the downloader: responses archived as received, before decompression.

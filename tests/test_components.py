@@ -11,6 +11,7 @@ from crawler.cli import project_settings
 from crawler.extraction import ArticleExtractor
 from crawler.fingerprints import body_fingerprint
 from crawler.items import ArticleItem
+from crawler.meta_refresh import MetaRefreshMiddleware
 from crawler.storage import resolve_url
 from pipelines.dedup import DedupPipeline
 from spiders.news import NewsSpider
@@ -196,3 +197,15 @@ def test_paywalled_articles_are_told_by_structured_data_or_a_cut_body():
     assert paywalled(article(whole, free=False))
     assert paywalled(article("The council voted on Tuesday.\n\nWork on the quay will begin once…"))
     assert paywalled(article('The mayor said the plan would "change everything..."'))
+
+
+def test_meta_refresh_is_looked_for_only_in_pages_that_can_carry_one():
+    middleware = build_from_crawler(MetaRefreshMiddleware, get_crawler(NewsSpider))
+    request = Request("https://n.example/old")
+    tag = '<meta http-equiv="refresh" content="0; url=/new">'
+    plain = HtmlResponse(request.url, body=b"<html><head><title>Refresh your browser</title></head></html>",
+                         request=request)
+    assert middleware.process_response(request, plain) is plain
+    for body in (f"<html><head>{tag}</head></html>".encode(), f"<html><head>{tag}</head></html>".encode("utf-16")):
+        moved = middleware.process_response(request, HtmlResponse(request.url, body=body, request=request))
+        assert isinstance(moved, Request) and moved.url == "https://n.example/new"

@@ -12,6 +12,8 @@ from sqlalchemy import create_engine, text
 
 from crawler.demo.site import DemoSite, load_articles
 from tests.conftest import FAST, ROOT, newscrawl
+from tests.mockserver import serving
+from tests.newsroom import article_page, slug
 
 pytestmark = pytest.mark.e2e
 ARTICLES = load_articles()
@@ -251,3 +253,23 @@ def test_since_drops_articles_published_before(demo_site, tmp_path):
     assert json.loads(stats)["news/extract/dropped/too_old"] > 0
     bad = newscrawl("crawl", demo_site, "--since", "last week", "--db", f"sqlite:///{db_file}")
     assert bad.returncode == 2 and "--since / NEWS_SINCE: not a date or a window" in bad.stderr
+
+
+def test_a_meta_refresh_is_followed_and_the_old_address_kept(tmp_path):
+    """Pages are not decoded whole to look for a refresh tag, and one that has it still moves."""
+    moved = (f'<html><head><title>Moved</title><meta http-equiv="Refresh" content="0; url={slug(4)}"></head>'
+             "<body><p>This story has moved.</p></body></html>")
+    front = (f'<html><head><title>Courier</title></head><body><a href="/old-address">a story</a> '
+             f'<a href="{slug(5)}">another</a></body></html>')
+    pages = {"/": (200, {}, front), "/old-address": (200, {}, moved),
+             slug(4): (200, {}, article_page(4)), slug(5): (200, {}, article_page(5))}
+    db_file = tmp_path / "news.db"
+    with serving("127.0.0.1", pages) as (port, seen):
+        result = newscrawl("crawl", f"http://127.0.0.1:{port}/", "--db", f"sqlite:///{db_file}", *FAST,
+                           "-s", "ROBOTSTXT_OBEY=False")
+    assert result.returncode == 0, result.stderr
+    assert set(pages) <= set(seen)
+    site = f"http://127.0.0.1:{port}"
+    assert {url for (url,) in rows(db_file, "SELECT canonical_url FROM articles")} == {site + slug(4), site + slug(5)}
+    assert rows(db_file, "SELECT a.canonical_url FROM article_urls u JOIN articles a ON a.id = u.article_id "
+                         f"WHERE u.url = '{site}/old-address'") == [(site + slug(4),)]
