@@ -203,7 +203,8 @@ def test_meta_refresh_is_looked_for_only_in_pages_that_can_carry_one():
     middleware = build_from_crawler(MetaRefreshMiddleware, get_crawler(NewsSpider))
     request = Request("https://n.example/old")
     tag = '<meta http-equiv="refresh" content="0; url=/new">'
-    plain = HtmlResponse(request.url, body=b"<html><head><title>Refresh your browser</title></head></html>",
+    plain = HtmlResponse(request.url, body=b"<html><head><title>Refresh your browser</title><meta name=\"robots\" "
+                         b"content=\"all\"><script>refreshAds(30)</script></head></html>",
                          request=request)
     assert middleware.process_response(request, plain) is plain
     for body in (f"<html><head>{tag}</head></html>".encode(), f"<html><head>{tag}</head></html>".encode("utf-16")):

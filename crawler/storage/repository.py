@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from w3lib.url import canonicalize_url
 
+from crawler.items import ArticleItem
 from crawler.neardup import signature
 from crawler.storage.models import Article, ArticleUrl
 from crawler.storage.stories import index_heads, lock_stories, place_articles
@@ -21,13 +22,14 @@ from crawler.storage.versions import Version, add_edit, current_version
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from crawler.items import ArticleItem
-
 logger = logging.getLogger(__name__)
 
 ARTICLE_COLUMNS = frozenset(c.key for c in Article.__table__.columns) - {
     "id", "created_at", "updated_at", "crawl_run_id",
 }
+# The item's fields that are columns, read as they are (``dataclasses.asdict`` would deep-copy
+# every field, the body's block hashes and signature included, for every article stored).
+_STORED_FIELDS = [f.name for f in dataclasses.fields(ArticleItem) if f.name in ARTICLE_COLUMNS]
 # Bounded metadata columns and their lengths: a longer value (a page whose "section" is its whole
 # tag list) is cut to fit, where PostgreSQL would refuse the whole batch it came in. URLs and keys
 # are never cut: a cut URL would be another URL.
@@ -203,7 +205,7 @@ def _insert_new(
 
 
 def article_values(item: ArticleItem) -> dict[str, Any]:
-    values = {k: v for k, v in dataclasses.asdict(item).items() if k in ARTICLE_COLUMNS}
+    values = {name: getattr(item, name) for name in _STORED_FIELDS}
     for key, length in _CLIPPED.items():
         value = values.get(key)
         if isinstance(value, str) and len(value) > length:
