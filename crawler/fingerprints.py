@@ -23,7 +23,7 @@ def normalise_text(text: str) -> str:
 
 def body_fingerprint(text: str) -> str:
     """Hex SHA-256 of the normalised body; equal for copies of the same text."""
-    return hashlib.sha256(normalise_text(text).encode("utf-8")).hexdigest()
+    return _sha256(normalise_text(text))
 
 
 def block_hash(paragraph: str) -> str:
@@ -36,9 +36,12 @@ def body_keys(body: str) -> tuple[str, list[str]]:
     """``body_fingerprint(body)`` and the ``block_hash`` of each of its paragraphs, from one
     normalisation: both are needed for every article, and normalising is most of their cost."""
     normalised = [normalise_text(paragraph) for paragraph in body.split(PARAGRAPH_BREAK)]
-    fingerprint = hashlib.sha256(" ".join(n for n in normalised if n).encode("utf-8")).hexdigest()
-    return fingerprint, [_block_key(n) for n in normalised]
+    return _sha256(" ".join(n for n in normalised if n)), [_block_key(n) for n in normalised]
 
 
 def _block_key(normalised: str) -> str:
-    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()[:16] if normalised else ""
+    return _sha256(normalised)[:16] if normalised else ""
+
+
+def _sha256(normalised: str) -> str:
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
