@@ -10,11 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction
+from trafilatura.metadata import extract_metadata
 from trafilatura.settings import Document, Extractor
 from trafilatura.utils import load_html
 
@@ -63,9 +64,8 @@ class ArticleExtractor:
         drop_params: Iterable[str] = (),
     ) -> None:
         # Comments are not part of an article; tables and formatting stay as trafilatura sees fit.
-        self.options = Extractor(
-            output_format="python", precision=favor_precision, comments=False, with_metadata=True
-        )
+        # trafilatura's metadata pass comes apart, as a fallback (``_PageMetadata``).
+        self.options = Extractor(output_format="python", precision=favor_precision, comments=False)
         # Precision mode sometimes keeps a single box of a long story; then balanced mode reruns.
         self.fallback = (
             Extractor(output_format="python", comments=False, with_metadata=False)
@@ -107,7 +107,8 @@ class ArticleExtractor:
             fuller = bare_extraction(tree, options=self.fallback)
             if isinstance(fuller, Document) and len(fuller.text or "") > len(text):
                 text = fuller.text or ""
-        site_name = structured.site_name() or document.sitename
+        fallback = _PageMetadata(tree, url, self.options)
+        site_name = structured.site_name() or fallback.document.sitename
         title = choose_title(
             structured.headline(),
             [structured.meta("og:title"), structured.meta("twitter:title"), structured.html_title],
@@ -126,24 +127,14 @@ class ArticleExtractor:
             paragraphs = body_paragraphs(declared_body, title)
         if sign_off := sign_off_credits(paragraphs[-1] if paragraphs else "", site_name):
             paragraphs = paragraphs[:-1]  # a credit, not the story
-        sources = [
-            *structured.author_sources(),
-            [(name, False) for name in hints.get("authors", [])],
-            [(document.author or "", False)],
-            # Last: a closing "Source: ..." line credits organisations when nothing else does.
-            [(name, True) for name in sign_off],
-        ]
-        people, organisations = clean_authors(sources, publisher=site_name, printed=structured.bylines)
+        people, organisations = clean_authors(
+            _author_sources(structured, hints, fallback, sign_off), publisher=site_name, printed=structured.bylines
+        )
         body = PARAGRAPH_BREAK.join(without_stray_lines(paragraphs, title, people))
         if len(body) < self.min_body_chars:
             raise NotAnArticle("short_body")
 
-        candidates = list(structured.published_candidates(url))
-        if hints.get("published"):
-            candidates.append((hints.get("via", "feed"), hints["published"]))
-        if document.date:
-            candidates.append(("htmldate", document.date))
-        published, published_raw, date_source = first_valid(candidates, now)
+        published, published_raw, date_source = first_valid(_published_candidates(structured, url, hints, fallback), now)
         modified, modified_raw, _ = first_valid(structured.modified_candidates(), now)
         if modified and published and modified < published:
             modified = modified_raw = None
@@ -167,18 +158,60 @@ class ArticleExtractor:
             modified_at=modified,
             modified_at_raw=modified_raw,
             date_source=date_source,
-            description=structured.meta("og:description", "description") or document.description,
-            language=structured.language() or document.language,
+            description=structured.meta("og:description", "description") or fallback.document.description,
+            language=structured.language(),
             site_name=site_name,
             section=structured.section(),
             accessible_for_free=structured.accessible_for_free(),
-            image=structured.meta("og:image", "twitter:image") or document.image,
-            tags=_unique([*structured.tags(), *(document.tags or [])]),
+            image=structured.meta("og:image", "twitter:image") or fallback.document.image,
+            tags=_unique(structured.tags()),
             fetched_at=now,
             content_fingerprint=fingerprint,
             body_blocks=blocks,
         )
 
+
+class _PageMetadata:
+    """trafilatura's metadata of a page, extracted when first asked for.
+
+    Structured data answers for most pages, and trafilatura's pass (author search on a copy of
+    the tree, dates, categories, licence) costs a quarter of an extraction: it runs only for a
+    page whose structured data leaves a field empty.
+    """
+
+    def __init__(self, tree: HtmlElement, url: str, options: Extractor) -> None:
+        self._tree, self._url, self._options = tree, url, options
+        self._document: Document | None = None
+
+    @property
+    def document(self) -> Document:
+        if self._document is None:
+            self._document = extract_metadata(
+                self._tree, self._url, self._options.date_params, author_blacklist=self._options.author_blacklist
+            )
+        return self._document
+
+
+def _author_sources(
+    structured: StructuredData, hints: Mapping[str, Any], fallback: _PageMetadata, sign_off: list[str]
+) -> Iterator[list[tuple[str, bool]]]:
+    """Author credits, most trusted first; ``clean_authors`` stops at the first naming a person."""
+    yield from structured.author_sources()
+    yield [(name, False) for name in hints.get("authors", [])]
+    yield [(fallback.document.author or "", False)]
+    # Last: a closing "Source: ..." line credits organisations when nothing else does.
+    yield [(name, True) for name in sign_off]
+
+
+def _published_candidates(
+    structured: StructuredData, url: str, hints: Mapping[str, Any], fallback: _PageMetadata
+) -> Iterator[tuple[str, str]]:
+    """Publication dates, most trusted first; ``first_valid`` stops at the first that passes."""
+    yield from structured.published_candidates(url)
+    if hints.get("published"):
+        yield hints.get("via", "feed"), hints["published"]
+    if fallback.document.date:
+        yield "htmldate", fallback.document.date
 
 
 def _paragraph_chars(tree: HtmlElement) -> int:

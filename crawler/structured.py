@@ -185,15 +185,17 @@ class StructuredData:
         return value if isinstance(value, str) and value.strip() else None
 
     def tags(self) -> list[str]:
-        keywords = self.article_value("keywords")
-        if isinstance(keywords, str):
-            keywords = keywords.split(",")
-        tags = [k.strip() for k in keywords or [] if isinstance(k, str) and k.strip()]
-        tags += [
-            m.get("content", "").strip()
-            for m in self.tree.iterfind(".//meta[@property='article:tag']")
-            if m.get("content", "").strip()
+        """Declared keywords: JSON-LD ``keywords``, ``article:tag``, then ``<meta name="keywords">``."""
+        declared = [
+            self.article_value("keywords"),
+            [m.get("content", "") for m in self.tree.iterfind(".//meta[@property='article:tag']")],
+            self.meta("news_keywords", "keywords"),
         ]
+        tags: list[str] = []
+        for keywords in declared:
+            if isinstance(keywords, str):
+                keywords = keywords.split(",")
+            tags += [k.strip() for k in keywords or [] if isinstance(k, str) and k.strip()]
         return tags
 
 

@@ -64,6 +64,29 @@ def test_page_without_structured_data(extractor):
     assert "Bridge repairs" not in article.body and "Home" not in article.body
 
 
+def test_trafilatura_metadata_fills_what_the_page_does_not_declare(extractor):
+    """No structured data, no dated URL, no byline markup of ours: trafilatura's own metadata pass
+    (run only for such pages) still finds the site's handle, the printed date and the author.
+    Keywords come from the page's own ``<meta>``."""
+    story = "".join(
+        f"<p>The council's vote on Tuesday settles part {n} of the ring road plan, after years of "
+        f"delay, rising costs and objections from residents along the eastern stretch.</p>"
+        for n in range(1, 5)
+    )
+    html = (
+        "<html><head><title>Ring road widened</title><meta name='twitter:site' content='@valleyledger'>"
+        "<meta name='keywords' content='roads, council'></head>"
+        "<body><article><h1>Ring road widened</h1><p>Posted on 4 March 2026</p>"
+        f"<span itemprop='author'>Jane Doe</span>{story}</article></body></html>"
+    )
+    article = extractor.extract(html, "http://127.0.0.1:8000/roads/ring-road")
+    assert article.site_name == "Valleyledger"
+    assert article.authors == ["Jane Doe"]
+    assert (article.published_at, article.date_source) == (dt.datetime(2026, 3, 4, tzinfo=dt.UTC), "htmldate")
+    assert article.title == "Ring road widened"
+    assert article.tags == ["roads", "council"]
+
+
 @pytest.mark.parametrize(
     "html",
     [
