@@ -2,9 +2,10 @@
 
 Extraction keeps whole blocks, so the furniture printed in them comes along: the headline again
 with its kicker, the byline, a timestamp, "Read more: <other story>" links, lone interface words
-("Share", "Advertisement") and photo credits. Each is recognised by its shape and its words in the
-languages of the news, never by a site's markup; the ones that also open story paragraphs (a
-byline, a headline) are only taken from the head of the body.
+("Share", "Advertisement"), photo credits and video teasers ending in their running time. Each is
+recognised by its shape and its words in the languages of the news, never by a site's markup;
+the ones that also open story paragraphs (a byline, a headline) are only taken from the head of
+the body.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ _DATE = re.compile(
     r"\b\d{1,2}\.\s?\d{1,2}\.\s?(?:\d{4}|\d{2})\b|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b|"
     r"\d{4}年\d{1,2}月\d{1,2}日|\b[^\W\d_]{3,}\.? \d{1,2},? \d{4}\b|\b\d{1,2}\.? [^\W\d_]{3,}\.? \d{4}\b"
 )
+# A video or audio teaser ending in its running time: "... 21.04.2024 | 3:18 min".
+_RUNNING_TIME = re.compile(r"\b\d{1,3}:\d{2}(?::\d{2})?\s*min\.?$", re.IGNORECASE)
 _CLOCK = re.compile(r"\b\d{1,2}[:.h]\d{2}\b|\d{1,2}時\d{1,2}分")
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _CREDIT = re.compile(
@@ -78,13 +81,15 @@ def is_timestamp(line: str) -> bool:
 
 
 def is_interface_line(line: str) -> bool:
-    """A link to another story, an interface word, a photo credit or a caption ending in one."""
+    """A link to another story, an interface word, a photo credit or a caption ending in one, or a
+    media teaser ending in its running time."""
     words = len(line.split())
     return bool(
         (_LINK_LINE.match(line) and words <= LINK_LINE_MAX_WORDS)
         or _INTERFACE_LINE.match(line)
         or (_CREDIT.match(line) and words <= CREDIT_MAX_WORDS)
         or _CAPTION_CREDIT.search(line)
+        or _RUNNING_TIME.search(line)
     )
 
 
@@ -115,7 +120,7 @@ def without_stray_lines(paragraphs: Sequence[str], title: str | None, authors: S
     """``paragraphs`` without the page furniture among them.
 
     In the head: bylines, the headline and the kicker just above it. Anywhere: timestamps, links
-    to other stories, lone interface words and photo credits.
+    to other stories, lone interface words, photo credits and media teasers.
     """
     title_key = _fold(title or "")
     kept: list[str] = []

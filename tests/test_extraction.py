@@ -258,11 +258,14 @@ def test_timestamps_links_interface_words_and_credits_go():
         "Read more: Stadium roof to be replaced", "Lesen Sie auch Neue Brücke eröffnet",
         "Related: Ten ferries worth the trip", "Share", "Advertisement", "Les mer",
         "Photo: Jane Doe/Agency", "The new terminal seen from the pier. Foto: Agency/John Roe",
+        # A video teaser with its date and running time.
+        "The mayor explains why the terminal will take two years to build. 03.03.2026 | 2:45 min",
     ]
     kept = [
         "— Jane Doe (@janedoe) March 3, 2026", "4:14 p.m.",
         "Related to the plans, the council also approved a new car park.",
         "Work begins on 3 March 2026, the council said, and the first ferries call within eighteen months.",
+        "The crossing takes 12:30 min at most, the operator says, half the time the bridge takes.",
     ]
     lines = [STORY[0], *furniture, *kept, STORY[1]]
     assert without_stray_lines(lines, "Harbour ferry terminal approved", []) == [STORY[0], *kept, STORY[1]]
