@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from crawler.titles import word_key
+
 # Byline, headline and kicker lines are looked for until this many story lines are kept.
 HEAD_LINES = 4
 # A kicker over the headline ("World", "MIDDLE EAST CRISIS") is at most this many words.
@@ -66,10 +68,6 @@ _CAPTION_CREDIT = re.compile(
 )
 
 
-def _fold(text: str) -> str:
-    return " ".join(re.findall(r"\w+", text.casefold()))
-
-
 def is_timestamp(line: str) -> bool:
     """A short line that is a date (and time) with at most a label: "Stand: 22.04.2024, 06:00 Uhr".
 
@@ -97,8 +95,8 @@ def is_byline(line: str, authors: Sequence[str]) -> bool:
     """A byline: a label with names ("Von Jane Doe, Berlin"), or the credited names alone."""
     if len(line.split()) > BYLINE_MAX_WORDS:
         return False
-    folded = _fold(line)
-    names = [key for key in (_fold(a) for a in authors) if key and key in folded]
+    folded = word_key(line)
+    names = [key for key in (word_key(a) for a in authors) if key and key in folded]
     if _BYLINE_LABEL.match(line) and (names or len(line.split()) <= 5):
         return True
     rest = folded
@@ -109,7 +107,7 @@ def is_byline(line: str, authors: Sequence[str]) -> bool:
 
 def _is_headline(line: str, title_key: str, title: str) -> bool:
     """The headline again, maybe joined to its kicker or the site's name."""
-    return bool(title_key) and title_key in _fold(line) and len(line) <= len(title) + HEADLINE_EXTRA_CHARS
+    return bool(title_key) and title_key in word_key(line) and len(line) <= len(title) + HEADLINE_EXTRA_CHARS
 
 
 def _is_kicker(line: str) -> bool:
@@ -122,7 +120,7 @@ def without_stray_lines(paragraphs: Sequence[str], title: str | None, authors: S
     In the head: bylines, the headline and the kicker just above it. Anywhere: timestamps, links
     to other stories, lone interface words, photo credits and media teasers.
     """
-    title_key = _fold(title or "")
+    title_key = word_key(title or "")
     kept: list[str] = []
     previous_kept = False
     for line in paragraphs:

@@ -75,11 +75,11 @@ def choose_title(
     voters = [*jsonld, *filter(None, [_majority(social_titles), h1 and everything[-1]])]
     if not voters:
         return None
-    votes = Counter(_key(v) for v in voters)
+    votes = Counter(word_key(v) for v in voters)
     best = max(votes.values())
-    winner = next(_key(v) for v in voters if votes[_key(v)] == best)
+    winner = next(word_key(v) for v in voters if votes[word_key(v)] == best)
     # The winning wording, spelled as most sources spell it.
-    return _best_spelling([c for c in everything if _key(c) == winner], everything)
+    return _best_spelling([c for c in everything if word_key(c) == winner], everything)
 
 
 def _majority(texts: list[str]) -> str | None:
@@ -92,11 +92,11 @@ def _majority(texts: list[str]) -> str | None:
 
 def _drop_pipe_suffixes(titles: list[str]) -> list[str]:
     """"Story | Section" becomes "Story" when another source gives "Story" alone."""
-    keys = {_key(t) for t in titles}
+    keys = {word_key(t) for t in titles}
     result = []
     for title in titles:
         head = _PIPE.split(title, maxsplit=1)[0].strip()
-        result.append(head if head != title and _key(head) in keys else title)
+        result.append(head if head != title and word_key(head) in keys else title)
     return result
 
 
@@ -125,15 +125,15 @@ def _drop_kickers(titles: list[str], declared: int) -> list[str]:
     ``<h1>`` without the kicker is no evidence: layouts often set the kicker apart in its own
     element, whatever the publisher calls the headline.
     """
-    declared_keys = {_key(t) for t in titles[:declared]}
+    declared_keys = {word_key(t) for t in titles[:declared]}
     kickers: dict[str, list[set[str]]] = {}
     for title in titles:
         for head, rest in _kicker_splits(title):
-            kickers.setdefault(_key(rest), []).append(set(_words(head)))
+            kickers.setdefault(word_key(rest), []).append(set(_words(head)))
     result = []
     for title in titles:
         for _head, rest in _kicker_splits(title):
-            if _key(rest) in declared_keys or _unrelated(kickers[_key(rest)]):
+            if word_key(rest) in declared_keys or _unrelated(kickers[word_key(rest)]):
                 title = rest
                 break
         result.append(title)
@@ -159,5 +159,6 @@ def _clean(text: str | None) -> str:
     return " ".join(html.unescape(text or "").split())
 
 
-def _key(text: str) -> str:
+def word_key(text: str) -> str:
+    """Text compared by its words alone: casefolded, punctuation and spacing dropped."""
     return " ".join(_words(text))

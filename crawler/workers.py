@@ -115,9 +115,10 @@ class PagePool:
         self,
         html: str | bytes,
         url: str,
+        *,
+        content_type: str | None = None,
         fetched_at: dt.datetime,
         hints: Mapping[str, Any],
-        content_type: str | None = None,
     ) -> PageAnalysis:
         """The page's analysis; a page that timed out, broke its worker or the analysis yields
         none, with the reason counted, and the crawl goes on.

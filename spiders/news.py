@@ -242,8 +242,9 @@ class NewsSpider(scrapy.Spider):
         assert self.pages is not None
         content_type = response.headers.get(b"Content-Type")
         analysis = await self.pages.analyse(
-            response.body, response.url, fetched_at, response.meta.get("hints", {}),
-            content_type.decode("latin-1") if content_type else None,
+            response.body, response.url,
+            content_type=content_type.decode("latin-1") if content_type else None,
+            fetched_at=fetched_at, hints=response.meta.get("hints", {}),
         )
         if analysis.counts["news/page/charset_mismatch"]:
             self.logger.info("%(url)s: declared character encoding does not fit the bytes, set aside",

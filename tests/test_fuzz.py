@@ -494,7 +494,7 @@ def page_pool() -> Iterator[tuple[PagePool, asyncio.AbstractEventLoop]]:
     pool = PagePool(EXTRACTOR_OPTIONS, RULES, workers=1, timeout=POOL_TIMEOUT)
     loop = asyncio.new_event_loop()
     try:
-        loop.run_until_complete(pool.analyse("<html></html>", ARTICLE_URL, NOW, {}))
+        loop.run_until_complete(pool.analyse("<html></html>", ARTICLE_URL, fetched_at=NOW, hints={}))
         yield pool, loop
     finally:
         pool.close()
@@ -509,7 +509,7 @@ def test_the_pool_answers_every_page_within_its_time_limit(page_pool, page):
     the time limit plus the cost of replacing a killed worker: no page stalls the crawl."""
     pool, loop = page_pool
     began = time.monotonic()
-    result = loop.run_until_complete(pool.analyse(page, ARTICLE_URL, NOW, {}))
+    result = loop.run_until_complete(pool.analyse(page, ARTICLE_URL, fetched_at=NOW, hints={}))
     assert time.monotonic() - began < POOL_TIMEOUT + POOL_MARGIN
     if result.counts == {"news/extract/dropped/timeout": 1}:
         assert result.article is None and not result.links

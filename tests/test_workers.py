@@ -40,8 +40,10 @@ def test_a_page_past_the_time_limit_is_skipped_and_the_next_one_extracted():
 
     async def crawl():
         return await asyncio.gather(
-            pool.analyse(slow, "http://127.0.0.1/2026/05/01/a-page-made-to-take-long", NOW, {}),
-            pool.analyse(article_page(), "http://127.0.0.1/2026/05/01/harbour-board-votes-to-rebuild-quay", NOW, {}),
+            pool.analyse(slow, "http://127.0.0.1/2026/05/01/a-page-made-to-take-long", fetched_at=NOW, hints={}),
+            pool.analyse(
+                article_page(), "http://127.0.0.1/2026/05/01/harbour-board-votes-to-rebuild-quay", fetched_at=NOW, hints={}
+            ),
         )
 
     try:
