@@ -35,10 +35,10 @@ _BYLINE_LABEL = re.compile(
 )
 # A link to another story: "Read more: ...", "Lesen Sie auch ...", "ALSO READ: ...".
 _LINK_LINE = re.compile(
-    r"^(?:(?:read\s+more|read\s+also|also\s+read|lesen\s+sie\s+(?:auch|mehr)|mehr\s+zum\s+thema|"
+    r"^(?:(?:read\s+more|read\s+also|also\s+read|read\s+next|lesen\s+sie\s+(?:auch|mehr)|mehr\s+zum\s+thema|"
     r"auch\s+interessant|(?:à\s+)?lire\s+aussi|lee\s+también|leia\s+também|leggi\s+anche|"
     r"czytaj\s+(?:więcej|też|także)|les\s+(?:mer|også)|læs\s+(?:mere|også)|läs\s+(?:mer|också)|"
-    r"lees\s+(?:ook|meer))\b|(?:see\s+also|related(?:\s+post)?|more\s+on\s+this)\s*[:|])",
+    r"lees\s+(?:ook|meer)|funda\s+(?:olunye|futhi))\b|(?:see\s+also|related(?:\s+post)?|more\s+on\s+this)\s*[:|])",
     re.IGNORECASE,
 )
 # Interface words standing alone on a line: buttons, labels, ad markers.
@@ -46,7 +46,10 @@ _INTERFACE_LINE = re.compile(
     r"^(?:share(?:\s+this)?|teilen|read\s+more|more|mehr|weiterlesen|les\s+mer|czytaj\s+więcej|"
     r"lire\s+la\s+suite|leer\s+más|leia\s+mais|continua\s+a\s+leggere|advertisement|anzeige|"
     r"werbung|publicidad|publicité|reklame|annonse|annons|mainos|summary|zusammenfassung|"
-    r"kort\s+fortalt|published|publisert|updated|veröffentlicht|aktualisiert)\W*$",
+    r"kort\s+fortalt|published|publisert|updated|veröffentlicht|aktualisiert|article\s+content|"
+    r"story\s+continues\s+below(?:\s+advertisement)?|passer\s+la\s+publicité|článek)\W*$"
+    # A page's settings leaked as a list: "- showPaywall:", "- false".
+    r"|^-\s*(?:(?-i:[a-z]+[A-Z]\w*)\s*:|true|false|null)$",
     re.IGNORECASE,
 )
 _DATE = re.compile(
@@ -59,9 +62,26 @@ _CLOCK = re.compile(r"\b\d{1,2}[:.h]\d{2}\b|\d{1,2}時\d{1,2}分")
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _CREDIT = re.compile(
     r"^(?:photo(?:\s+credit)?s?|images?|picture|foto(?:s|grafía)?|bild(?:er)?|credit|photograph|"
-    r"kuva|zdjęcie|fotó)\s*:\s*\S",
+    r"kuva|zdjęcie|fotó|фото)\s*:\s*\S",
     re.IGNORECASE,
 )
+# The desk's credits under a story: "Redaktion: Jane Doe", "Additional reporting by Jane Doe",
+# "© Agency", and editors' initials or an agency alone in brackets: "(dmk)", "(jd/dpa)".
+_STAFF_CREDIT = re.compile(
+    r"^(?:(?:redaktion|schlussredaktion|faktencheck|übersetzung|mitarbeit|recherche|lektorat|"
+    r"editing|edited\s+by|fact[-\s]?check(?:ed|ing)?(?:\s+by)?|translation|translated\s+by|rédaction|"
+    r"traduction|redacción|traducción)\s*:|additional\s+reporting\s+by\b|©)"
+    r"|^\(\s*[^\W\d_]{2,6}(?:\s*[/,]\s*[^\W\d_]{2,6})*\s*\)$",
+    re.IGNORECASE,
+)
+STAFF_CREDIT_MAX_WORDS = 25
+# The label over a story's topic tags, which close the page: "Tags:", "Schlagwörter", "- Etiketler :".
+_TAGS_LABEL = re.compile(
+    r"^[-–•]?\s*(?:tags?|schlagw(?:ö|o)rt(?:e|er)|stichw(?:ö|o)rter|themen|topics|étiquettes|etiquetas|"
+    r"etiketler|tagi|emner|ämnen|onderwerpen|argomenti)\s*:?\s*$",
+    re.IGNORECASE,
+)
+TAG_MAX_WORDS = 4
 # A caption ending in its credit: "... Kim Jong-un. Foto: Agency/Photographer".
 _CAPTION_CREDIT = re.compile(
     r"(?:^|[.!?»”\"]\s)(?:photo|foto|bild|image|credit|kuva)\s*:\s*[^.!?]{1,60}$", re.IGNORECASE
@@ -88,6 +108,7 @@ def is_interface_line(line: str) -> bool:
         or (_CREDIT.match(line) and words <= CREDIT_MAX_WORDS)
         or _CAPTION_CREDIT.search(line)
         or _RUNNING_TIME.search(line)
+        or (_STAFF_CREDIT.match(line) and words <= STAFF_CREDIT_MAX_WORDS)
     )
 
 
@@ -139,4 +160,12 @@ def without_stray_lines(paragraphs: Sequence[str], title: str | None, authors: S
             continue
         kept.append(line)
         previous_kept = True
-    return kept
+    return _without_tag_list(kept)
+
+
+def _without_tag_list(lines: list[str]) -> list[str]:
+    """``lines`` without the list of topic tags that closes a story page ("Tags:", "Economy", ...)."""
+    for at, line in enumerate(lines):
+        if _TAGS_LABEL.match(line) and all(len(tag.split()) <= TAG_MAX_WORDS for tag in lines[at + 1 :]):
+            return lines[:at]
+    return lines

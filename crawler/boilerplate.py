@@ -23,7 +23,9 @@ _BOILERPLATE = re.compile(
     r"\b(?:sign up (?:for|to)|subscribe (?:to|now)|newsletters?\b|all rights reserved|"
     r"republish(?:ing)?\b|(?:fill out|complete) (?:this|the|our) form|can be found here|"
     r"skip to (?:main )?content|follow us on|click here to|support our journalism|"
-    r"become a (?:member|subscriber)|copyright \d{4}|\u00a9 ?\d{4})",
+    r"become a (?:member|subscriber)|copyright \d{4}|\u00a9 ?\d{4}|"
+    r"(?:do you have|have you got|got) a story (?:to tell|for us)|this is a (?:breaking|developing) (?:news )?story|"
+    r"unterstützen sie uns|kostenlos testen|jetzt abonnieren|abonnez-vous|suscríbete)",
     re.IGNORECASE,
 )
 BOILERPLATE_MAX_WORDS = 70

@@ -29,6 +29,7 @@ from crawler.items import ArticleItem
 from crawler.nextstory import this_story_only
 from crawler.recover import dropped_paragraphs_restored
 from crawler.splitbody import whole_story
+from crawler.standfirst import printed_standfirst
 from crawler.structured import StructuredData
 from crawler.titles import choose_title
 from crawler.urls import absolute, canonicalize, host_of
@@ -130,7 +131,11 @@ class ArticleExtractor:
         people, organisations = clean_authors(
             _author_sources(structured, hints, fallback, sign_off), publisher=site_name, printed=structured.bylines
         )
-        body = PARAGRAPH_BREAK.join(without_stray_lines(paragraphs, title, people))
+        lines = without_stray_lines(paragraphs, title, people)
+        description = structured.meta("og:description", "description", "twitter:description")
+        if standfirst := printed_standfirst(tree, description, "\n".join(lines)):
+            lines.insert(0, standfirst)
+        body = PARAGRAPH_BREAK.join(lines)
         if len(body) < self.min_body_chars:
             raise NotAnArticle("short_body")
 

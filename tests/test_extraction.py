@@ -260,12 +260,88 @@ def test_timestamps_links_interface_words_and_credits_go():
         "Photo: Jane Doe/Agency", "The new terminal seen from the pier. Foto: Agency/John Roe",
         # A video teaser with its date and running time.
         "The mayor explains why the terminal will take two years to build. 03.03.2026 | 2:45 min",
+        "READ NEXT: Harbour fees to rise in spring", "Фото: Иван Петров, Агентство", "Article content",
+        "Story continues below advertisement",
+        # The page's settings leaked as a list.
+        "- showPaywall:", "- false",
+        # The desk's credits.
+        "Redaktion: Jane Doe, John Roe", "Additional reporting by John Roe in Riverton",
+        "© Agency-infocom, agency:260303-99-12345/2", "(jd)", "(jd/agency)",
     ]
     kept = [
         "— Jane Doe (@janedoe) March 3, 2026", "4:14 p.m.",
         "Related to the plans, the council also approved a new car park.",
         "Work begins on 3 March 2026, the council said, and the first ferries call within eighteen months.",
         "The crossing takes 12:30 min at most, the operator says, half the time the bridge takes.",
+        "- Vertragslaufzeit: 24 Monate", "(1998)",
+        "Reporting by the harbour board found that ferries ran late on most days last winter.",
     ]
     lines = [STORY[0], *furniture, *kept, STORY[1]]
     assert without_stray_lines(lines, "Harbour ferry terminal approved", []) == [STORY[0], *kept, STORY[1]]
+
+
+def test_a_closing_list_of_topic_tags_goes():
+    from crawler.bodylines import without_stray_lines
+
+    title = "Harbour ferry terminal approved"
+    assert without_stray_lines([*STORY, "Tags:", "Ferries", "Riverton council"], title, []) == STORY
+    assert without_stray_lines([*STORY, "- Schlagwörter :", "- Verkehr"], title, []) == STORY
+    # A label followed by the story's own lines is not a tag list.
+    topics = [STORY[0], "Topics", STORY[1]]
+    assert without_stray_lines(topics, title, []) == topics
+
+
+def test_publisher_appeals_at_the_ends_of_the_body_go():
+    from crawler.boilerplate import body_paragraphs
+
+    text = "\n".join([
+        "This is a breaking news story - more to follow", *STORY,
+        "Do you have a story to tell? Email: tips@courier.example", "2 Wochen kostenlos testen",
+    ])
+    assert body_paragraphs(text, None) == STORY
+    # The same words inside the story stay.
+    inside = [STORY[0], "Readers who got a story wrong wrote in, and the paper printed every letter.", STORY[1]]
+    assert body_paragraphs("\n".join(inside), None) == inside
+
+
+STANDFIRST = ("A long-delayed ferry terminal on the east quay has been cleared for construction, "
+              "with the first sailings expected before the end of next year.")
+
+
+@pytest.mark.parametrize(
+    ("page", "body", "expected"),
+    [
+        # Printed in the header, apart from the story: it opens the body.
+        (f"<header><h1>Terminal approved</h1><p class='dek'>{STANDFIRST}</p></header>", STORY[0], STANDFIRST),
+        # Already in the body (spacing and punctuation aside): nothing to add.
+        (f"<p class='dek'>{STANDFIRST}</p>", f"{STANDFIRST.upper()}\n{STORY[0]}", None),
+        # Only in a script, not printed.
+        (f"<script>var summary = '{STANDFIRST}';</script>", STORY[0], None),
+        # Printed inside a longer block: not a standfirst of its own.
+        (f"<div><p>Teaser: {STANDFIRST} Read the full story.</p></div>", STORY[0], None),
+    ],
+)
+def test_printed_standfirst(page, body, expected):
+    from lxml.html import document_fromstring
+
+    from crawler.standfirst import printed_standfirst
+
+    tree = document_fromstring(f"<html><head><title>t</title></head><body>{page}<p>{STORY[1]}</p></body></html>")
+    assert printed_standfirst(tree, STANDFIRST, body) == expected
+
+
+def test_a_standfirst_printed_apart_from_the_story_opens_the_body(extractor):
+    lines = [
+        *STORY,
+        "The harbour board will publish the timetable for the building work in the spring, its chair said.",
+        "Ferry operators welcomed the decision and said they would add sailings once the terminal opens.",
+    ]
+    story = "".join(f"<p>{line}</p>" for line in lines)
+    html = (
+        f"<html><head><title>Terminal approved</title><meta property='og:description' content='{STANDFIRST}'>"
+        "</head><body><nav><a href='/'>Home</a> <a href='/news'>News</a></nav>"
+        f"<header class='story-header'><h1>Terminal approved</h1><div class='dek'><p>{STANDFIRST}</p></div></header>"
+        f"<main><article><div class='story-body'>{story}</div></article></main></body></html>"
+    )
+    article = extractor.extract(html, "http://127.0.0.1:8000/news/terminal-approved")
+    assert article.body.split("\n\n") == [STANDFIRST, *lines]
