@@ -133,6 +133,7 @@ class ArticleExtractor:
         )
         lines = without_stray_lines(paragraphs, title, people)
         description = structured.meta("og:description", "description", "twitter:description")
+        # Printed apart from the story, the standfirst is often left out; it opens the story.
         if standfirst := printed_standfirst(tree, description, "\n".join(lines)):
             lines.insert(0, standfirst)
         body = PARAGRAPH_BREAK.join(lines)
@@ -163,7 +164,7 @@ class ArticleExtractor:
             modified_at=modified,
             modified_at_raw=modified_raw,
             date_source=date_source,
-            description=structured.meta("og:description", "description") or fallback.document.description,
+            description=description or fallback.document.description,
             language=structured.language(),
             site_name=site_name,
             section=structured.section(),

@@ -19,15 +19,15 @@ STANDFIRST_MIN_WORDS = 8
 _PROBE_WORDS = 4
 # How far above the text node holding those words the standfirst's block may be.
 _MAX_LEVELS = 3
-_NOT_PRINTED = frozenset({"head", "title", "script", "style", "noscript", "template", "meta"})
+_NOT_PRINTED = frozenset({"script", "style", "noscript", "template"})
 
 
 def printed_standfirst(tree: HtmlElement, description: str | None, body: str) -> str | None:
     """The page's printed standfirst, when it matches ``description`` and ``body`` lacks it."""
     key = word_key(description or "")
-    if len(key.split()) < STANDFIRST_MIN_WORDS or key in word_key(body):
+    if not description or len(key.split()) < STANDFIRST_MIN_WORDS or key in word_key(body):
         return None
-    probe = " ".join((description or "").split()[:_PROBE_WORDS])
+    probe = " ".join(description.split()[:_PROBE_WORDS])
     for node in tree.xpath("//body//text()[contains(., $probe)]", probe=probe):
         element = node.getparent()
         if node.is_tail:
@@ -38,7 +38,7 @@ def printed_standfirst(tree: HtmlElement, description: str | None, body: str) ->
             text = element_text(element)
             if word_key(text) == key:
                 return text
-            if len(text) > 2 * len(description or ""):
+            if len(text) > 2 * len(description):
                 break
             element = element.getparent()
     return None
