@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from functools import cached_property
 from typing import Any
 
 from lxml.html import HtmlElement
@@ -187,15 +188,12 @@ class _PageMetadata:
 
     def __init__(self, tree: HtmlElement, url: str, options: Extractor) -> None:
         self._tree, self._url, self._options = tree, url, options
-        self._document: Document | None = None
 
-    @property
+    @cached_property
     def document(self) -> Document:
-        if self._document is None:
-            self._document = extract_metadata(
-                self._tree, self._url, self._options.date_params, author_blacklist=self._options.author_blacklist
-            )
-        return self._document
+        return extract_metadata(
+            self._tree, self._url, self._options.date_params, author_blacklist=self._options.author_blacklist
+        )
 
 
 def _author_sources(
