@@ -3,9 +3,12 @@ served on 127.0.0.1, and the same pages through the same extraction in a process
 cores with no crawling at all.
 
 The pages are ``../shared/eval/scrapinghub``'s, reused under distinct URLs to reach N: each copy
-gets a sentence of its own in its longest paragraph (so none is a duplicate of another) and a
-canonical link to its own URL. Only pages the extractor keeps as articles, with that sentence in
-their body, are used. Paginated index pages (500 links each, ``rel="next"``) link to the copies.
+gets a sentence of its own in its longest paragraph (so none is a duplicate of another), a
+canonical link to its own URL and a ``<base>`` naming the address it was saved from, so that its
+relative links lead back to its own site as they did there (resolved against the copy's URL, they
+would send the crawl to thousands of addresses this server does not have: ``N`` pages are served,
+not a site). Only pages the extractor keeps as articles, with that sentence in their body, are
+used. Paginated index pages (500 links each, ``rel="next"``) link to the copies.
 
 The crawl is ``newscrawl crawl`` with default production settings except throttling (no
 AutoThrottle, no download delay, per-site concurrency = CONCURRENT_REQUESTS) into a fresh
@@ -62,12 +65,14 @@ class Pages:
     """The source pages, and copy ``i`` of them made on demand (N copies never sit in memory)."""
 
     def __init__(self, folder: Path) -> None:
-        self.sources: list[tuple[bytes, int]] = []  # html without canonical links, insertion offset
+        truth = json.loads((folder / "ground-truth.json").read_text("utf-8"))
+        # html without canonical links, insertion offset, address saved from
+        self.sources: list[tuple[bytes, int, str]] = []
         for path in sorted((folder / "html").glob("*.html.gz")):
             page = _CANONICAL.sub(b"", gzip.decompress(path.read_bytes()))
             longest = max(_PARAGRAPH.finditer(page), key=lambda m: len(m.group(1)), default=None)
             if longest is not None:
-                self.sources.append((page, longest.start(1)))
+                self.sources.append((page, longest.start(1), truth[path.name.split(".")[0]]["url"]))
 
     def keep(self, indices: list[int]) -> None:
         self.sources = [self.sources[i] for i in indices]
@@ -82,12 +87,15 @@ class Pages:
         return f"Copy {i} of this story is number {spelled}."
 
     def html(self, i: int, host: str) -> bytes:
-        page, at = self.sources[i % len(self.sources)]
-        canonical = f'<link rel="canonical" href="http://{host}{self.path(i)}">'.encode()
+        page, at, saved_from = self.sources[i % len(self.sources)]
+        inserted = (
+            f'<base href="{html.escape(saved_from)}">'  # first in the page: the one that counts
+            f'<link rel="canonical" href="http://{host}{self.path(i)}">'
+        ).encode()
         head = page.find(b"<head")
         head = page.find(b">", head) + 1 if head >= 0 else 0
         marked = page[:at] + self.marker(i).encode() + b" " + page[at:]
-        return marked[:head] + canonical + marked[head:]
+        return marked[:head] + inserted + marked[head:]
 
     def index(self, number: int, n: int) -> bytes:
         first = (number - 1) * PER_INDEX_PAGE
