@@ -35,6 +35,7 @@ from crawler.urls import (
     looks_like_article,
     looks_like_listing,
     on_site,
+    site_of,
 )
 
 _JSONLD_ARTICLE = re.compile(
@@ -44,17 +45,37 @@ _NOT_FOLLOWED = ("#", "javascript:", "mailto:", "tel:", "data:")
 
 
 @dataclass(frozen=True)
-class LinkRules:
-    """What the crawl follows: its sites (none: no link is followed), the source's allow/deny
-    patterns, the parameters that are session ids, the languages wanted (for ``hreflang``), and
-    the file extensions never fetched as pages (the spider passes Scrapy's list)."""
+class SiteRules:
+    """What a source asks of its sites: the links to follow (allow/deny patterns), the languages
+    and the oldest publication date wanted, and the source name its articles are stored under.
 
-    hosts: tuple[str, ...]
-    session_params: tuple[str, ...] = ()
+    A crawl of one source has one for all its sites; a shared crawl's worker, crawling every
+    source enqueued at once, one per site, so that one source's rules never filter another's.
+    """
+
+    source: str | None = None
     allow: tuple[str, ...] = ()
     deny: tuple[str, ...] = ()
     languages: frozenset[str] = frozenset()
+    since: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class LinkRules:
+    """What the crawl follows: its sites (none: no link is followed), the rules of its source
+    (``crawl``) and those of sites with rules of their own (``sites``), the parameters that are
+    session ids, and the file extensions never fetched as pages (the spider passes Scrapy's list)."""
+
+    hosts: tuple[str, ...]
+    session_params: tuple[str, ...] = ()
+    crawl: SiteRules = SiteRules()
+    sites: Mapping[str, SiteRules] = field(default_factory=dict)
     file_extensions: frozenset[str] = frozenset()
+
+    def of(self, url: str) -> SiteRules:
+        """The rules for a page or link at ``url``: its site's own, else the crawl's."""
+        site = site_of(url, self.sites) if self.sites else None
+        return self.sites[site] if site is not None else self.crawl
 
 
 @dataclass
@@ -82,8 +103,8 @@ class PageAnalyser:
     def __init__(self, extractor: ArticleExtractor, rules: LinkRules) -> None:
         self.extractor = extractor
         self.rules = rules
-        self._allow = [re.compile(p) for p in rules.allow]
-        self._deny = [re.compile(p) for p in rules.deny]
+        self._patterns = {site: _compiled(site) for site in (rules.crawl, *rules.sites.values())}
+        self._hreflang = bool(rules.crawl.languages or any(site.languages for site in rules.sites.values()))
         # Most links of a page are the site's chrome, the same on every page: resolved and judged
         # once per worker, not once per page.
         self._judge = functools.lru_cache(maxsize=20_000)(self._judge_uncached)
@@ -146,7 +167,7 @@ class PageAnalyser:
             rel = str(el.get("rel") or "").lower().split()
             if "next" in rel and el.tag != "area":
                 next_pages[href] = None
-            if self.rules.languages and el.tag != "area" and el.get("hreflang"):
+            if self._hreflang and el.tag != "area" and el.get("hreflang"):
                 languages[href] = str(el.get("hreflang")).strip().lower()
             if el.tag != "link":
                 hrefs.append(href)
@@ -173,7 +194,7 @@ class PageAnalyser:
             return
         if url is None:
             return
-        if hreflangs and outside(hreflangs.get(absolute(base, href) or ""), self.rules.languages):
+        if hreflangs and outside(hreflangs.get(absolute(base, href) or ""), self.rules.of(url).languages):
             counts["news/language/skipped"] += 1
             return
         if url in links:
@@ -192,14 +213,17 @@ class PageAnalyser:
             return None, None
         if posixpath.splitext(urlsplit(url).path)[1].lower() in self.rules.file_extensions:
             return None, None
-        if (self._allow and not any(p.search(url) for p in self._allow)) or any(
-            p.search(url) for p in self._deny
-        ):
+        allow, deny = self._patterns[self.rules.of(url)]
+        if (allow and not any(p.search(url) for p in allow)) or any(p.search(url) for p in deny):
             return None, "news/link/filtered"
         trap = is_trap(url)
         if trap:
             return None, f"news/trap/{trap}"
         return url, None
+
+
+def _compiled(rules: SiteRules) -> tuple[list[re.Pattern[str]], list[re.Pattern[str]]]:
+    return [re.compile(p) for p in rules.allow], [re.compile(p) for p in rules.deny]
 
 
 def outside(code: str | None, languages: Collection[str]) -> bool:

@@ -317,7 +317,13 @@ def cmd_enqueue(args: argparse.Namespace) -> int:
     frontier = shared_frontier(settings, args.redis)
     if frontier is None:
         raise UsageError("give --redis URL (or set REDIS_URL): the Redis the workers share")
-    queued = frontier.enqueue(arguments for _, arguments in jobs)
+    from crawler.frontier import PER_SITE_SETTINGS
+
+    for overrides, arguments in jobs:
+        if unshared := sorted(set(overrides) - set(PER_SITE_SETTINGS)):
+            print(f"note: source {arguments['source']}: {', '.join(unshared)} not applied by workers, which crawl "
+                  "every source at once: give such settings to the workers with -s", file=sys.stderr)
+    queued = frontier.enqueue(jobs)
     sources = ", ".join(sorted({a["source"] for _, a in jobs if a.get("source")})) or "-"
     print(f"queued {queued} start requests (sources: {sources}); {frontier.queued()} requests waiting in all")
     return 0

@@ -62,6 +62,10 @@ warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning, module="scr
 QUEUE_KEY = "newscrawl:requests"
 DUPEFILTER_KEY = "newscrawl:dupefilter"
 JOBS_KEY = "newscrawl:jobs"
+# The settings of a source that a shared crawl applies to that source's sites alone, and the job
+# key each is recorded under. The others (download delay, page limits, ...) would bind every site
+# a worker crawls: workers take those from their own command line.
+PER_SITE_SETTINGS = {"NEWS_SINCE": "since", "NEWS_LANGUAGES": "languages"}
 LEASES_KEY = "newscrawl:leases:"  # + worker id: lease id -> encoded request
 HEARTBEAT_KEY = "newscrawl:worker:"  # + worker id, expiring
 # Whether a fingerprint was seen, remembering it; past ARGV[2] fingerprints, the oldest go.
@@ -118,17 +122,19 @@ class Frontier:
         except (redis.RedisError, ValueError) as exc:
             raise FrontierError(f"cannot use Redis at {url}: {exc}") from None
 
-    def enqueue(self, jobs: Iterable[dict[str, Any]]) -> int:
-        """Record the jobs and queue their start requests; the number queued. With the queue
-        empty, a new round begins: the dupefilter is cleared, so every page may be fetched again
-        (stored articles are still skipped by the database)."""
+    def enqueue(self, jobs: Iterable[tuple[dict[str, Any], dict[str, Any]]]) -> int:
+        """Record the jobs ``(setting overrides, spider arguments)`` and queue their start
+        requests; the number queued. With the queue empty, a new round begins: the dupefilter is
+        cleared, so every page may be fetched again (stored articles are still skipped by the
+        database). Of the overrides, those in ``PER_SITE_SETTINGS`` are recorded with the job."""
         from spiders.news import NewsSpider
 
         if not self.server.exists(QUEUE_KEY):
             self.server.delete(DUPEFILTER_KEY, DUPEFILTER_KEY + ":counter")
         queued = 0
-        for arguments in jobs:
-            self.server.sadd(JOBS_KEY, json.dumps(arguments, sort_keys=True))
+        for overrides, arguments in jobs:
+            per_site = {key: overrides[name] for name, key in PER_SITE_SETTINGS.items() if name in overrides}
+            self.server.sadd(JOBS_KEY, json.dumps(arguments | per_site, sort_keys=True))
             spider = NewsSpider(**arguments)
             queue = PriorityQueue(self.server, spider, QUEUE_KEY, picklecompat)
             for request in asyncio.run(_collect(spider)):
@@ -143,23 +149,18 @@ class Frontier:
         return int(self.server.zcard(QUEUE_KEY))
 
     def worker_arguments(self) -> dict[str, Any]:
-        """The spider arguments of a worker: every site enqueued, each with its source name."""
+        """The spider arguments of a worker: every site enqueued, each with its job's rules (its
+        source name, ``allow``/``deny`` patterns, ``since`` and ``languages``)."""
         jobs = self.jobs()
         if not jobs:
             raise FrontierError("nothing enqueued in this Redis: run `newscrawl enqueue` first")
-        site_sources: dict[str, str] = {}
-        domains: set[str] = set()
-        allow: list[str] = []
-        deny: list[str] = []
+        sites: dict[str, dict[str, Any]] = {}
         for job in jobs:
             hosts = {host_of(u) for key in ("urls", "feeds", "sitemaps") for u in job.get(key) or []}
             hosts |= set(job.get("allowed_domains") or [])
-            domains |= hosts
-            if job.get("source"):
-                site_sources.update(dict.fromkeys(hosts, job["source"]))
-            allow += job.get("allow") or []
-            deny += job.get("deny") or []
-        return {"allowed_domains": sorted(domains), "site_sources": site_sources, "allow": allow, "deny": deny}
+            rules = {key: job[key] for key in ("source", "allow", "deny", *PER_SITE_SETTINGS.values()) if job.get(key)}
+            sites.update(dict.fromkeys(hosts, rules))
+        return {"allowed_domains": sorted(sites), "sites": sites}
 
 
 async def _collect(spider: Any) -> list[Any]:

@@ -93,8 +93,14 @@ def host_of(url: str) -> str:
 
 def on_site(url: str, hosts: Iterable[str]) -> bool:
     """True when ``url`` is on one of ``hosts`` or a subdomain of one; IP hosts match exactly."""
+    return site_of(url, hosts) is not None
+
+
+def site_of(url: str, hosts: Iterable[str]) -> str | None:
+    """The one of ``hosts`` that ``url`` is on, the nearest when several match (a subdomain
+    crawled as a site of its own); None when it is on none."""
     host = host_of(url)
-    return any(host == h or host.endswith("." + h) for h in hosts)
+    return max((h for h in hosts if host == h or host.endswith("." + h)), key=len, default=None)
 
 
 def looks_like_article(url: str) -> bool:

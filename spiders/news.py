@@ -11,6 +11,7 @@ out-of-range calendar paths are refused, and Scrapy's depth and URL length limit
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections import OrderedDict
@@ -27,7 +28,7 @@ from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 
-from crawler.analysis import LinkRules, PageAnalysis, outside
+from crawler.analysis import LinkRules, PageAnalysis, SiteRules, outside
 from crawler.charset import looks_binary
 from crawler.dates import cutoff, parse_date
 from crawler.feeds import NotAFeed, parse_feed
@@ -61,6 +62,29 @@ def split_arguments(value: str | list[str] | None) -> list[str]:
     return [item.strip() for item in items if item.strip()]
 
 
+def checked_patterns(value: str | list[str] | None) -> tuple[str, ...]:
+    """Regular expressions given as an argument, each checked here: a bad one is an error of the
+    command, not of the worker process that would first use it."""
+    patterns = tuple(split_arguments(value))
+    for pattern in patterns:
+        re.compile(pattern)
+    return patterns
+
+
+def site_rules(given: dict[str, Any], crawl: SiteRules, now: dt.datetime) -> SiteRules:
+    """A site's rules in a shared crawl, from what its job recorded (``Frontier.worker_arguments``):
+    its source, patterns, ``NEWS_SINCE`` and ``NEWS_LANGUAGES``; what it leaves out, the crawl's."""
+    since = given.get("since")
+    languages = split_arguments(given.get("languages"))
+    return SiteRules(
+        source=given.get("source") or crawl.source,
+        allow=checked_patterns(given.get("allow")) or crawl.allow,
+        deny=checked_patterns(given.get("deny")) or crawl.deny,
+        languages=frozenset(lang.lower() for lang in languages) if languages else crawl.languages,
+        since=cutoff(since, now) if since else crawl.since,
+    )
+
+
 class NewsSpider(scrapy.Spider):
     name = "news"
     # Whether the spider crawls from URLs of its own (the archive spider reads files instead).
@@ -75,7 +99,7 @@ class NewsSpider(scrapy.Spider):
         sitemaps: str | list[str] | None = None,
         allow: str | list[str] | None = None,
         deny: str | list[str] | None = None,
-        site_sources: dict[str, str] | None = None,
+        sites: dict[str, dict[str, Any]] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -94,13 +118,15 @@ class NewsSpider(scrapy.Spider):
         # Scrapy's OffsiteMiddleware reads this too; it ignores ports, as we do.
         self.allowed_domains = list(self.hosts)
         self.source = source.strip() if source and source.strip() else None
-        # A worker of a shared crawl (crawler.frontier) starts from no URL of its own and crawls
-        # the sites of several sources.
-        self.site_sources = dict(site_sources or {})
         # Link filters of the sources file: follow only links matching an allow pattern (when
-        # there are any) and none of the deny patterns. Start URLs are always fetched.
-        self.allow = [re.compile(p) for p in split_arguments(allow)]
-        self.deny = [re.compile(p) for p in split_arguments(deny)]
+        # there are any) and none of the deny patterns. Start URLs are always fetched. NEWS_SINCE
+        # and NEWS_LANGUAGES join them once the settings are known (``from_crawler``).
+        self.link_rules = LinkRules(
+            tuple(self.hosts), crawl=SiteRules(self.source, checked_patterns(allow), checked_patterns(deny))
+        )
+        # A worker of a shared crawl (crawler.frontier) starts from no URL of its own and crawls
+        # the sites of several sources, each with its source's rules (``Frontier.worker_arguments``).
+        self.site_arguments = dict(sites or {})
         self.arguments = {
             "urls": self.start_urls, "feeds": self.feeds, "sitemaps": self.sitemaps,
             "allowed_domains": self.hosts, "source": self.source,
@@ -111,8 +137,6 @@ class NewsSpider(scrapy.Spider):
         self.followed: OrderedDict[str, int] = OrderedDict()
         self.session_params: list[str] = []
         self.max_pagination = 0
-        self.since: dt.datetime | None = None
-        self.languages: set[str] = set()
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -135,14 +159,17 @@ class NewsSpider(scrapy.Spider):
         spider.session_params = crawler.settings.getlist("NEWS_SESSION_PARAMS")
         spider.max_pagination = crawler.settings.getint("NEWS_MAX_PAGINATION")
         since = crawler.settings.get("NEWS_SINCE")
-        spider.since = cutoff(since, dt.datetime.now(dt.UTC)) if since else None
-        spider.languages = {lang.lower() for lang in crawler.settings.getlist("NEWS_LANGUAGES")}
-        rules = LinkRules(
-            tuple(spider.hosts), tuple(spider.session_params), tuple(p.pattern for p in spider.allow),
-            tuple(p.pattern for p in spider.deny), frozenset(spider.languages),
+        now = dt.datetime.now(dt.UTC)
+        crawl = dataclasses.replace(
+            spider.link_rules.crawl, since=cutoff(since, now) if since else None,
+            languages=frozenset(lang.lower() for lang in crawler.settings.getlist("NEWS_LANGUAGES")),
+        )
+        spider.link_rules = LinkRules(
+            tuple(spider.hosts), tuple(spider.session_params), crawl,
+            {host: site_rules(given, crawl, now) for host, given in spider.site_arguments.items()},
             frozenset("." + extension for extension in IGNORED_EXTENSIONS),
         )
-        spider.pages = PagePool.from_settings(crawler.settings, rules)
+        spider.pages = PagePool.from_settings(crawler.settings, spider.link_rules)
         crawler.signals.connect(spider.pages.close, signal=signals.spider_closed)
         return spider
 
@@ -160,8 +187,9 @@ class NewsSpider(scrapy.Spider):
     def too_old(self, date: str | None, url: str) -> bool:
         """Whether a feed or sitemap date puts an entry before the NEWS_SINCE window (then it is
         never fetched); an entry without a readable date is fetched and judged by its page."""
-        parsed = parse_date(date) if date and self.since else None
-        if parsed is None or self.since is None or parsed[0] >= self.since:
+        since = self.link_rules.of(url).since
+        parsed = parse_date(date) if date and since else None
+        if parsed is None or since is None or parsed[0] >= since:
             return False
         stats = self.crawler.stats
         assert stats is not None
@@ -172,7 +200,7 @@ class NewsSpider(scrapy.Spider):
     def wrong_language(self, code: str | None, url: str) -> bool:
         """Whether a sitemap or link says its page is in a language outside NEWS_LANGUAGES
         (then it is never fetched); pages of unknown language are fetched and judged by their text."""
-        if not outside(code, self.languages):
+        if not outside(code, self.link_rules.of(url).languages):
             return False
         stats = self.crawler.stats
         assert stats is not None
@@ -261,7 +289,7 @@ class NewsSpider(scrapy.Spider):
         if analysis.article is not None and not self.wanted(analysis.article):
             analysis.article = None
         if analysis.article is not None:
-            analysis.article.source = self.site_sources.get(analysis.article.site, self.source)
+            analysis.article.source = self.link_rules.of(analysis.article.url).source
             analysis.article.redirected_from = list(response.meta.get("redirect_urls", []))
             stats.inc_value("news/extract/articles")
             count_site(stats, site, "extracted")
@@ -289,9 +317,10 @@ class NewsSpider(scrapy.Spider):
         """Whether an extracted article is inside NEWS_SINCE and NEWS_LANGUAGES (unknown
         languages are kept); the others are counted and dropped."""
         reason = None
-        if self.since and article.published_at and article.published_at < self.since:
+        rules = self.link_rules.of(article.url)
+        if rules.since and article.published_at and article.published_at < rules.since:
             reason = "too_old"
-        elif self.languages and article.language and article.language not in self.languages:
+        elif rules.languages and article.language and article.language not in rules.languages:
             reason = "wrong_language"
         if reason is None:
             return True

@@ -55,7 +55,7 @@ class WarcSpider(NewsSpider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.reader = WarcReader(spider.warcs, WarcFilter(spider.domains, spider.patterns, spider.since))
+        spider.reader = WarcReader(spider.warcs, WarcFilter(spider.domains, spider.patterns, spider.link_rules.crawl.since))
         return spider
 
     async def start(self) -> AsyncIterator[ArticleItem]:  # type: ignore[override]  # items, no requests

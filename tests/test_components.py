@@ -6,7 +6,7 @@ from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 from trafilatura.utils import load_html
 
-from crawler.analysis import LinkRules, PageAnalyser, is_article
+from crawler.analysis import LinkRules, PageAnalyser, SiteRules, is_article
 from crawler.cli import project_settings
 from crawler.extraction import ArticleExtractor
 from crawler.fingerprints import body_fingerprint
@@ -79,7 +79,8 @@ def test_spider_arguments():
 
 
 def test_links_are_cleaned_judged_and_counted():
-    rules = LinkRules(("127.0.0.1",), session_params=("sid",), deny=(r"/private/",), languages=frozenset({"en"}),
+    rules = LinkRules(("127.0.0.1",), session_params=("sid",),
+                      crawl=SiteRules(deny=(r"/private/",), languages=frozenset({"en"})),
                       file_extensions=frozenset({".jpg", ".pdf"}))
     analyser = PageAnalyser(ArticleExtractor(), rules)
     body = """
@@ -105,6 +106,40 @@ def test_links_are_cleaned_judged_and_counted():
         assert analysis.counts == {"news/trap/repeated_path": 1, "news/link/filtered": 1,
                                    "news/language/skipped": 1, "news/page/navigation": 1}
         assert analysis.article is None
+
+
+def test_each_site_of_a_shared_crawl_follows_its_own_sources_rules():
+    """A worker crawls several sources at once: one source's patterns and languages must not
+    filter another's links, and a subdomain with a source of its own is judged by its own."""
+    rules = LinkRules(
+        ("north.example", "south.example", "sport.south.example"),
+        crawl=SiteRules(deny=(r"/never/",)),
+        sites={
+            "north.example": SiteRules("north", allow=(r"/world/",), languages=frozenset({"en"})),
+            "south.example": SiteRules("south", deny=(r"/world/",)),
+            "sport.south.example": SiteRules("sport"),
+        },
+    )
+    assert rules.of("https://www.north.example/x").source == "north"
+    assert rules.of("https://sport.south.example/x").source == "sport"
+    assert rules.of("https://news.south.example/x").source == "south"
+    assert rules.of("https://other.example/x").deny == (r"/never/",)
+    body = """
+      <a href="https://north.example/world/story-one">north world</a>
+      <a href="https://north.example/local/story-two">north local</a>
+      <a href="https://north.example/world/welt" hreflang="de">north German</a>
+      <a href="https://south.example/world/story-three">south world</a>
+      <a href="https://south.example/local/story-four">south local</a>
+      <a href="https://south.example/local/welt" hreflang="de">south German</a>
+      <a href="https://sport.south.example/world/story-five">sport world</a>"""
+    analysis = PageAnalyser(ArticleExtractor(), rules).analyse(page(body=body), "https://north.example/")
+    assert [link.url for link in analysis.links] == [
+        "https://north.example/world/story-one",
+        "https://south.example/local/story-four",
+        "https://south.example/local/welt",
+        "https://sport.south.example/world/story-five",
+    ]
+    assert analysis.counts["news/link/filtered"] == 2 and analysis.counts["news/language/skipped"] == 1
 
 
 def test_a_crawl_confined_to_no_site_follows_nothing():

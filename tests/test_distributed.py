@@ -3,6 +3,7 @@ every article stored once, and each worker doing a share of the work."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import signal
@@ -16,7 +17,7 @@ from sqlalchemy import create_engine, text
 
 from tests.conftest import FAST, ROOT, newscrawl
 from tests.mockserver import running
-from tests.newsroom import build, slug
+from tests.newsroom import build, published, slug
 
 pytestmark = pytest.mark.e2e
 ARTICLES = 300
@@ -74,6 +75,49 @@ def test_two_workers_share_one_crawl_and_store_each_article_once(big_site, redis
     engine.dispose()
     shares = [run.get("news/store/stored", 0) for run in run_stats(postgres_url)]
     assert len(shares) == 2 and sum(shares) == ARTICLES and min(shares) > 0, shares
+
+
+def test_each_source_of_a_shared_crawl_keeps_its_own_rules(big_site, redis_url, tmp_path):
+    """Two sources, one site each (the same server as 127.0.0.1 and as localhost): the second's
+    deny pattern and date window filter its own site only, and a setting workers cannot apply
+    to one site alone is named when enqueued."""
+    port = big_site.rstrip("/").rsplit(":", 1)[1]
+    north, south = f"http://127.0.0.1:{port}", f"http://localhost:{port}"
+    sources = tmp_path / "sources.toml"
+    sources.write_text(f"""
+[sources.north]
+start_urls = ["{north}/"]
+feeds = ["{north}/rdf.xml"]
+
+[sources.south]
+start_urls = ["{south}/"]
+feeds = ["{south}/rdf.xml"]
+deny = ["/section/"]
+since = "2025-06-01"
+settings = {{ DOWNLOAD_DELAY = 1 }}
+""")
+    enqueued = newscrawl("enqueue", "--all", "--sources", str(sources), "--redis", redis_url)
+    assert enqueued.returncode == 0, enqueued.stderr
+    assert ("note: source south: DOWNLOAD_DELAY not applied by workers, which crawl every source at once: "
+            "give such settings to the workers with -s") in enqueued.stderr
+    db = f"sqlite:///{tmp_path / 'news.db'}"
+    _, err = (process := worker(redis_url, db)).communicate(timeout=300)
+    assert process.returncode == 0, err[-3000:]
+
+    engine = create_engine(db)
+    with engine.connect() as connection:
+        urls = {row[0] for row in connection.execute(text("SELECT url FROM article_urls"))}
+        stored = connection.execute(text("SELECT url, source FROM articles")).all()
+    engine.dispose()
+    cutoff = dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
+    # South's articles listed only on its section page (i % 6 == 0) are behind its deny pattern.
+    assert {url for url in urls if url.startswith(south)} == {
+        south + slug(i) for i in range(ARTICLES) if i % 6 and published(i) >= cutoff
+    }
+    assert {url for url in urls if url.startswith(north)} == {north + slug(i) for i in range(ARTICLES)}
+    # The same story under both names is stored once, under the source of the site it came from.
+    assert len(stored) == ARTICLES
+    assert all(source == ("north" if url.startswith(north) else "south") for url, source in stored)
 
 
 def test_a_worker_killed_halfway_loses_nothing(big_site, redis_url, postgres_url):
