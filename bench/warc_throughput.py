@@ -4,7 +4,8 @@ on all cores with nothing else.
 
 The pages are ``../shared/eval/scrapinghub``'s, as in ``bench/crawl_throughput.py``: reused under
 distinct URLs to reach N, each copy with a sentence of its own, a canonical link to its own URL
-and a ``<base>`` naming the address it was saved from, written as gzipped WARC response records (with their request records) to a temporary file.
+and a ``<base>`` naming the address it was saved from, written as gzipped WARC response records
+(with their request records) to a temporary file.
 Printed: records/s end to end (process start to exit) and pages/s of the ceiling, the ratio,
 CPU seconds per page, the peak RSS of all processes and the count stored, which must equal N.
 

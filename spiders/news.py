@@ -185,8 +185,8 @@ class NewsSpider(scrapy.Spider):
             yield scrapy.Request(root, callback=self.parse_robots)  # a missing robots.txt is no error
 
     def too_old(self, date: str | None, url: str) -> bool:
-        """Whether a feed or sitemap date puts an entry before the NEWS_SINCE window (then it is
-        never fetched); an entry without a readable date is fetched and judged by its page."""
+        """Whether a feed or sitemap date puts an entry before its site's NEWS_SINCE window (then
+        it is never fetched); an entry without a readable date is fetched and judged by its page."""
         since = self.link_rules.of(url).since
         parsed = parse_date(date) if date and since else None
         if parsed is None or since is None or parsed[0] >= since:
@@ -198,8 +198,9 @@ class NewsSpider(scrapy.Spider):
         return True
 
     def wrong_language(self, code: str | None, url: str) -> bool:
-        """Whether a sitemap or link says its page is in a language outside NEWS_LANGUAGES
-        (then it is never fetched); pages of unknown language are fetched and judged by their text."""
+        """Whether a sitemap or link says its page is in a language outside its site's
+        NEWS_LANGUAGES (then it is never fetched); pages of unknown language are fetched and
+        judged by their text."""
         if not outside(code, self.link_rules.of(url).languages):
             return False
         stats = self.crawler.stats
@@ -314,8 +315,8 @@ class NewsSpider(scrapy.Spider):
             yield request
 
     def wanted(self, article: ArticleItem) -> bool:
-        """Whether an extracted article is inside NEWS_SINCE and NEWS_LANGUAGES (unknown
-        languages are kept); the others are counted and dropped."""
+        """Whether an extracted article is inside its site's NEWS_SINCE and NEWS_LANGUAGES
+        (unknown languages are kept); the others are counted and dropped."""
         reason = None
         rules = self.link_rules.of(article.url)
         if rules.since and article.published_at and article.published_at < rules.since:

@@ -55,7 +55,8 @@ class WarcSpider(NewsSpider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.reader = WarcReader(spider.warcs, WarcFilter(spider.domains, spider.patterns, spider.link_rules.crawl.since))
+        keep = WarcFilter(spider.domains, spider.patterns, spider.link_rules.crawl.since)
+        spider.reader = WarcReader(spider.warcs, keep)
         return spider
 
     async def start(self) -> AsyncIterator[ArticleItem]:  # type: ignore[override]  # items, no requests

@@ -62,7 +62,9 @@ def add_site_blocks(session: Session, site_blocks: Sequence[tuple[str, dict[str,
             [{"site": s, "block_hash": b, "pages": n, "text": texts[s, b] if n > 1 else None}
              for (s, b), n in pages.items()],
         ).all()
-        if recurring := [{"site": s, "block_hash": b, "text": texts[s, b]} for s, b, n, text in counted if n > 1 and text is None]:
+        recurring = [{"site": s, "block_hash": b, "text": texts[s, b]} for s, b, n, text in counted
+                     if n > 1 and text is None]
+        if recurring:
             session.execute(update(SiteBlock), recurring)  # by primary key
 
 
