@@ -292,8 +292,11 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         settings.set("NEWS_ALLOW_PRIVATE_NETWORKS", True, priority="cmdline")
     if args.warc_out:
         settings.set("NEWS_WARC_DIR", args.warc_out, priority="cmdline")
-    if shared_frontier(settings, args.redis) is not None and len(jobs) > 1:
+    frontier = shared_frontier(settings, args.redis)
+    if frontier is not None and len(jobs) > 1:
         raise UsageError("a crawl on Redis is one job: for several sources, `newscrawl enqueue --all` and run workers")
+    if frontier is not None:
+        frontier.record(*jobs[0])  # workers may join it; its spider queues its own start requests
     db_url = resolve_url(settings, args.db)
     open_database(db_url, settings).dispose()
     policy = AddressPolicy.from_settings(settings)

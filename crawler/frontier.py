@@ -126,21 +126,26 @@ class Frontier:
         """Record the jobs ``(setting overrides, spider arguments)`` and queue their start
         requests; the number queued. With the queue empty, a new round begins: the dupefilter is
         cleared, so every page may be fetched again (stored articles are still skipped by the
-        database). Of the overrides, those in ``PER_SITE_SETTINGS`` are recorded with the job."""
+        database)."""
         from spiders.news import NewsSpider
 
         if not self.server.exists(QUEUE_KEY):
             self.server.delete(DUPEFILTER_KEY, DUPEFILTER_KEY + ":counter")
         queued = 0
         for overrides, arguments in jobs:
-            per_site = {key: overrides[name] for name, key in PER_SITE_SETTINGS.items() if name in overrides}
-            self.server.sadd(JOBS_KEY, json.dumps(arguments | per_site, sort_keys=True))
+            self.record(overrides, arguments)
             spider = NewsSpider(**arguments)
             queue = PriorityQueue(self.server, spider, QUEUE_KEY, picklecompat)
             for request in asyncio.run(_collect(spider)):
                 queue.push(request.replace(dont_filter=True))  # start pages are fetched every round
                 queued += 1
         return queued
+
+    def record(self, overrides: dict[str, Any], arguments: dict[str, Any]) -> None:
+        """Record a job for the workers that join: its sites and their rules
+        (``worker_arguments``), with those of its overrides in ``PER_SITE_SETTINGS``."""
+        per_site = {key: overrides[name] for name, key in PER_SITE_SETTINGS.items() if name in overrides}
+        self.server.sadd(JOBS_KEY, json.dumps(arguments | per_site, sort_keys=True))
 
     def jobs(self) -> list[dict[str, Any]]:
         return [json.loads(job) for job in sorted(self.server.smembers(JOBS_KEY))]

@@ -15,6 +15,7 @@ import pytest
 import redis
 from sqlalchemy import create_engine, text
 
+from crawler.frontier import Frontier
 from tests.conftest import FAST, ROOT, newscrawl
 from tests.mockserver import running
 from tests.newsroom import build, published, slug
@@ -177,6 +178,12 @@ def test_a_crawl_on_redis_seeds_the_shared_queue_itself(fixture_site, redis_url,
     shared_urls, stats = stored("shared.db")
     assert shared_urls == local_urls and len(local_urls) == 2
     assert stats["scheduler/enqueued/redis"] >= len(local_urls) and "scheduler/enqueued/memory" not in stats
+    # The crawl recorded its job: a worker may join it (here, once it is over: nothing left to do).
+    joined = newscrawl("worker", "--redis", redis_url, "--db", f"sqlite:///{tmp_path / 'shared.db'}", *FAST,
+                       "--idle-timeout", "1")
+    assert joined.returncode == 0, joined.stderr[-2000:]
+    assert "finish reason:      finished" in joined.stdout
+    assert Frontier(redis_url).worker_arguments()["allowed_domains"] == ["127.0.0.1"]
 
 
 def test_the_bounded_dupefilter_forgets_only_the_oldest(redis_url):
