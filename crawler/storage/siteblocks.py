@@ -35,8 +35,7 @@ def load_site_blocks(session: Session, site: str, min_pages: int = 2) -> tuple[i
 
 
 def add_site_blocks(session: Session, site_blocks: Sequence[tuple[str, dict[str, str]]]) -> None:
-    """Count one more article per entry on its site, and each of its blocks once; a block's
-    text is kept from its second article on (``SiteBlock.text``)."""
+    """Count one more article per entry on its site, and each of its blocks once."""
     articles: Counter[str] = Counter(site for site, _ in site_blocks)
     pages: Counter[tuple[str, str]] = Counter()
     texts: dict[tuple[str, str], str] = {}
@@ -54,18 +53,13 @@ def add_site_blocks(session: Session, site_blocks: Sequence[tuple[str, dict[str,
         )
     if pages:
         statement = dialect_insert(session, SiteBlock)
-        counted = session.execute(
+        session.execute(
             statement.on_conflict_do_update(
                 index_elements=[SiteBlock.site, SiteBlock.block_hash],
                 set_={"pages": SiteBlock.pages + statement.excluded.pages},
-            ).returning(SiteBlock.site, SiteBlock.block_hash, SiteBlock.pages, SiteBlock.text),
-            [{"site": s, "block_hash": b, "pages": n, "text": texts[s, b] if n > 1 else None}
-             for (s, b), n in pages.items()],
-        ).all()
-        recurring = [{"site": s, "block_hash": b, "text": texts[s, b]} for s, b, n, text in counted
-                     if n > 1 and text is None]
-        if recurring:
-            session.execute(update(SiteBlock), recurring)  # by primary key
+            ),
+            [{"site": s, "block_hash": b, "pages": n, "text": texts[s, b]} for (s, b), n in pages.items()],
+        )
 
 
 def reclean_articles(
