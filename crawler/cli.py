@@ -295,14 +295,15 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     frontier = shared_frontier(settings, args.redis)
     if frontier is not None and len(jobs) > 1:
         raise UsageError("a crawl on Redis is one job: for several sources, `newscrawl enqueue --all` and run workers")
-    if frontier is not None:
-        frontier.record(*jobs[0])  # workers may join it; its spider queues its own start requests
     db_url = resolve_url(settings, args.db)
     open_database(db_url, settings).dispose()
     policy = AddressPolicy.from_settings(settings)
     if policy is not None:
         for _, arguments in jobs:
             check_public(policy, arguments)
+    if frontier is not None:  # workers may join it; its spider queues its own start requests
+        note_unshared(jobs)
+        frontier.record(*jobs[0])
     settings.set("DATABASE_URL", db_url, priority="cmdline")
     results = run_crawls(settings, jobs)
     for (_, arguments), stats in zip(jobs, results, strict=True):
@@ -314,18 +315,23 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     return 0 if all(s.get("finish_reason") in FINISHED_REASONS for s in results) else 1
 
 
+def note_unshared(jobs: list[tuple[dict[str, Any], dict[str, Any]]]) -> None:
+    """Name the settings of each job that the workers of a shared crawl will not apply."""
+    from crawler.frontier import unshared
+
+    for overrides, arguments in jobs:
+        if names := unshared(overrides):
+            print(f"note: source {arguments['source']}: {', '.join(names)} not applied by workers, which crawl "
+                  "every source at once: give such settings to the workers with -s", file=sys.stderr)
+
+
 def cmd_enqueue(args: argparse.Namespace) -> int:
     jobs = crawl_jobs(args)
     settings = project_settings()
     frontier = shared_frontier(settings, args.redis)
     if frontier is None:
         raise UsageError("give --redis URL (or set REDIS_URL): the Redis the workers share")
-    from crawler.frontier import PER_SITE_SETTINGS
-
-    for overrides, arguments in jobs:
-        if unshared := sorted(set(overrides) - set(PER_SITE_SETTINGS)):
-            print(f"note: source {arguments['source']}: {', '.join(unshared)} not applied by workers, which crawl "
-                  "every source at once: give such settings to the workers with -s", file=sys.stderr)
+    note_unshared(jobs)
     queued = frontier.enqueue(jobs)
     sources = ", ".join(sorted({a["source"] for _, a in jobs if a.get("source")})) or "-"
     print(f"queued {queued} start requests (sources: {sources}); {frontier.queued()} requests waiting in all")

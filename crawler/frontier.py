@@ -45,7 +45,7 @@ from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
 from crawler.leases import LEASE
-from crawler.urls import host_of
+from crawler.urls import site_hosts
 
 if TYPE_CHECKING:
     from typing import Self
@@ -87,6 +87,12 @@ redis.call('ZREMRANGEBYRANK', KEYS[1], 0, 0)
 redis.call('HSET', KEYS[2], ARGV[1], first[1])
 return first[1]
 """
+
+
+def unshared(overrides: dict[str, Any]) -> list[str]:
+    """The settings of a job that workers do not apply: they crawl every job at once, and such
+    a setting would bind all of them."""
+    return sorted(set(overrides) - set(PER_SITE_SETTINGS))
 
 
 class FrontierError(Exception):
@@ -143,7 +149,8 @@ class Frontier:
 
     def record(self, overrides: dict[str, Any], arguments: dict[str, Any]) -> None:
         """Record a job for the workers that join: its sites and their rules
-        (``worker_arguments``), with those of its overrides in ``PER_SITE_SETTINGS``."""
+        (``worker_arguments``), with those of its overrides in ``PER_SITE_SETTINGS`` (the others
+        are the ``unshared`` ones)."""
         per_site = {key: overrides[name] for name, key in PER_SITE_SETTINGS.items() if name in overrides}
         self.server.sadd(JOBS_KEY, json.dumps(arguments | per_site, sort_keys=True))
 
@@ -156,13 +163,15 @@ class Frontier:
     def worker_arguments(self) -> dict[str, Any]:
         """The spider arguments of a worker: every site enqueued, each with its job's rules (its
         source name, ``allow``/``deny`` patterns, ``since`` and ``languages``)."""
+        from spiders.news import split_arguments
+
         jobs = self.jobs()
         if not jobs:
             raise FrontierError("nothing enqueued in this Redis: run `newscrawl enqueue` first")
         sites: dict[str, dict[str, Any]] = {}
         for job in jobs:
-            hosts = {host_of(u) for key in ("urls", "feeds", "sitemaps") for u in job.get(key) or []}
-            hosts |= set(job.get("allowed_domains") or [])
+            urls = [url for key in ("urls", "feeds", "sitemaps") for url in split_arguments(job.get(key))]
+            hosts = site_hosts(urls, split_arguments(job.get("allowed_domains")))
             rules = {key: job[key] for key in ("source", "allow", "deny", *PER_SITE_SETTINGS.values()) if job.get(key)}
             sites.update(dict.fromkeys(hosts, rules))
         return {"allowed_domains": sorted(sites), "sites": sites}

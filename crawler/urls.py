@@ -87,8 +87,19 @@ def _canonical_once(url: str) -> str:
 
 def host_of(url: str) -> str:
     """Host name without port or a leading ``www.``."""
-    host = (urlsplit(url).hostname or "").lower()
-    return host.removeprefix("www.")
+    return normal_host(urlsplit(url).hostname or "")
+
+
+def normal_host(name: str) -> str:
+    """A host name as given (an allowed domain, a ``--domain``) written as ``host_of`` writes
+    hosts, so that the two compare."""
+    return name.strip().lower().removeprefix("www.")
+
+
+def site_hosts(urls: Iterable[str], domains: Iterable[str]) -> list[str]:
+    """The sites of a crawl: the hosts of its start, feed and sitemap URLs and its allowed
+    domains. The spider and a shared crawl's jobs (``crawler.frontier``) name sites by these."""
+    return sorted({host_of(url) for url in urls} | {normal_host(domain) for domain in domains})
 
 
 def on_site(url: str, hosts: Iterable[str]) -> bool:

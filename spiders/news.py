@@ -37,7 +37,7 @@ from crawler.leases import LEASE, release
 from crawler.site_counts import count_site, paywalled
 from crawler.sitemaps import NotASitemap, parse_sitemap
 from crawler.sources import select_sources
-from crawler.urls import clean_url, host_of, on_site
+from crawler.urls import clean_url, host_of, on_site, site_hosts
 from crawler.workers import PagePool
 
 if TYPE_CHECKING:
@@ -112,9 +112,7 @@ class NewsSpider(scrapy.Spider):
         for url in inputs:
             if not url.startswith(("http://", "https://")) or not host_of(url):
                 raise ValueError(f"not an http(s) URL: {url!r}")
-        self.hosts = sorted({host_of(u) for u in inputs} | {
-            d.lower().removeprefix("www.") for d in split_arguments(allowed_domains)
-        })
+        self.hosts = site_hosts(inputs, split_arguments(allowed_domains))
         # Scrapy's OffsiteMiddleware reads this too; it ignores ports, as we do.
         self.allowed_domains = list(self.hosts)
         self.source = source.strip() if source and source.strip() else None

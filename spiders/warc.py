@@ -19,6 +19,7 @@ from scrapy.http import HtmlResponse
 from tqdm import tqdm
 
 from crawler.items import ArticleItem
+from crawler.urls import normal_host
 from crawler.warc import ArchivedPage, WarcFilter, WarcReader
 from spiders.news import NewsSpider, split_arguments
 
@@ -47,7 +48,7 @@ class WarcSpider(NewsSpider):
         self.warcs = split_arguments(warcs)
         if not self.warcs:
             raise ValueError("no WARC file: pass -a warcs=FILE_OR_URL,...")
-        self.domains = [d.lower().removeprefix("www.") for d in split_arguments(domains)]
+        self.domains = [normal_host(d) for d in split_arguments(domains)]
         self.patterns = [re.compile(p) for p in split_arguments(patterns)]
         self.arguments = {"warcs": self.warcs, "domains": self.domains, "source": self.source}
         self.reader: WarcReader | None = None

@@ -121,6 +121,27 @@ settings = {{ DOWNLOAD_DELAY = 1 }}
     assert all(source == ("north" if url.startswith(north) else "south") for url, source in stored)
 
 
+def test_a_source_naming_its_domain_as_written_keeps_its_rules(redis_url):
+    """A job's sites are named as the spider names hosts (lower case, no ``www.``), whatever the
+    sources file wrote: else a worker would never find their rules."""
+    from scrapy.utils.test import get_crawler
+
+    from spiders.news import NewsSpider
+
+    Frontier(redis_url).record({"NEWS_SINCE": "2025-06-01"}, {
+        "urls": ["https://WWW.Courier.example/"], "allowed_domains": ["WWW.Wire.Example"], "source": "east",
+        "deny": ["/opinion/"],
+    })
+    arguments = Frontier(redis_url).worker_arguments()
+    assert arguments["allowed_domains"] == ["courier.example", "wire.example"]
+    spider = NewsSpider.from_crawler(get_crawler(NewsSpider, {"NEWS_EXTRACT_TIMEOUT": 60}), **arguments)
+    for url in ("https://www.wire.example/a", "https://courier.example/b"):
+        rules = spider.link_rules.of(url)
+        assert (rules.source, rules.deny) == ("east", ("/opinion/",))
+        assert rules.since == dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
+    assert spider.link_rules.of("https://elsewhere.example/").source is None
+
+
 def test_a_worker_killed_halfway_loses_nothing(big_site, redis_url, postgres_url):
     """SIGKILL: no goodbye, no flush. What it had taken from the queue goes back to it once its
     heartbeat stops, and the survivor crawls it."""
