@@ -64,7 +64,7 @@ class WarcSpider(NewsSpider):
         assert self.reader is not None and self.pages is not None
         stats = self.crawler.stats
         assert stats is not None
-        window = 2 * self.pages.workers
+        window = self.pages.max_in_flight
         pending: set[asyncio.Future[ArticleItem | None]] = set()
         progress = Progress(self.reader, stats, self.settings.getfloat("LOGSTATS_INTERVAL"), self.logger)
         for page in self.reader.pages():

@@ -73,7 +73,7 @@ def fault_crawl(tmp_path_factory):
         result, wall, peak = crawl_measured(
             "crawl", url, f"http://localhost:{port}/", "--feed", f"{url}big-feed.xml", "--feed", f"{url}xxe-feed.xml",
             "--sitemap", f"{url}laughs-sitemap.xml", "--db", f"sqlite:///{db}", *FAST,
-            "-s", "LOG_LEVEL=INFO", "-s", "DOWNLOAD_TIMEOUT=2", "-s", "RETRY_TIMES=2",
+            "-s", "LOG_LEVEL=INFO", "-s", "DOWNLOAD_TIMEOUT=5", "-s", "RETRY_TIMES=2",
         )
     print(f"\nfault-site crawl: {wall:.1f} s, peak RSS of all its processes {peak / 2**20:.0f} MB")
     requests = [line.split() for line in log.read_text().splitlines()]
@@ -132,7 +132,7 @@ def test_server_faults_are_retried_or_skipped_and_counted(fault_crawl):
     # A response that never finishes: retried, then given up with its reason.
     assert hits["/slow"] == 3
     assert stats["news/request_error/DownloadTimeoutError"] == 1
-    assert f"request failed: {url}slow: Getting {url}slow took longer than 2.0 seconds" in result.stderr
+    assert f"request failed: {url}slow: Getting {url}slow took longer than 5.0 seconds" in result.stderr
     # 20 MB, announced or streamed, and three decompression bombs: cut at DOWNLOAD_MAXSIZE.
     assert stats["news/request_error/DownloadCancelledError"] == 2
     assert stats["news/request_error/DecompressedTooLarge"] == 3
