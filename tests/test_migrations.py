@@ -55,6 +55,18 @@ def test_upgrade_from_the_first_schema_keeps_every_row(engine):
         assert [tuple(s) for s in stories] == [(n, f"Story {n}", 1, 1) for n in range(1, 4)]
 
 
+def test_schema_8_keeps_the_text_of_recurring_blocks_only(engine):
+    with engine.begin() as connection:
+        migrate.upgrade(connection, "0007")
+        connection.execute(text(
+            "INSERT INTO site_blocks (site, block_hash, pages, text) VALUES"
+            " ('n.example', 'aaaa', 1, 'A story''s own paragraph.'), ('n.example', 'bbbb', 9, 'Sign up now.')"
+        ))
+        migrate.upgrade(connection, "0008")
+        rows = connection.execute(text("SELECT block_hash, pages, text FROM site_blocks ORDER BY 1")).all()
+        assert [tuple(r) for r in rows] == [("aaaa", 1, None), ("bbbb", 9, "Sign up now.")]
+
+
 def test_a_database_from_before_migrations_is_recognised(engine):
     with engine.begin() as connection:
         migrate.upgrade(connection, "0001")

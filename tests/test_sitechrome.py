@@ -11,6 +11,7 @@ from crawler.sitechrome import ChromeIndex, blocks_of
 from crawler.storage import (
     Article,
     ArticleUrl,
+    SiteBlock,
     add_site_blocks,
     load_site_blocks,
     reclean_articles,
@@ -89,6 +90,29 @@ def test_counts_persist_and_add_up_across_writers(sessions):
         articles, blocks = load_site_blocks(session, "ledger.example")
     assert articles == 6
     assert dict(blocks) == {block_hash(NOTE): 6}  # story paragraphs (seen once) not loaded
+
+
+def test_a_blocks_text_is_kept_once_a_second_article_shows_it(sessions):
+    """A story's own paragraphs (seen once) keep a count, not a second copy of the story's text."""
+    with sessions.begin() as session:
+        add_site_blocks(session, [("ledger.example", blocks_of(article(1, NOTE)))])
+    with sessions() as session:
+        texts = dict(session.execute(select(SiteBlock.block_hash, SiteBlock.text)).all())
+    assert len(texts) > 2 and set(texts.values()) == {None}
+    with sessions.begin() as session:  # the note again, on another article; two more in one batch
+        add_site_blocks(session, [("ledger.example", blocks_of(article(2, NOTE)))])
+        add_site_blocks(session, [("ledger.example", blocks_of(article(n, NOTE))) for n in (3, 4)])
+    with sessions() as session:
+        texts = dict(session.execute(select(SiteBlock.block_hash, SiteBlock.text)).all())
+        pages = dict(session.execute(select(SiteBlock.block_hash, SiteBlock.pages)).all())
+    assert texts[block_hash(NOTE)] == NOTE and pages[block_hash(NOTE)] == 4
+    assert {h for h, text in texts.items() if text is not None} == {block_hash(NOTE)}
+    with sessions.begin() as session:  # a block met twice within one batch has its text at once
+        add_site_blocks(session, [("other.example", blocks_of(article(n, NOTE))) for n in (5, 6)])
+    with sessions() as session:
+        told = session.scalar(select(SiteBlock.text).where(SiteBlock.site == "other.example",
+                                                           SiteBlock.block_hash == block_hash(NOTE)))
+    assert told == NOTE
 
 
 def test_reclean_removes_chrome_and_merges_copies_it_kept_apart(sessions):

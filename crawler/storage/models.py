@@ -187,8 +187,9 @@ class SiteBlock(Base):
     site: Mapped[str] = mapped_column(String(255), primary_key=True)
     block_hash: Mapped[str] = mapped_column(String(16), primary_key=True)
     pages: Mapped[int] = mapped_column(default=0)
-    # A sample of the text, so an operator can see what was learned as chrome.
-    text: Mapped[str] = mapped_column(Text)
+    # A sample of the text, so an operator can see what was learned as chrome; written when a
+    # second article shows the block (a story's own paragraphs, seen once, would copy every body).
+    text: Mapped[str | None] = mapped_column(Text)
 
     def __repr__(self) -> str:
         return f"SiteBlock(site={self.site!r}, block_hash={self.block_hash!r}, pages={self.pages!r})"
