@@ -59,6 +59,16 @@ class SiteRules:
     languages: frozenset[str] = frozenset()
     since: dt.datetime | None = None
 
+    def admits(self, url: str) -> bool:
+        """Whether ``url`` matches an ``allow`` pattern (when there are any) and no ``deny``
+        pattern."""
+        allow, deny = self._patterns
+        return (not allow or any(p.search(url) for p in allow)) and not any(p.search(url) for p in deny)
+
+    @functools.cached_property
+    def _patterns(self) -> tuple[list[re.Pattern[str]], list[re.Pattern[str]]]:
+        return [re.compile(p) for p in self.allow], [re.compile(p) for p in self.deny]
+
 
 @dataclass(frozen=True)
 class LinkRules:
@@ -103,7 +113,6 @@ class PageAnalyser:
     def __init__(self, extractor: ArticleExtractor, rules: LinkRules) -> None:
         self.extractor = extractor
         self.rules = rules
-        self._patterns = {site: _compiled(site) for site in (rules.crawl, *rules.sites.values())}
         self._hreflang = bool(rules.crawl.languages or any(site.languages for site in rules.sites.values()))
         # Most links of a page are the site's chrome, the same on every page: resolved and judged
         # once per worker, not once per page.
@@ -213,17 +222,12 @@ class PageAnalyser:
             return None, None
         if posixpath.splitext(urlsplit(url).path)[1].lower() in self.rules.file_extensions:
             return None, None
-        allow, deny = self._patterns[self.rules.of(url)]
-        if (allow and not any(p.search(url) for p in allow)) or any(p.search(url) for p in deny):
+        if not self.rules.of(url).admits(url):
             return None, "news/link/filtered"
         trap = is_trap(url)
         if trap:
             return None, f"news/trap/{trap}"
         return url, None
-
-
-def _compiled(rules: SiteRules) -> tuple[list[re.Pattern[str]], list[re.Pattern[str]]]:
-    return [re.compile(p) for p in rules.allow], [re.compile(p) for p in rules.deny]
 
 
 def outside(code: str | None, languages: Collection[str]) -> bool:

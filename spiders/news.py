@@ -116,8 +116,9 @@ class NewsSpider(scrapy.Spider):
         # Scrapy's OffsiteMiddleware reads this too; it ignores ports, as we do.
         self.allowed_domains = list(self.hosts)
         self.source = source.strip() if source and source.strip() else None
-        # Link filters of the sources file: follow only links matching an allow pattern (when
-        # there are any) and none of the deny patterns. Start URLs are always fetched. NEWS_SINCE
+        # Link filters of the sources file: follow only links, feed and sitemap entries matching
+        # an allow pattern (when there are any) and none of the deny patterns. Start URLs (and
+        # sitemaps an index names) are always fetched. NEWS_SINCE
         # and NEWS_LANGUAGES join them once the settings are known (``from_crawler``).
         self.link_rules = LinkRules(
             tuple(self.hosts), crawl=SiteRules(self.source, checked_patterns(allow), checked_patterns(deny))
@@ -182,6 +183,17 @@ class NewsSpider(scrapy.Spider):
         for root in dict.fromkeys(urljoin(url, "/robots.txt") for url in self.start_urls):
             yield scrapy.Request(root, callback=self.parse_robots)  # a missing robots.txt is no error
 
+    def filtered(self, url: str) -> bool:
+        """Whether a feed or sitemap entry is outside its site's ``allow``/``deny`` patterns, as
+        the links the pages give are judged (then it is never fetched)."""
+        if self.link_rules.of(url).admits(url):
+            return False
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.inc_value("news/link/filtered")
+        count_site(stats, host_of(url), "filtered")
+        return True
+
     def too_old(self, date: str | None, url: str) -> bool:
         """Whether a feed or sitemap date puts an entry before its site's NEWS_SINCE window (then
         it is never fetched); an entry without a readable date is fetched and judged by its page."""
@@ -231,7 +243,8 @@ class NewsSpider(scrapy.Spider):
                 continue
             if kind == "index":
                 yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error)
-            elif not self.wrong_language(entry.language, url) and not self.too_old(entry.published or entry.lastmod, url):
+            elif not (self.filtered(url) or self.wrong_language(entry.language, url)
+                      or self.too_old(entry.published or entry.lastmod, url)):
                 stats.inc_value("news/sitemap/entries")
                 yield scrapy.Request(url, meta={"hints": entry.hints()}, errback=self.on_error)
 
@@ -248,7 +261,7 @@ class NewsSpider(scrapy.Spider):
         stats.inc_value("news/feed/parsed")
         for entry in entries:
             url = clean_url(response.urljoin(entry.link), self.session_params)
-            if on_site(url, self.hosts) and not self.too_old(entry.published, url):
+            if on_site(url, self.hosts) and not (self.filtered(url) or self.too_old(entry.published, url)):
                 stats.inc_value("news/feed/entries")
                 yield scrapy.Request(url, meta={"hints": entry.hints()}, errback=self.on_error)
 

@@ -8,6 +8,8 @@ import pytest
 
 from crawler.sources import SourcesError, load_sources
 from tests.conftest import FAST, ROOT, newscrawl
+from tests.mockserver import running
+from tests.newsroom import build, slug
 
 
 def test_the_shipped_example_is_valid():
@@ -94,3 +96,31 @@ settings = {{ NEWS_EXTRACT_WORKERS = 1 }}
     assert unknown.returncode == 2 and "no source 'nope' (known: courier)" in unknown.stderr
     nothing = newscrawl("crawl", "--db", f"sqlite:///{db_file}")
     assert nothing.returncode == 2 and "give start URLs, --feed URL, --sitemap URL, --source NAME" in nothing.stderr
+
+
+def test_a_sources_patterns_judge_its_feed_and_sitemap_entries_too(tmp_path):
+    """`allow`/`deny` keep out the articles a feed or sitemap lists, as they do links; the
+    sitemaps an index names are still read."""
+    build(tmp_path / "site", 60)
+    with running("static", str(tmp_path / "site")) as url:
+        sources = tmp_path / "sources.toml"
+        sources.write_text(f"""
+[sources.courier]
+feeds = ["{url}rdf.xml"]
+sitemaps = ["{url}sitemap-index.xml"]
+allow = ["/news/"]
+deny = ["story-0[0-4][0-9]"]
+""")
+        db_file = tmp_path / "news.db"
+        result = newscrawl("crawl", "--source", "courier", "--sources", str(sources), "--db", f"sqlite:///{db_file}",
+                           *FAST)
+    assert result.returncode == 0, result.stderr[-3000:]
+    with sqlite3.connect(db_file) as connection:
+        stored = {row[0] for row in connection.execute("SELECT canonical_url FROM articles")}
+        stats = json.loads(connection.execute("SELECT stats FROM crawl_runs").fetchone()[0])
+    # Listed by the RDF feed (i % 6 == 3), the news sitemap (4) or both sitemaps and the feed (5);
+    # the deny pattern refuses 0-49. Links to the home and section pages fall outside `allow`.
+    assert stored == {url.rstrip("/") + slug(i) for i in range(50, 60) if i % 6 in (3, 4, 5)}
+    # Entries 0-49 of the feed (16), the news sitemap (16) and the pages sitemap (8); two links
+    # (home, section) on each of the 6 articles.
+    assert stats["news/link/filtered"] == 16 + 16 + 8 + 2 * 6
