@@ -58,6 +58,10 @@ class SiteRules:
     deny: tuple[str, ...] = ()
     languages: frozenset[str] = frozenset()
     since: dt.datetime | None = None
+    # Its DOWNLOAD_DELAY and CONCURRENT_REQUESTS_PER_DOMAIN, when a shared crawl's worker applies
+    # them to its sites alone (``crawler.site_slots``).
+    delay: float | None = None
+    concurrency: int | None = None
 
     def admits(self, url: str) -> bool:
         """Whether ``url`` matches an ``allow`` pattern (when there are any) and no ``deny``

@@ -63,9 +63,12 @@ QUEUE_KEY = "newscrawl:requests"
 DUPEFILTER_KEY = "newscrawl:dupefilter"
 JOBS_KEY = "newscrawl:jobs"
 # The settings of a source that a shared crawl applies to that source's sites alone, and the job
-# key each is recorded under. The others (download delay, page limits, ...) would bind every site
+# key each is recorded under. The others (depth and page limits, ...) would bind every site
 # a worker crawls: workers take those from their own command line.
-PER_SITE_SETTINGS = {"NEWS_SINCE": "since", "NEWS_LANGUAGES": "languages"}
+PER_SITE_SETTINGS = {
+    "NEWS_SINCE": "since", "NEWS_LANGUAGES": "languages",
+    "DOWNLOAD_DELAY": "delay", "CONCURRENT_REQUESTS_PER_DOMAIN": "concurrency",
+}
 LEASES_KEY = "newscrawl:leases:"  # + worker id: lease id -> encoded request
 HEARTBEAT_KEY = "newscrawl:worker:"  # + worker id, expiring
 # Whether a fingerprint was seen, remembering it; past ARGV[2] fingerprints, the oldest go.
@@ -162,7 +165,8 @@ class Frontier:
 
     def worker_arguments(self) -> dict[str, Any]:
         """The spider arguments of a worker: every site enqueued, each with its job's rules (its
-        source name, ``allow``/``deny`` patterns, ``since`` and ``languages``)."""
+        source name, ``allow``/``deny`` patterns, ``since``, ``languages``, download ``delay``
+        and ``concurrency``)."""
         from spiders.news import split_arguments
 
         jobs = self.jobs()
@@ -172,7 +176,8 @@ class Frontier:
         for job in jobs:
             urls = [url for key in ("urls", "feeds", "sitemaps") for url in split_arguments(job.get(key))]
             hosts = site_hosts(urls, split_arguments(job.get("allowed_domains")))
-            rules = {key: job[key] for key in ("source", "allow", "deny", *PER_SITE_SETTINGS.values()) if job.get(key)}
+            rules = {key: job[key] for key in ("source", "allow", "deny", *PER_SITE_SETTINGS.values())
+                     if job.get(key) not in (None, "", [])}
             sites.update(dict.fromkeys(hosts, rules))
         return {"allowed_domains": sorted(sites), "sites": sites}
 

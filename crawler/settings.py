@@ -65,6 +65,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.meta_refresh.MetaRefreshMiddleware": 580,
     # Above RetryMiddleware (550): a response asking to come back later waits before its retry.
     "crawler.retry_after.RetryAfterMiddleware": 560,
+    # A shared crawl's sites whose source sets its own download delay or concurrency.
+    "crawler.site_slots.SiteSlotsMiddleware": 70,
     # Next to the downloader: responses archived as received, before decompression.
     "crawler.warc_out.WarcOutMiddleware": 950,
 }

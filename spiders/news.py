@@ -35,6 +35,7 @@ from crawler.feeds import NotAFeed, parse_feed
 from crawler.items import ArticleItem
 from crawler.leases import LEASE, release
 from crawler.site_counts import count_site, paywalled
+from crawler.site_slots import slot_settings
 from crawler.sitemaps import NotASitemap, parse_sitemap
 from crawler.sources import select_sources
 from crawler.urls import clean_url, host_of, on_site, site_hosts
@@ -73,7 +74,8 @@ def checked_patterns(value: str | list[str] | None) -> tuple[str, ...]:
 
 def site_rules(given: dict[str, Any], crawl: SiteRules, now: dt.datetime) -> SiteRules:
     """A site's rules in a shared crawl, from what its job recorded (``Frontier.worker_arguments``):
-    its source, patterns, ``NEWS_SINCE`` and ``NEWS_LANGUAGES``; what it leaves out, the crawl's."""
+    its source, patterns, ``NEWS_SINCE``, ``NEWS_LANGUAGES``, ``DOWNLOAD_DELAY`` and
+    ``CONCURRENT_REQUESTS_PER_DOMAIN``; what it leaves out, the crawl's."""
     since = given.get("since")
     languages = split_arguments(given.get("languages"))
     return SiteRules(
@@ -82,6 +84,8 @@ def site_rules(given: dict[str, Any], crawl: SiteRules, now: dt.datetime) -> Sit
         deny=checked_patterns(given.get("deny")) or crawl.deny,
         languages=frozenset(lang.lower() for lang in languages) if languages else crawl.languages,
         since=cutoff(since, now) if since else crawl.since,
+        delay=float(given["delay"]) if given.get("delay") is not None else None,
+        concurrency=int(given["concurrency"]) if given.get("concurrency") is not None else None,
     )
 
 
@@ -168,6 +172,8 @@ class NewsSpider(scrapy.Spider):
             {host: site_rules(given, crawl, now) for host, given in spider.site_arguments.items()},
             frozenset("." + extension for extension in IGNORED_EXTENSIONS),
         )
+        if slots := {host: own for host, rules in spider.link_rules.sites.items() if (own := slot_settings(rules))}:
+            crawler.settings.set("DOWNLOAD_SLOTS", {**crawler.settings.getdict("DOWNLOAD_SLOTS"), **slots}, priority="spider")
         spider.pages = PagePool.from_settings(crawler.settings, spider.link_rules)
         crawler.signals.connect(spider.pages.close, signal=signals.spider_closed)
         return spider

@@ -57,7 +57,7 @@ class _StaticHandler(SimpleHTTPRequestHandler):
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         if self.request_log is not None:
             with self._log_lock, self.request_log.open("a") as log:
-                log.write(f"{self.command} {self.path} {int(code)}\n")
+                log.write(f"{self.command} {self.path} {int(code)} {self.headers.get('Host')} {time.time():.3f}\n")
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -103,7 +103,13 @@ def served(log: Path) -> list[tuple[str, int]]:
     """``(path, status)`` of every request a static server logged, in order."""
     if not log.exists():
         return []
-    return [(path, int(status)) for _, path, status in (line.split() for line in log.read_text().splitlines())]
+    return [(path, int(status)) for _, path, status, *_ in (line.split() for line in log.read_text().splitlines())]
+
+
+def served_at(log: Path, host: str) -> list[float]:
+    """When a static server answered each request for ``host`` (its ``Host`` header), in order."""
+    lines = [line.split() for line in log.read_text().splitlines()] if log.exists() else []
+    return [float(when) for *_, named, when in lines if named == host]
 
 
 @contextlib.contextmanager

@@ -1,6 +1,8 @@
 """Pipelines, spider rules and settings wiring, each built the way Scrapy builds them."""
 
 import pytest
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse, Request
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
@@ -12,6 +14,7 @@ from crawler.extraction import ArticleExtractor
 from crawler.fingerprints import body_fingerprint
 from crawler.items import ArticleItem
 from crawler.meta_refresh import MetaRefreshMiddleware
+from crawler.site_slots import SiteSlotsMiddleware
 from crawler.storage import resolve_url
 from pipelines.dedup import DedupPipeline
 from spiders.news import NewsSpider
@@ -245,3 +248,25 @@ def test_meta_refresh_is_looked_for_only_in_pages_that_can_carry_one():
     for body in (f"<html><head>{tag}</head></html>".encode(), f"<html><head>{tag}</head></html>".encode("utf-16")):
         moved = middleware.process_response(request, HtmlResponse(request.url, body=body, request=request))
         assert isinstance(moved, Request) and moved.url == "https://n.example/new"
+
+
+def test_a_sites_own_download_settings_give_it_a_download_slot():
+    """In a shared crawl, a source's DOWNLOAD_DELAY and CONCURRENT_REQUESTS_PER_DOMAIN hold for
+    its site and subdomains through a download slot of their own; other sites keep the worker's."""
+    crawler = Crawler(NewsSpider, project_settings())  # settings not applied yet, as in a crawl
+    spider = NewsSpider.from_crawler(crawler, allowed_domains=["south.example", "north.example"], sites={
+        "south.example": {"source": "south", "delay": 0.5, "concurrency": 2},
+        "north.example": {"source": "north"},
+    })
+    assert crawler.settings.getdict("DOWNLOAD_SLOTS") == {"south.example": {"delay": 0.5, "concurrency": 2}}
+    crawler.spider = spider
+    middleware = build_from_crawler(SiteSlotsMiddleware, crawler)
+    south, north = Request("https://www.south.example/news/1"), Request("https://north.example/news/1")
+    middleware.process_request(south)
+    middleware.process_request(north)
+    assert south.meta == {"download_slot": "south.example", "autothrottle_dont_adjust_delay": True}
+    assert north.meta == {}
+    bare = get_crawler(NewsSpider, {"NEWS_EXTRACT_TIMEOUT": 60})
+    bare.spider = NewsSpider.from_crawler(bare, urls="https://north.example/")
+    with pytest.raises(NotConfigured):  # no site with settings of its own: out of the way
+        build_from_crawler(SiteSlotsMiddleware, bare)
