@@ -11,8 +11,9 @@ A worker killed mid-crawl loses nothing: each request it takes from the queue is
 atomically into the worker's lease hash in Redis) and the lease is released only once the page
 is done with: its links queued and its article committed to the database (or saved to the spill
 file), or the request failed for good. Workers keep a heartbeat key alive; the leases of a worker
-whose heartbeat stopped go back to the queue when another worker starts or runs out of work.
-So every page is fetched at least once, and stored exactly once.
+whose heartbeat stopped go back to the queue when another worker starts or runs out of work. A
+link is marked seen by the dupefilter and queued in one step, never one without the other. So
+every page is fetched at least once, and stored exactly once.
 
 Chosen around scrapy-redis's weak spots: ``SCHEDULER_PERSIST`` is on (off, the first worker to
 stop would wipe the shared queue and dupefilter); its dupefilter ignores Scrapy's request
@@ -71,16 +72,26 @@ PER_SITE_SETTINGS = {
 }
 LEASES_KEY = "newscrawl:leases:"  # + worker id: lease id -> encoded request
 HEARTBEAT_KEY = "newscrawl:worker:"  # + worker id, expiring
-# Whether a fingerprint was seen, remembering it; past ARGV[2] fingerprints, the oldest go.
-_SEEN_BOUNDED = """
-if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 1 end
-local n = redis.call('INCR', KEYS[2])
-redis.call('ZADD', KEYS[1], n, ARGV[1])
-local limit = tonumber(ARGV[2])
-if limit > 0 and redis.call('ZCARD', KEYS[1]) > limit then
-  redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -limit - 1)
+# Whether a fingerprint was seen, remembering it; past ``limit`` fingerprints, the oldest go.
+_SEEN = """
+local function seen(key, counter, fingerprint, limit)
+  if redis.call('ZSCORE', key, fingerprint) then return true end
+  local n = redis.call('INCR', counter)
+  redis.call('ZADD', key, n, fingerprint)
+  limit = tonumber(limit)
+  if limit > 0 and redis.call('ZCARD', key) > limit then
+    redis.call('ZREMRANGEBYRANK', key, 0, -limit - 1)
+  end
+  return false
 end
-return 0
+"""
+_SEEN_BOUNDED = _SEEN + "return seen(KEYS[1], KEYS[2], ARGV[1], ARGV[2]) and 1 or 0"
+# Queue a request (score, data) unless its fingerprint was seen ('': never filtered), in one
+# step: a worker killed between the two would leave a URL marked seen and never queued.
+_ENQUEUE_UNSEEN = _SEEN + """
+if ARGV[1] ~= '' and seen(KEYS[1], KEYS[2], ARGV[1], ARGV[2]) then return 0 end
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
+return 1
 """
 # Take the first request of the queue into the worker's lease hash, atomically.
 _POP_LEASED = """
@@ -196,6 +207,7 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]
         scheduler.leases_key = LEASES_KEY + scheduler.worker
         scheduler.heartbeat_interval = crawler.settings.getfloat("NEWS_WORKER_HEARTBEAT")
         scheduler.pop_leased = scheduler.server.register_script(_POP_LEASED)
+        scheduler.enqueue_unseen = scheduler.server.register_script(_ENQUEUE_UNSEEN)
         scheduler.beat = task.LoopingCall(scheduler.heartbeat)
         crawler.leases = scheduler  # type: ignore[attr-defined]
         return scheduler
@@ -214,6 +226,21 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]
 
     def heartbeat(self) -> None:
         self.server.set(HEARTBEAT_KEY + self.worker, 1, ex=max(1, int(3 * self.heartbeat_interval)))
+
+    def enqueue_request(self, request: Request) -> bool:
+        """scrapy-redis's, with the dupefilter's check and the push to the (priority) queue in
+        one Redis script."""
+        fingerprint = "" if request.dont_filter else self.df.request_fingerprint(request)
+        queued = self.enqueue_unseen(
+            keys=[self.df.key, self.df.key + ":counter", self.queue.key],
+            args=[fingerprint, self.df.limit, -request.priority, self.queue._encode_request(request)],
+        )
+        if not queued:
+            self.df.log(request, self.spider)
+            return False
+        if self.stats:
+            self.stats.inc_value("scheduler/enqueued/redis")
+        return True
 
     def next_request(self) -> Request | None:
         lease = uuid.uuid4().hex

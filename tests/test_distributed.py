@@ -240,6 +240,36 @@ def test_the_bounded_dupefilter_forgets_only_the_oldest(redis_url):
     assert dupefilter.server.zcard("newscrawl:dupefilter") == 3
 
 
+def test_a_link_is_marked_seen_and_queued_together(redis_url):
+    """The dupefilter's check and the push are one Redis script: a worker killed between two
+    separate calls would leave a URL seen and never queued, lost to the crawl."""
+    import scrapy
+    from scrapy.settings import Settings
+    from scrapy.utils.test import get_crawler
+
+    from crawler.frontier import DUPEFILTER_KEY, QUEUE_KEY, LeasingScheduler, use_redis
+
+    shared = Settings()
+    use_redis(shared, redis_url)
+    crawler = get_crawler(scrapy.Spider, {
+        "NEWS_DUPEFILTER_MEMORY": 0, "NEWS_WORKER_HEARTBEAT": 10,
+        **{name: value for name, value in shared.copy_to_dict().items() if name.startswith(("REDIS_", "SCHEDULER", "DUPEFILTER"))},
+    })
+    scheduler = LeasingScheduler.from_crawler(crawler)
+    scheduler.open(scrapy.Spider.from_crawler(crawler, name="news"))
+    try:
+        story = scrapy.Request("https://news.example/story-1", priority=3)
+        assert scheduler.enqueue_request(story) is True
+        assert scheduler.enqueue_request(story.replace()) is False  # seen
+        assert scheduler.enqueue_request(story.replace(dont_filter=True)) is True
+        server = redis.Redis.from_url(redis_url)
+        assert server.zcard(QUEUE_KEY) == 2 and server.zcard(DUPEFILTER_KEY) == 1
+        assert [score for _, score in server.zrange(QUEUE_KEY, 0, -1, withscores=True)] == [-3, -3]
+        assert scheduler.next_request().url == story.url
+    finally:
+        scheduler.close("finished")
+
+
 def test_a_crawl_that_shares_nothing_loads_no_redis():
     """The Redis client and scrapy-redis are for shared crawls; every other run is 6 MB lighter."""
     script = "import sys, crawler.cli, spiders.news, pipelines.store; print(sorted({'redis', 'scrapy_redis'} & set(sys.modules)))"
