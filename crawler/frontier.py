@@ -208,12 +208,12 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]
         scheduler.heartbeat_interval = crawler.settings.getfloat("NEWS_WORKER_HEARTBEAT")
         scheduler.pop_leased = scheduler.server.register_script(_POP_LEASED)
         scheduler.enqueue_unseen = scheduler.server.register_script(_ENQUEUE_UNSEEN)
-        scheduler.beat = task.LoopingCall(scheduler.heartbeat)
         crawler.leases = scheduler  # type: ignore[attr-defined]
         return scheduler
 
     def open(self, spider: Spider) -> None:
         super().open(spider)
+        self.beat = task.LoopingCall(self.heartbeat)  # made here: a LoopingCall installs a reactor
         self.beat.start(self.heartbeat_interval)
         self.recover()
 

@@ -246,6 +246,7 @@ def test_a_link_is_marked_seen_and_queued_together(redis_url):
     import scrapy
     from scrapy.settings import Settings
     from scrapy.utils.test import get_crawler
+    from scrapy_redis.scheduler import Scheduler
 
     from crawler.frontier import DUPEFILTER_KEY, QUEUE_KEY, LeasingScheduler, use_redis
 
@@ -256,18 +257,16 @@ def test_a_link_is_marked_seen_and_queued_together(redis_url):
         **{name: value for name, value in shared.copy_to_dict().items() if name.startswith(("REDIS_", "SCHEDULER", "DUPEFILTER"))},
     })
     scheduler = LeasingScheduler.from_crawler(crawler)
-    scheduler.open(scrapy.Spider.from_crawler(crawler, name="news"))
-    try:
-        story = scrapy.Request("https://news.example/story-1", priority=3)
-        assert scheduler.enqueue_request(story) is True
-        assert scheduler.enqueue_request(story.replace()) is False  # seen
-        assert scheduler.enqueue_request(story.replace(dont_filter=True)) is True
-        server = redis.Redis.from_url(redis_url)
-        assert server.zcard(QUEUE_KEY) == 2 and server.zcard(DUPEFILTER_KEY) == 1
-        assert [score for _, score in server.zrange(QUEUE_KEY, 0, -1, withscores=True)] == [-3, -3]
-        assert scheduler.next_request().url == story.url
-    finally:
-        scheduler.close("finished")
+    # scrapy-redis's part of opening: its queue and dupefilter, without the heartbeat's reactor.
+    Scheduler.open(scheduler, scrapy.Spider.from_crawler(crawler, name="news"))
+    story = scrapy.Request("https://news.example/story-1", priority=3)
+    assert scheduler.enqueue_request(story) is True
+    assert scheduler.enqueue_request(story.replace()) is False  # seen
+    assert scheduler.enqueue_request(story.replace(dont_filter=True)) is True
+    server = redis.Redis.from_url(redis_url)
+    assert server.zcard(QUEUE_KEY) == 2 and server.zcard(DUPEFILTER_KEY) == 1
+    assert [score for _, score in server.zrange(QUEUE_KEY, 0, -1, withscores=True)] == [-3, -3]
+    assert scheduler.next_request().url == story.url
 
 
 def test_a_crawl_that_shares_nothing_loads_no_redis():
