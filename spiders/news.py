@@ -192,36 +192,26 @@ class NewsSpider(scrapy.Spider):
     def filtered(self, url: str) -> bool:
         """Whether a feed or sitemap entry is outside its site's ``allow``/``deny`` patterns, as
         the links the pages give are judged (then it is never fetched)."""
-        if self.link_rules.of(url).admits(url):
-            return False
-        stats = self.crawler.stats
-        assert stats is not None
-        stats.inc_value("news/link/filtered")
-        count_site(stats, host_of(url), "filtered")
-        return True
+        return not self.link_rules.of(url).admits(url) and self._left_out(url, "news/link/filtered")
 
     def too_old(self, date: str | None, url: str) -> bool:
         """Whether a feed or sitemap date puts an entry before its site's NEWS_SINCE window (then
         it is never fetched); an entry without a readable date is fetched and judged by its page."""
         since = self.link_rules.of(url).since
         parsed = parse_date(date) if date and since else None
-        if parsed is None or since is None or parsed[0] >= since:
-            return False
-        stats = self.crawler.stats
-        assert stats is not None
-        stats.inc_value("news/since/skipped")
-        count_site(stats, host_of(url), "filtered")
-        return True
+        return parsed is not None and since is not None and parsed[0] < since and self._left_out(url, "news/since/skipped")
 
     def wrong_language(self, code: str | None, url: str) -> bool:
         """Whether a sitemap or link says its page is in a language outside its site's
         NEWS_LANGUAGES (then it is never fetched); pages of unknown language are fetched and
         judged by their text."""
-        if not outside(code, self.link_rules.of(url).languages):
-            return False
+        return outside(code, self.link_rules.of(url).languages) and self._left_out(url, "news/language/skipped")
+
+    def _left_out(self, url: str, key: str) -> bool:
+        """Count a URL not fetched under ``key`` and as its site's ``filtered``; True."""
         stats = self.crawler.stats
         assert stats is not None
-        stats.inc_value("news/language/skipped")
+        stats.inc_value(key)
         count_site(stats, host_of(url), "filtered")
         return True
 
