@@ -40,7 +40,7 @@ class SiteSlotsMiddleware:
         rules = getattr(crawler.spider, "link_rules", None)
         sites = {site: "delay" in own for site, r in (rules.sites.items() if rules else ()) if (own := slot_settings(r))}
         if not sites:
-            raise NotConfigured("no site with download settings of its own")
+            raise NotConfigured  # no site with download settings of its own: nothing to say
         return cls(sites)
 
     def process_request(self, request: Request) -> None:
