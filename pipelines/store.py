@@ -232,7 +232,9 @@ class StorePipeline:
             session,
             [(item.site, self.chrome.record(as_fetched[item.canonical_url])) for item in stored],
         )
-        outcomes["chrome_removed"] = sum(a is not b for a, b in zip(cleaned, batch, strict=True))
+        # Of the articles whose text was written: a copy of a stored one is not "removed as stored".
+        changed = {id(a) for a, b in zip(cleaned, batch, strict=True) if a is not b}
+        outcomes["chrome_removed"] = sum(id(item) in changed for item in stored)
         return outcomes, stored
 
     async def close_spider(self) -> None:

@@ -1,10 +1,14 @@
 """Learned site chrome: the rules on their own, then with the database."""
 
+import asyncio
 import dataclasses
 import datetime as dt
 
+from scrapy.utils.misc import build_from_crawler
+from scrapy.utils.test import get_crawler
 from sqlalchemy import select
 
+from crawler.cli import project_settings
 from crawler.fingerprints import block_hash, body_fingerprint, body_keys
 from crawler.items import ArticleItem
 from crawler.sitechrome import ChromeIndex, blocks_of
@@ -17,6 +21,8 @@ from crawler.storage import (
     reclean_articles,
     store_articles,
 )
+from pipelines.store import StorePipeline
+from spiders.news import NewsSpider
 
 FETCHED = dt.datetime(2026, 5, 1, tzinfo=dt.UTC)
 NOTE = "Spotted a mistake? The Ledger corrects its errors in the open on its standards page."
@@ -133,3 +139,30 @@ def test_reclean_removes_chrome_and_merges_copies_it_kept_apart(sessions):
     assert ("https://ledger.example/print/story-1", "duplicate_body") in urls
     with sessions.begin() as session:  # running it again finds nothing to do
         assert not reclean_articles(session, "ledger.example", index.clean)
+
+
+def test_articles_cleaned_as_stored_counts_only_those_stored(tmp_path):
+    """A copy of a stored article, cleaned of the chrome and then found to be a copy, is no article
+    "removed from as stored": the run's summary would count work that left nothing behind."""
+    settings = project_settings([f"DATABASE_URL=sqlite:///{tmp_path / 'news.db'}", f"NEWS_DB_SPILL_DIR={tmp_path}",
+                                 "NEWS_EXTRACT_MIN_BODY_CHARS=10"]).copy_to_dict()
+    settings["TWISTED_REACTOR_ENABLED"] = False  # the pipeline alone, on asyncio, no crawl
+    crawler = get_crawler(NewsSpider, settings)
+    pipeline = build_from_crawler(StorePipeline, crawler)
+    pipeline.chrome_reload_interval = 0  # what the first batch taught, known to the second
+    pipeline.open_spider()
+    copy = dataclasses.replace(article(2, NOTE), url="https://ledger.example/amp/story-2")
+
+    async def crawl():
+        for n in range(5):
+            await pipeline.process_item(article(n, NOTE))
+        await pipeline.flush()
+        assert crawler.stats.get_value("news/store/chrome_removed", 0) == 0  # not known yet
+        for item in (copy, article(9, NOTE)):
+            await pipeline.process_item(item)
+        await pipeline.flush()
+
+    asyncio.run(crawl())
+    assert crawler.stats.get_value("news/store/stored") == 6
+    assert crawler.stats.get_value("news/store/alias") == 1
+    assert crawler.stats.get_value("news/store/chrome_removed") == 1
