@@ -122,8 +122,8 @@ class NewsSpider(scrapy.Spider):
         self.source = source.strip() if source and source.strip() else None
         # Link filters of the sources file: follow only links, feed and sitemap entries matching
         # an allow pattern (when there are any) and none of the deny patterns. Start URLs (and
-        # sitemaps an index names) are always fetched. NEWS_SINCE
-        # and NEWS_LANGUAGES join them once the settings are known (``from_crawler``).
+        # sitemaps an index names) are always fetched. NEWS_SINCE and NEWS_LANGUAGES join them
+        # once the settings are known (``from_crawler``).
         self.link_rules = LinkRules(
             tuple(self.hosts), crawl=SiteRules(self.source, checked_patterns(allow), checked_patterns(deny))
         )

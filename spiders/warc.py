@@ -1,9 +1,9 @@
 """The ``warc`` spider: the HTML responses of web archives through the same page analysis,
 dedupe and store as the ``news`` spider's crawl, with nothing downloaded.
 
-Pages are analysed in the page pool a few at a time (``NEWS_EXTRACT_MAX_IN_FLIGHT``), so the archive is read
-as fast as extraction goes and no faster: memory stays flat whatever the archive's size. Links
-are not followed: an archive holds what it holds.
+Pages are analysed in the page pool a few at a time (``NEWS_EXTRACT_MAX_IN_FLIGHT``), so the
+archive is read as fast as extraction goes and no faster: memory stays flat whatever the
+archive's size. Links are not followed: an archive holds what it holds.
 """
 
 from __future__ import annotations
