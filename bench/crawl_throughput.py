@@ -50,6 +50,7 @@ from sqlalchemy import func, select
 from crawler import settings
 from crawler.extraction import ArticleExtractor, NotAnArticle
 from crawler.storage import Article, drop_schema, make_engine
+from crawler.workers import settle_heap
 
 DEFAULT_EVAL_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "eval"
 PER_INDEX_PAGE = 500
@@ -138,7 +139,8 @@ def serve(pages: Pages, n: int) -> ThreadingHTTPServer:
     return server
 
 
-# The ceiling's worker side: the pages and both extractors, built once per worker.
+# The ceiling's worker side: the pages and both extractors, built once per worker, whose heap is
+# then settled as the crawl's page workers settle theirs: the ratio is the crawl's overhead alone.
 _pages: Pages | None = None
 _extractor: ArticleExtractor | None = None
 
@@ -153,6 +155,7 @@ def _init_worker(folder: Path, keep: list[int] | None) -> None:
         min_body_chars=settings.NEWS_EXTRACT_MIN_BODY_CHARS,
         drop_params=[*settings.NEWS_TRACKING_PARAMS, *settings.NEWS_SESSION_PARAMS],
     )
+    settle_heap()
 
 
 def _newscrawl(i: int) -> bool:
