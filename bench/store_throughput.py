@@ -27,6 +27,7 @@ from sqlalchemy import insert
 from crawler import settings
 from crawler.fingerprints import body_fingerprint
 from crawler.items import ArticleItem
+from crawler.neardup import signature
 from crawler.storage import (
     Article,
     drop_schema,
@@ -45,8 +46,9 @@ def article(n: int) -> ArticleItem:
     rng = random.Random(n)  # a story of its own: 450 words drawn from the vocabulary
     body = f"Story {n}: " + " ".join(rng.choice(_VOCABULARY) for _ in range(450))
     url = f"https://bench{n % 50}.example/story/{n}"
+    # Fingerprint and signature come with the item, as from the crawl's page workers.
     return ArticleItem(url=url, canonical_url=url, site=f"bench{n % 50}.example", body=body, title=f"Story {n}",
-                       fetched_at=FETCHED, content_fingerprint=body_fingerprint(body))
+                       fetched_at=FETCHED, content_fingerprint=body_fingerprint(body), body_signature=signature(body))
 
 
 def batches(rows: int, size: int) -> list[list[ArticleItem]]:

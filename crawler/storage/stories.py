@@ -119,8 +119,8 @@ def place_articles(session: Session, articles: Sequence[tuple[str, bytes]], thre
 def index_heads(session: Session, heads: Sequence[tuple[int, Placement]]) -> None:
     """Index stored articles ``(id, placement)`` that start stories, for the articles to come."""
     if heads:
-        session.execute(insert(StoryHead), [{"article_id": i, "signature": p.signature} for i, p in heads])
-        session.execute(insert(StoryBand), [
+        session.execute(insert(StoryHead.__table__), [{"article_id": i, "signature": p.signature} for i, p in heads])
+        session.execute(insert(StoryBand.__table__), [
             {"band_key": key, "article_id": i} for i, p in heads for key in set(p.keys)
         ])
 
