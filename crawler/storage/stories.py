@@ -18,9 +18,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import Table, delete, insert, select, text, update
 
 from crawler.neardup import band_keys, signature, similarity
 from crawler.storage.models import Article, StoryBand, StoryHead
@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 _CHUNK = 500
 # pg_advisory_xact_lock key of story placement ("news" in ASCII).
 _LOCK_KEY = 0x6E657773
+# The index's rows go in through Core: the ORM's bulk path took a tenth of the store's time.
+_HEADS = cast(Table, StoryHead.__table__)
+_BANDS = cast(Table, StoryBand.__table__)
 
 
 @dataclass
@@ -119,8 +122,8 @@ def place_articles(session: Session, articles: Sequence[tuple[str, bytes]], thre
 def index_heads(session: Session, heads: Sequence[tuple[int, Placement]]) -> None:
     """Index stored articles ``(id, placement)`` that start stories, for the articles to come."""
     if heads:
-        session.execute(insert(StoryHead.__table__), [{"article_id": i, "signature": p.signature} for i, p in heads])
-        session.execute(insert(StoryBand.__table__), [
+        session.execute(insert(_HEADS), [{"article_id": i, "signature": p.signature} for i, p in heads])
+        session.execute(insert(_BANDS), [
             {"band_key": key, "article_id": i} for i, p in heads for key in set(p.keys)
         ])
 
