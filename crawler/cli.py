@@ -1,7 +1,9 @@
 """The ``newscrawl`` command line: wiring from arguments to settings and a Scrapy crawl.
 
-Usage errors and unusable databases print one line and exit with status 2; a crawl that ran to
-its end exits 0 whatever pages failed on the way.
+Exit statuses, for cron and scripts: 0 the command ran to its end (a crawl whatever pages failed
+on the way); 1 interrupted, or stopped by the database; 2 bad input (an argument, a setting, the
+sources file, a database that cannot be used), said in one line; 3 a crawl that could reach none
+of its start URLs. Commands that only read open the database read-only and never create one.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ import datetime as dt
 import difflib
 import itertools
 import json
+import os
 import re
 import subprocess
 import sys
 import time
 from collections import Counter
+from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
@@ -26,15 +30,14 @@ from scrapy.settings import Settings
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from crawler import settings as defaults
 from crawler import spill
-from crawler.dates import cutoff, parse_point
+from crawler.console_log import set_verbosity
+from crawler.dates import cutoff
 from crawler.private_networks import HINT, AddressPolicy
 from crawler.progress import dropped, errors
 from crawler.runs_report import run_report, runs_table
 from crawler.schedule import due, last_runs, post_to_scrapyd, run_locally
 from crawler.sitechrome import ChromeIndex
-from crawler.skip_stored import revisit_window
 from crawler.sources import DEFAULT_FILE, SourcesError, load_sources, select_sources
 from crawler.storage import (
     Article,
@@ -49,8 +52,10 @@ from crawler.storage import (
     latest_articles,
     load_site_blocks,
     make_engine,
+    make_reader,
     make_sessionmaker,
     migrate,
+    read_only_engine,
     recent_runs,
     reclean_articles,
     resolve_url,
@@ -62,11 +67,11 @@ from crawler.storage import (
     versions,
 )
 from crawler.storage.db import unusable
-from crawler.urls import host_of
-from crawler.workers import extract_timeout
+from crawler.urls import is_http_url
+from crawler.validation import check_crawl_settings, domain, language_codes
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from sqlalchemy.engine import Engine
 
@@ -80,10 +85,21 @@ EXPORT_FIELDS = [
 ]
 # A crawl that ended for one of these reasons did its job.
 FINISHED_REASONS = ("finished", "closespider_pagecount", "closespider_itemcount")
+# Exit statuses (the module's docstring).
+OK, STOPPED, BAD_INPUT, UNREACHABLE = 0, 1, 2, 3
 
 
 class UsageError(Exception):
     """A bad argument or value; printed as one line, exit status 2."""
+
+
+def command_settings(args: argparse.Namespace) -> Settings:
+    """The settings of a command that crawls: ``-s`` overrides, ``--log-level`` and ``-v``."""
+    settings = project_settings(args.set)
+    if args.log_level:
+        settings.set("LOG_LEVEL", args.log_level, priority="cmdline")
+    set_verbosity(args.verbose)
+    return settings
 
 
 def project_settings(overrides: Sequence[str] = ()) -> Settings:
@@ -98,10 +114,14 @@ def project_settings(overrides: Sequence[str] = ()) -> Settings:
     return settings
 
 
-def open_database(url: str, settings: Settings | None = None) -> Engine:
-    """An engine on a reachable database with this version's schema (DatabaseError otherwise)."""
+def open_database(url: str, settings: Settings) -> Engine:
+    """An engine on a reachable database with this version's schema, for commands that write
+    (DatabaseError otherwise); the schema is migrated unless NEWS_DB_AUTO_UPGRADE is off."""
     engine = make_engine(url)
-    init_db(engine, upgrade=(settings or project_settings()).getbool("NEWS_DB_AUTO_UPGRADE"))
+    if engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"):
+        raise UsageError(f"{url}: an in-memory database would vanish with the command; "
+                         "give a file, e.g. sqlite:///news.db")
+    init_db(engine, upgrade=settings.getbool("NEWS_DB_AUTO_UPGRADE"))
     return engine
 
 
@@ -184,7 +204,7 @@ def summary(stats: dict[str, Any], db_url: str) -> str:
 
 def check_urls(urls: Sequence[str]) -> None:
     for url in urls:
-        if not url.startswith(("http://", "https://")) or not host_of(url):
+        if not is_http_url(url):
             raise UsageError(f"not an http(s) URL: {url!r}")
 
 
@@ -203,31 +223,11 @@ def check_public(policy: AddressPolicy, arguments: dict[str, Any]) -> None:
 
 
 def check_settings(settings: Settings, overrides: dict[str, Any], source: str | None) -> None:
-    """Refuse, in one line, settings that would stop the crawl as it starts."""
-    merged = settings.copy()
-    merged.setdict(overrides, priority="spider")
+    """Refuse, in one line, settings that would stop or silently empty the crawl as it starts."""
     try:
-        check_types(merged)
-        story_threshold(merged)
-        revisit_window(merged)
-        extract_timeout(merged)
-        AddressPolicy.from_settings(merged)
+        check_crawl_settings(settings, overrides)
     except ValueError as exc:
         raise UsageError(f"source {source!r}: {exc}" if overrides and source else str(exc)) from exc
-
-
-def check_types(settings: Settings) -> None:
-    """Each numeric or yes/no setting of the project reads as one (its default's type decides)."""
-    readers = {bool: (settings.getbool, "true or false"), int: (settings.getint, "a whole number"),
-               float: (settings.getfloat, "a number")}
-    for name in dir(defaults):
-        kind = type(getattr(defaults, name))
-        if name.isupper() and kind in readers:
-            read, what = readers[kind]
-            try:
-                read(name)
-            except ValueError:
-                raise ValueError(f"{name} must be {what}, not {settings.get(name)!r}") from None
 
 
 def crawl_jobs(args: argparse.Namespace) -> list[tuple[dict[str, Any], dict[str, Any]]]:
@@ -267,21 +267,20 @@ def shared_frontier(settings: Settings, url: str | None) -> Frontier | None:
 
 def cmd_crawl(args: argparse.Namespace) -> int:
     jobs = crawl_jobs(args)
-    settings = project_settings(args.set)
+    settings = command_settings(args)
     if args.since is not None:
         settings.set("NEWS_SINCE", args.since, priority="cmdline")
     if args.language is not None:
         settings.set("NEWS_LANGUAGES", args.language, priority="cmdline")
-    try:
-        cutoff(settings.get("NEWS_SINCE") or "1d", dt.datetime.now(dt.UTC))
-    except ValueError as exc:
-        raise UsageError(f"--since / NEWS_SINCE: {exc}") from exc
-    for overrides, arguments in jobs:
-        check_settings(settings, overrides, arguments.get("source"))
     if args.max_pages is not None:
         settings.set("CLOSESPIDER_PAGECOUNT", args.max_pages, priority="cmdline")
     if args.depth is not None:
         settings.set("DEPTH_LIMIT", args.depth, priority="cmdline")
+    for overrides, arguments in jobs:
+        check_settings(settings, overrides, arguments.get("source"))
+    for option, folder in (("--jobdir", args.jobdir), ("--warc-out", args.warc_out)):
+        if folder:
+            writable_folder(option, folder)
     if args.jobdir and len(jobs) == 1:
         settings.set("JOBDIR", args.jobdir, priority="cmdline")
     elif args.jobdir:
@@ -312,7 +311,29 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         print(summary(stats, db_url))
         if stats.get("finish_reason") == "shutdown" and args.jobdir:
             print(f"interrupted: run the same command again to resume from {args.jobdir}")
-    return 0 if all(s.get("finish_reason") in FINISHED_REASONS for s in results) else 1
+    return exit_status(results)
+
+
+def exit_status(results: Sequence[dict[str, Any]]) -> int:
+    """STOPPED when a crawl did not run to its end; UNREACHABLE, said in one line, when one got
+    no answer from any of its start URLs (feeds and sitemaps given count as start URLs)."""
+    if any(stats.get("finish_reason") not in FINISHED_REASONS for stats in results):
+        return STOPPED
+    unreachable = [stats for stats in results if stats.get("news/start/failed") and not stats.get("news/start/reached")]
+    for stats in unreachable:
+        print(f"newscrawl: error: no start URL could be reached ({stats.get('news/start/error')})", file=sys.stderr)
+    return UNREACHABLE if unreachable else OK
+
+
+def writable_folder(option: str, folder: str) -> None:
+    """Make ``folder`` now, so that a crawl never starts to fail on it at its first write."""
+    path = Path(folder)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"{option} {folder}: cannot create it: {exc.strerror}") from exc
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise UsageError(f"{option} {folder}: not writable")
 
 
 def note_unshared(jobs: list[tuple[dict[str, Any], dict[str, Any]]]) -> None:
@@ -339,7 +360,7 @@ def cmd_enqueue(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    settings = project_settings(args.set)
+    settings = command_settings(args)
     if args.idle_timeout is not None:
         settings.set("NEWS_IDLE_TIMEOUT", args.idle_timeout, priority="cmdline")
     if args.allow_private_networks:
@@ -363,7 +384,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
-    settings = project_settings(args.set)
+    settings = command_settings(args)
     check_settings(settings, {}, None)
     try:
         sources = [source for source in load_sources(Path(args.sources)) if source.schedule is not None]
@@ -418,18 +439,25 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 
 
 def cmd_warc(args: argparse.Namespace) -> int:
-    for location in args.locations:
-        if not location.startswith(("http://", "https://")) and not Path(location).is_file():
-            raise UsageError(f"no such WARC file: {location}")
-    settings = project_settings(args.set)
+    settings = command_settings(args)
+    if args.allow_private_networks:
+        settings.set("NEWS_ALLOW_PRIVATE_NETWORKS", True, priority="cmdline")
     if args.since is not None:
         settings.set("NEWS_SINCE", args.since, priority="cmdline")
-    try:
-        cutoff(settings.get("NEWS_SINCE") or "1d", dt.datetime.now(dt.UTC))
-        patterns = [re.compile(p) for p in args.pattern]
-    except (ValueError, re.error) as exc:
-        raise UsageError(f"--since / --pattern: {exc}") from exc
     check_settings(settings, {}, args.source)
+    try:
+        patterns = [re.compile(p) for p in args.pattern]
+    except re.error as exc:
+        raise UsageError(f"--pattern {exc.pattern!r}: {exc}") from exc
+    policy = AddressPolicy.from_settings(settings)
+    for location in args.locations:
+        if location.startswith(("http://", "https://")):
+            if not is_http_url(location):
+                raise UsageError(f"not an http(s) URL: {location!r}")
+            if policy is not None and (reason := policy.refusal(location)):
+                raise UsageError(f"{location}: {reason}: {HINT}")
+        elif not Path(location).is_file():
+            raise UsageError(f"no such WARC file: {location}")
     db_url = resolve_url(settings, args.db)
     open_database(db_url, settings).dispose()
     settings.set("DATABASE_URL", db_url, priority="cmdline")
@@ -440,7 +468,7 @@ def cmd_warc(args: argparse.Namespace) -> int:
     print(f"records read:       {stats.get('news/warc/records', 0)}"
           + (" (passed over: " + ", ".join(f"{k} {v}" for k, v in sorted(skipped.items())) + ")" if skipped else ""))
     print(summary(stats, db_url))
-    return 0 if stats.get("finish_reason") in FINISHED_REASONS else 1
+    return exit_status([stats])
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
@@ -459,7 +487,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from crawler.demo.site import serve
 
-    settings = project_settings(args.set)
+    settings = command_settings(args)
     # Our own loopback server: no need to be gentle with it.
     for name, value in (("NEWS_ALLOW_PRIVATE_NETWORKS", True), ("AUTOTHROTTLE_ENABLED", False), ("DOWNLOAD_DELAY", 0),
                         ("CONCURRENT_REQUESTS_PER_DOMAIN", 16), ("LOG_LEVEL", "WARNING")):
@@ -490,7 +518,9 @@ def _export_row(article: Article) -> dict[str, Any]:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    engine = open_database(resolve_url(project_settings(), args.db))
+    if not re.search(r"\w", args.query):
+        raise UsageError("search: give at least one word to look for")
+    engine = make_reader(resolve_url(project_settings(), args.db))
     try:
         with make_sessionmaker(engine)() as session:
             found = search_articles(
@@ -506,16 +536,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
-def since_date(value: str) -> dt.datetime:
-    """``--since``: an ISO 8601 date or time; a date means its midnight UTC."""
-    point = parse_point(value)
-    if point is None:
-        raise argparse.ArgumentTypeError(f"not a date: {value!r} (use YYYY-MM-DD)")
-    return point
-
-
 def cmd_export(args: argparse.Namespace) -> int:
-    engine = open_database(resolve_url(project_settings(), args.db))
+    engine = make_reader(resolve_url(project_settings(), args.db))
     with contextlib.ExitStack() as stack:
         out: TextIO = (
             stack.enter_context(open(args.output, "w", encoding="utf-8", newline=""))
@@ -536,7 +558,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_reclean(args: argparse.Namespace) -> int:
-    settings = project_settings(args.set)
+    settings = command_settings(args)
     engine = open_database(resolve_url(settings, args.db), settings)
     index = ChromeIndex(
         settings.getint("NEWS_CHROME_MIN_PAGES"),
@@ -558,10 +580,9 @@ def cmd_reclean(args: argparse.Namespace) -> int:
 
 def cmd_db(args: argparse.Namespace) -> int:
     url = resolve_url(project_settings(), args.db)
-    engine = make_engine(url)
+    upgrading = project_settings(["NEWS_DB_AUTO_UPGRADE=true"]) if args.action == "upgrade" else None
+    engine = open_database(url, upgrading) if upgrading else read_only_engine(url)
     try:
-        if args.action == "upgrade":
-            init_db(engine, upgrade=True)
         with engine.connect() as connection:
             version = migrate.current(connection)
     except SQLAlchemyError as exc:
@@ -576,7 +597,7 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     settings = project_settings()
-    engine = open_database(resolve_url(settings, args.db))
+    engine = open_database(resolve_url(settings, args.db), settings)
     sessions = make_sessionmaker(engine)
     totals: Counter[str] = Counter()
     threshold = story_threshold(settings)
@@ -597,7 +618,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    engine = open_database(resolve_url(project_settings(), args.db))
+    engine = make_reader(resolve_url(project_settings(), args.db))
     with make_sessionmaker(engine)() as session:
         totals = counts(session)
     engine.dispose()
@@ -611,7 +632,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
 def cmd_runs(args: argparse.Namespace) -> int:
     if args.what and (args.what[0] != "show" or len(args.what) != 2 or not args.what[1].isdigit()):
         raise UsageError("usage: newscrawl runs [--db URL] [--limit N]  |  newscrawl runs show ID [--db URL]")
-    engine = open_database(resolve_url(project_settings(), args.db))
+    db_url = resolve_url(project_settings(), args.db)
+    engine = make_reader(db_url)
     try:
         with make_sessionmaker(engine)() as session:
             if not args.what:
@@ -619,8 +641,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
                 return 0
             run = session.get(CrawlRun, int(args.what[1]))
             if run is None:
-                print(f"no crawl run {args.what[1]} in this database", file=sys.stderr)
-                return 1
+                raise UsageError(f"no crawl run {args.what[1]} in {db_url}")
             print(run_report(run, run_sites(session, run.id)))
             return 0
     finally:
@@ -628,12 +649,13 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    engine = open_database(resolve_url(project_settings(), args.db))
+    db_url = resolve_url(project_settings(), args.db)
+    engine = make_reader(db_url)
     try:
         with make_sessionmaker(engine)() as session:
             article = find_article(session, args.url)
             if article is None:
-                raise UsageError(f"no stored article under {args.url}")
+                raise UsageError(f"no stored article under {args.url} in {db_url}")
             found = versions(session, article.id)
     finally:
         engine.dispose()
@@ -656,12 +678,13 @@ def _diff_lines(version: Version) -> list[str]:
 
 
 def cmd_duplicates(args: argparse.Namespace) -> int:
-    engine = open_database(resolve_url(project_settings(), args.db))
+    db_url = resolve_url(project_settings(), args.db)
+    engine = make_reader(db_url)
     try:
         with make_sessionmaker(engine)() as session:
             clusters = story_clusters(session, args.cluster, args.limit)
             if args.cluster is not None and not clusters:
-                raise UsageError(f"no story cluster {args.cluster}")
+                raise UsageError(f"no story cluster {args.cluster} in {db_url}")
             for cluster_id, members in clusters:
                 first = members[0]
                 sites = len({m.site for m in members})
@@ -677,12 +700,62 @@ def cmd_duplicates(args: argparse.Namespace) -> int:
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        self.exit(BAD_INPUT, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
+def whole_number(least: int) -> Callable[[str], int]:
+    """An argument type: a whole number of at least ``least``."""
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+        if number < least:
+            raise argparse.ArgumentTypeError(f"must be at least {least}, not {number}")
+        return number
+    return parse
+
+
+def seconds(value: str) -> float:
+    """An argument type: a number of seconds, more than zero."""
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
+    if not number > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, not {value}")
+    return number
+
+
+def domain_name(value: str) -> str:
+    try:
+        return domain(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def languages(value: str) -> list[str]:
+    try:
+        return language_codes(value.split(","))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def since_point(value: str) -> dt.datetime:
+    """``--since``: a date or time (ISO 8601; a date means its midnight UTC), or a window back
+    from now such as 7d, as ``crawl --since`` takes it."""
+    try:
+        return cutoff(value, dt.datetime.now(dt.UTC))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="newscrawl", description="Crawl news sites into a SQL database.")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser = _Parser(prog="newscrawl", description="Crawl news sites into a SQL database.",
+                     epilog="exit status: 0 done, 1 interrupted or stopped by the database, 2 bad input, "
+                     "3 no start URL could be reached. `newscrawl COMMAND --help` for a command's options.")
+    parser.add_argument("--version", action="version", version=f"newscrawl {package_version('newscrawl')}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
 
     def db_option(p: argparse.ArgumentParser) -> None:
         p.add_argument("--db", help="database URL (default: $NEWSCRAWL_DATABASE_URL, "
@@ -691,16 +764,20 @@ def build_parser() -> argparse.ArgumentParser:
     def filter_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--site", help="only articles of this site (host name, as in articles.site)")
         p.add_argument("--source", help="only articles of this source (as in articles.source)")
-        p.add_argument("--since", type=since_date, metavar="DATE",
-                       help="only articles published on or after DATE (YYYY-MM-DD or ISO 8601)")
+        p.add_argument("--since", type=since_point, metavar="DATE|WINDOW",
+                       help="only articles published since: YYYY-MM-DD (or ISO 8601), or a window such as 7d, 12h, 2w")
 
     def set_option(p: argparse.ArgumentParser) -> None:
         p.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                        help="override a Scrapy or newscrawl setting (repeatable)")
+        p.add_argument("-v", "--verbose", action="count", default=0,
+                       help="log Scrapy's start-up report and network tracebacks too")
+        p.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"], type=str.upper,
+                       help="LOG_LEVEL: the least severe lines logged (default INFO: progress, warnings, errors)")
 
     def job_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("urls", nargs="*", metavar="URL", help="start page(s) of the sites to crawl")
-        p.add_argument("--allowed-domain", action="append", default=[], metavar="DOMAIN",
+        p.add_argument("--allowed-domain", action="append", default=[], metavar="DOMAIN", type=domain_name,
                        help="another domain the crawl may enter (repeatable)")
         p.add_argument("--feed", action="append", default=[], metavar="URL",
                        help="an RSS or Atom feed whose entries to crawl (repeatable)")
@@ -725,11 +802,13 @@ def build_parser() -> argparse.ArgumentParser:
     crawl = commands.add_parser("crawl", help="crawl news sites from their start URLs")
     job_options(crawl)
     db_option(crawl)
-    crawl.add_argument("--max-pages", type=int, help="stop after fetching this many pages")
-    crawl.add_argument("--depth", type=int, help="maximum link depth from a start page")
+    crawl.add_argument("--max-pages", type=whole_number(1), metavar="N",
+                       help="send at most N requests (robots.txt included), then stop once those in flight are done")
+    crawl.add_argument("--depth", type=whole_number(0), metavar="N",
+                       help="maximum link depth from a start page (0: no limit)")
     crawl.add_argument("--since", metavar="DATE|WINDOW",
                        help="only articles published since: YYYY-MM-DD, or a window such as 7d, 12h, 2w")
-    crawl.add_argument("--language", metavar="CODES",
+    crawl.add_argument("--language", metavar="CODES", type=languages,
                        help="only articles in these languages, ISO 639-1 codes: de,fr")
     crawl.add_argument("--jobdir", metavar="DIR",
                        help="keep the crawl's state here: stopped (Ctrl-C, SIGTERM), the same command "
@@ -749,7 +828,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker = commands.add_parser("worker", help="crawl what the shared Redis queue holds, until it stays empty")
     redis_option(worker)
     db_option(worker)
-    worker.add_argument("--idle-timeout", type=float, metavar="SECONDS",
+    worker.add_argument("--idle-timeout", type=seconds, metavar="SECONDS",
                         help="stop once the shared queue has been empty this long (NEWS_IDLE_TIMEOUT)")
     private_option(worker)
     set_option(worker)
@@ -771,7 +850,8 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("query", help="words that must all appear (title or body)")
     db_option(search)
     filter_options(search)
-    search.add_argument("--limit", type=int, default=20, help="at most this many results (default 20)")
+    search.add_argument("--limit", type=whole_number(1), default=20, metavar="N",
+                        help="at most this many results (default 20)")
     search.set_defaults(func=cmd_search)
 
     sources = commands.add_parser("sources", help="check or list the sources file")
@@ -804,8 +884,9 @@ def build_parser() -> argparse.ArgumentParser:
     history.set_defaults(func=cmd_history)
 
     duplicates = commands.add_parser("duplicates", help="stories stored more than once (syndicated copies)")
-    duplicates.add_argument("--cluster", type=int, metavar="ID", help="only this story (its articles.cluster_id)")
-    duplicates.add_argument("--limit", type=int, default=50, help="at most this many stories, largest first (default 50)")
+    duplicates.add_argument("--cluster", type=whole_number(1), metavar="ID", help="only this story (its articles.cluster_id)")
+    duplicates.add_argument("--limit", type=whole_number(1), default=50, metavar="N",
+                            help="at most this many stories, largest first (default 50)")
     db_option(duplicates)
     duplicates.set_defaults(func=cmd_duplicates)
 
@@ -815,10 +896,11 @@ def build_parser() -> argparse.ArgumentParser:
     warc.add_argument("--source", metavar="NAME", help="the source name stored with their articles")
     warc.add_argument("--since", metavar="DATE|WINDOW",
                       help="only pages archived since: YYYY-MM-DD, or a window such as 7d (also the articles' dates)")
-    warc.add_argument("--domain", action="append", default=[], metavar="DOMAIN",
+    warc.add_argument("--domain", action="append", default=[], metavar="DOMAIN", type=domain_name,
                       help="only pages of this site and its subdomains (repeatable)")
     warc.add_argument("--pattern", action="append", default=[], metavar="REGEX",
                       help="only pages whose URL matches (repeatable)")
+    private_option(warc)
     set_option(warc)
     warc.set_defaults(func=cmd_warc)
 
@@ -827,7 +909,7 @@ def build_parser() -> argparse.ArgumentParser:
     schedule.add_argument("--scrapyd", metavar="URL", help="schedule the crawls on this Scrapyd instead of running them")
     schedule.add_argument("--sources", default=DEFAULT_FILE, metavar="FILE",
                           help=f"the sources file (default: {DEFAULT_FILE})")
-    schedule.add_argument("--every", type=float, default=30.0, metavar="SECONDS",
+    schedule.add_argument("--every", type=seconds, default=30.0, metavar="SECONDS",
                           help="how often to look for due sources (default 30)")
     db_option(schedule)
     set_option(schedule)
@@ -836,7 +918,8 @@ def build_parser() -> argparse.ArgumentParser:
     runs = commands.add_parser("runs", help="past crawl runs with their key figures; `runs show ID`: one in detail")
     runs.add_argument("what", nargs="*", metavar="show ID", help="show one run: its figures, warnings and sites")
     db_option(runs)
-    runs.add_argument("--limit", type=int, default=20, help="runs listed, newest first (default 20)")
+    runs.add_argument("--limit", type=whole_number(1), default=20, metavar="N",
+                      help="runs listed, newest first (default 20)")
     runs.set_defaults(func=cmd_runs)
 
     stats = commands.add_parser("stats", help="count stored articles and URLs")
@@ -847,12 +930,26 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv:
+        parser.print_help(sys.stderr)
+        return BAD_INPUT
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args))
+        status = int(args.func(args))
+        sys.stdout.flush()
+        return status
     except (UsageError, DatabaseError, SourcesError) as exc:
         print(f"newscrawl: error: {exc}", file=sys.stderr)
-        return 2
+        return BAD_INPUT
+    except BrokenPipeError:
+        # The reader stopped reading (`newscrawl export | head`): what it took was written.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return OK
     except OSError as exc:
-        print(f"newscrawl: error: {exc.filename or ''}: {exc.strerror}", file=sys.stderr)
-        return 2
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"newscrawl: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return BAD_INPUT
+    except KeyboardInterrupt:
+        print("newscrawl: interrupted", file=sys.stderr)
+        return STOPPED

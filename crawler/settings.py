@@ -67,6 +67,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.retry_after.RetryAfterMiddleware": 560,
     # A shared crawl's sites whose source sets its own download delay or concurrency.
     "crawler.site_slots.SiteSlotsMiddleware": 70,
+    # Past every filter: a request counts against --max-pages once it is really sent.
+    "crawler.page_budget.PageBudgetMiddleware": 940,
     # Next to the downloader: responses archived as received, before decompression.
     "crawler.warc_out.WarcOutMiddleware": 950,
 }

@@ -24,7 +24,7 @@ from typing import Any
 from croniter import croniter
 
 from crawler.dates import parse_window
-from crawler.urls import host_of
+from crawler.urls import is_http_url
 
 DEFAULT_FILE = "sources.toml"
 _NAME = re.compile(r"[a-z0-9][a-z0-9_.-]{0,99}")
@@ -125,7 +125,7 @@ def _parse(name: str, table: Any, errors: list[str]) -> Source | None:
     urls = {key: _strings(table, key, errors) for key in ("start_urls", "feeds", "sitemaps")}
     for key, values in urls.items():
         for index, url in enumerate(values):
-            if not url.startswith(("http://", "https://")) or not host_of(url):
+            if not is_http_url(url):
                 errors.append(f"{key}[{index}]: not an http(s) URL: {url!r}")
     if not any(urls.values()):
         errors.append("start_urls, feeds or sitemaps: give at least one URL")

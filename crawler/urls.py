@@ -85,6 +85,15 @@ def _canonical_once(url: str) -> str:
     return canonicalize_url(url, keep_fragments=False)
 
 
+def is_http_url(url: str) -> bool:
+    """Whether ``url`` is an http(s) URL with a host and a valid port (a bracket left open or a
+    port past 65535 makes ``urlsplit`` raise, later and elsewhere)."""
+    try:
+        return url.startswith(("http://", "https://")) and bool(host_of(url)) and (urlsplit(url).port or 0) >= 0
+    except ValueError:
+        return False
+
+
 def host_of(url: str) -> str:
     """Host name without port or a leading ``www.``."""
     return normal_host(urlsplit(url).hostname or "")

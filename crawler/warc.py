@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 import os
 import re
+import urllib.error
 import urllib.request
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -22,6 +23,7 @@ from typing import IO, Any
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
+from crawler.private_networks import AddressPolicy
 from crawler.urls import on_site
 
 logger = logging.getLogger(__name__)
@@ -73,7 +75,12 @@ class WarcReader:
 
     locations: Sequence[str]
     keep: WarcFilter = field(default_factory=WarcFilter)
+    # Addresses an archive URL, or a redirect from it, may not lead to; None: any.
+    policy: AddressPolicy | None = None
     skipped: Counter[str] = field(default_factory=Counter)
+    # Archives opened, and those that could not be (missing, refused, an HTTP error).
+    opened: int = 0
+    unopened: list[str] = field(default_factory=list)
     records: int = 0
     done_bytes: int = 0
     _current: _Counting | None = None
@@ -88,7 +95,15 @@ class WarcReader:
 
     def pages(self) -> Iterator[ArchivedPage]:
         for location in self.locations:
-            with _open(location) as stream:
+            try:
+                opened = _open(location, self.policy)
+            except OSError as exc:
+                reason = str(getattr(exc, "reason", None) or exc.strerror or exc)
+                self.unopened.append(f"{location}: {reason}")
+                logger.error("cannot read %(location)s: %(reason)s", {"location": location, "reason": reason})
+                continue
+            self.opened += 1
+            with opened as stream:
                 self._current = _Counting(stream)
                 try:
                     yield from self._pages(self._current)
@@ -131,10 +146,22 @@ class WarcReader:
             yield ArchivedPage(url, fetched_at, list(record.http_headers.headers), body)
 
 
-def _open(location: str) -> Any:
+def _open(location: str, policy: AddressPolicy | None) -> Any:
     if location.startswith(("http://", "https://")):
-        return urllib.request.urlopen(location, timeout=60)
+        return urllib.request.build_opener(_PublicRedirects(policy)).open(location, timeout=60)
     return open(location, "rb")
+
+
+class _PublicRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows an archive URL's redirects where the crawl would: never into a private network."""
+
+    def __init__(self, policy: AddressPolicy | None) -> None:
+        self.policy = policy
+
+    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> Any:
+        if self.policy is not None and (reason := self.policy.refusal(newurl)):
+            raise urllib.error.URLError(f"redirected to {newurl}, refused: {reason}")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
 def _date(value: str | None) -> dt.datetime:

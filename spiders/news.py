@@ -38,7 +38,7 @@ from crawler.site_counts import count_site, paywalled
 from crawler.site_slots import slot_settings
 from crawler.sitemaps import NotASitemap, parse_sitemap
 from crawler.sources import select_sources
-from crawler.urls import clean_url, host_of, on_site, site_hosts
+from crawler.urls import clean_url, host_of, is_http_url, on_site, site_hosts
 from crawler.workers import PagePool
 
 if TYPE_CHECKING:
@@ -114,7 +114,7 @@ class NewsSpider(scrapy.Spider):
         if not inputs and not allowed_domains and self.starts_from_urls:
             raise ValueError("no start URLs: pass -a urls=https://example.org/,https://example.com/")
         for url in inputs:
-            if not url.startswith(("http://", "https://")) or not host_of(url):
+            if not is_http_url(url):
                 raise ValueError(f"not an http(s) URL: {url!r}")
         self.hosts = site_hosts(inputs, split_arguments(allowed_domains))
         # Scrapy's OffsiteMiddleware reads this too; it ignores ports, as we do.
@@ -179,12 +179,15 @@ class NewsSpider(scrapy.Spider):
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        # Marked, so that a crawl none of whose start requests got an answer says so
+        # (``news/start/reached``, ``news/start/failed``) instead of looking like a quiet site.
+        start = {"start": True}
         for url in self.start_urls:
-            yield scrapy.Request(clean_url(url, self.session_params), errback=self.on_error)
+            yield scrapy.Request(clean_url(url, self.session_params), meta=start, errback=self.on_error)
         for url in self.feeds:
-            yield scrapy.Request(url, callback=self.parse_feed, errback=self.on_error)
+            yield scrapy.Request(url, callback=self.parse_feed, meta=start, errback=self.on_error)
         for url in self.sitemaps:
-            yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error)
+            yield scrapy.Request(url, callback=self.parse_sitemap, meta=start, errback=self.on_error)
         # Sites list their sitemaps in robots.txt.
         for root in dict.fromkeys(urljoin(url, "/robots.txt") for url in self.start_urls):
             yield scrapy.Request(root, callback=self.parse_robots)  # a missing robots.txt is no error
@@ -224,6 +227,7 @@ class NewsSpider(scrapy.Spider):
         """Article requests for a sitemap's URLs (with news sitemap metadata), sitemaps for an index."""
         stats = self.crawler.stats
         assert stats is not None
+        self.reached(response)
         try:
             kind, entries, problems = parse_sitemap(response.body, self.settings.getint("DOWNLOAD_MAXSIZE"))
         except NotASitemap as exc:
@@ -248,6 +252,7 @@ class NewsSpider(scrapy.Spider):
         """Article requests for a feed's entries, carrying what the feed says of each."""
         stats = self.crawler.stats
         assert stats is not None
+        self.reached(response)
         try:
             entries = parse_feed(response.body)
         except NotAFeed as exc:
@@ -305,7 +310,14 @@ class NewsSpider(scrapy.Spider):
                 count_site(stats, site, "paywalled")
         return analysis
 
+    def reached(self, response: Any) -> None:
+        if response.meta.get("start"):
+            stats = self.crawler.stats
+            assert stats is not None
+            stats.inc_value("news/start/reached")
+
     async def parse(self, response: Any, **kwargs: Any) -> AsyncIterator[scrapy.Request | ArticleItem]:
+        self.reached(response)
         analysis = await self.analyse(response, dt.datetime.now(dt.UTC))
         if analysis is None:
             return
@@ -376,6 +388,11 @@ class NewsSpider(scrapy.Spider):
         if request is not None:
             release(self.crawler, [request.meta.get(LEASE)])  # failed for good: done with
         message = failure.getErrorMessage() or (failure.type.__name__ if failure.type else "unknown")
+        stats = self.crawler.stats
+        assert stats is not None
+        if request is not None and request.meta.get("start"):
+            stats.inc_value("news/start/failed")
+            stats.set_value("news/start/error", f"{request.url}: {message}")
         if isinstance(failure.value, HttpError) and failure.value.response.status >= 500:
             kind = "HttpError"  # a server error past its retries (4xx: Scrapy's httperror stats)
         elif isinstance(failure.value, IgnoreRequest):
@@ -385,8 +402,6 @@ class NewsSpider(scrapy.Spider):
             kind = fault
         else:
             kind = failure.type.__name__ if failure.type else "unknown"
-        stats = self.crawler.stats
-        assert stats is not None
         stats.inc_value(f"news/request_error/{kind}")
         count_site(stats, host_of(request.url) if request else "", "errors")
         self.logger.info("request failed: %(url)s: %(error)s", {"url": request.url if request else "?", "error": message})

@@ -19,6 +19,7 @@ from scrapy.http import HtmlResponse
 from tqdm import tqdm
 
 from crawler.items import ArticleItem
+from crawler.private_networks import AddressPolicy
 from crawler.urls import normal_host
 from crawler.warc import ArchivedPage, WarcFilter, WarcReader
 from spiders.news import NewsSpider, split_arguments
@@ -57,7 +58,7 @@ class WarcSpider(NewsSpider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         keep = WarcFilter(spider.domains, spider.patterns, spider.link_rules.crawl.since)
-        spider.reader = WarcReader(spider.warcs, keep)
+        spider.reader = WarcReader(spider.warcs, keep, AddressPolicy.from_settings(crawler.settings))
         return spider
 
     async def start(self) -> AsyncIterator[ArticleItem]:  # type: ignore[override]  # items, no requests
@@ -81,6 +82,11 @@ class WarcSpider(NewsSpider):
         for reason, count in self.reader.skipped.items():
             stats.set_value(f"news/warc/skipped/{reason}", count)
         stats.set_value("news/warc/records", self.reader.records)
+        # As the news spider counts its start URLs: an archive read, or none.
+        stats.set_value("news/start/reached", self.reader.opened)
+        if self.reader.unopened:
+            stats.set_value("news/start/failed", len(self.reader.unopened))
+            stats.set_value("news/start/error", self.reader.unopened[0])
         progress.close()
 
     async def _article(self, page: ArchivedPage) -> ArticleItem | None:

@@ -7,7 +7,9 @@ from crawler.storage.db import (
     drop_schema,
     init_db,
     make_engine,
+    make_reader,
     make_sessionmaker,
+    read_only_engine,
     resolve_url,
 )
 from crawler.storage.models import (
@@ -53,8 +55,10 @@ __all__ = [
     "latest_articles",
     "load_site_blocks",
     "make_engine",
+    "make_reader",
     "make_sessionmaker",
     "migrate",
+    "read_only_engine",
     "recent_runs",
     "reclean_articles",
     "record_sites",

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import sqlite3
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from scrapy.settings import SETTINGS_PRIORITIES
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, make_url, text
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -45,16 +48,90 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def make_engine(url: str) -> Engine:
     """An engine for ``url``, with SQLite set up for concurrent use."""
-    # psycopg prepares a statement after a few runs, and PostgreSQL then keeps a generic plan
-    # made when the table was small: the article lookups degrade into scans as it grows.
-    connect_args = {"prepare_threshold": None} if url.startswith("postgresql+psycopg") else {}
-    try:
-        engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args)
-    except (ArgumentError, ImportError, ValueError) as exc:
-        raise DatabaseError(f"invalid database URL {url!r}: {exc}") from exc
+    engine = _engine(url)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def make_reader(url: str) -> Engine:
+    """A read-only engine on the newscrawl database at ``url``, with this version's schema.
+
+    Raises:
+        DatabaseError: no such database, a database that is not newscrawl's, or one whose schema
+            is not this version's.
+    """
+    engine = read_only_engine(url)
+    where = _where(url)
+    try:
+        with engine.connect() as connection:
+            found = migrate.current(connection)
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        raise unusable(engine, exc) from exc
+    wanted = migrate.head()
+    if found != wanted:
+        engine.dispose()
+        if found is None:
+            raise DatabaseError(f"no newscrawl database at {where}")
+        if not migrate.is_known(found):
+            raise DatabaseError(f"database {where} has schema {found}, newer than this newscrawl's {wanted}: "
+                                "upgrade newscrawl")
+        raise DatabaseError(f"database {where} has schema {found}, this newscrawl reads {wanted}: "
+                            f"run `newscrawl db upgrade --db {where}`")
+    return engine
+
+
+def read_only_engine(url: str) -> Engine:
+    """An engine that cannot change the database at ``url``, for commands that only read: they
+    never create, migrate or write a database, whatever it is.
+
+    SQLite is opened without creating a missing file and with writes refused (``query_only``);
+    unlike a ``mode=ro`` connection, it still removes the write-ahead log files it finds unused
+    on closing. PostgreSQL sessions are read-only transactions.
+
+    Raises:
+        DatabaseError: no such SQLite file, or a URL that names no database.
+    """
+    if not url.split(":", 1)[0].startswith("sqlite"):
+        return _engine(url, options="-c default_transaction_read_only=on")
+    path = _engine(url).url.database
+    if not path or path == ":memory:" or not Path(path).is_file():
+        raise DatabaseError(f"no newscrawl database at {_where(url)}")
+    uri = f"file:{quote(str(Path(path).resolve()))}?mode=rw"
+
+    def connect() -> sqlite3.Connection:
+        connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        connection.execute("PRAGMA query_only=1")
+        return connection
+
+    return create_engine(url, creator=connect)
+
+
+def _engine(url: str, options: str | None = None) -> Engine:
+    connect_args: dict[str, Any] = {}
+    if url.startswith("postgresql+psycopg"):
+        # psycopg prepares a statement after a few runs, and PostgreSQL then keeps a generic
+        # plan made when the table was small: the article lookups degrade into scans as it grows.
+        connect_args["prepare_threshold"] = None
+        if options:
+            connect_args["options"] = options
+    elif url.split(":", 1)[0] in ("postgres", "postgresql"):
+        raise DatabaseError(f"invalid database URL {_where(url)!r}: write postgresql+psycopg://USER@HOST/DATABASE "
+                            "(the PostgreSQL driver newscrawl installs)")
+    try:
+        return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+    except (ArgumentError, ImportError, ValueError) as exc:
+        raise DatabaseError(f"invalid database URL {_where(url)!r}: {exc}") from exc
+
+
+def _where(url: str) -> str:
+    """``url`` as messages name it: its password hidden."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
