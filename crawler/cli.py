@@ -32,13 +32,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from crawler import spill
 from crawler.console_log import set_verbosity
-from crawler.dates import cutoff
+from crawler.dates import cutoff, format_window
 from crawler.private_networks import HINT, AddressPolicy
 from crawler.progress import dropped, errors
 from crawler.runs_report import run_report, runs_table
 from crawler.schedule import due, last_runs, post_to_scrapyd, run_locally
 from crawler.sitechrome import ChromeIndex
-from crawler.sources import DEFAULT_FILE, SourcesError, load_sources, select_sources
+from crawler.sources import DEFAULT_FILE, SourcesError, load_sources, select_sources, written_as
 from crawler.storage import (
     Article,
     CrawlRun,
@@ -189,7 +189,7 @@ def summary(stats: dict[str, Any], db_url: str) -> str:
         lines.append("pages not stored:   " + ", ".join(f"{k} {v}" for k, v in sorted(reasons.items())))
     if "news/sites" in stats:
         lines.append(f"sites:              {stats['news/sites']} (per-site figures: newscrawl runs show "
-                     f"{stats.get('news/run_id', 'ID')})")
+                     f"{stats.get('news/run_id', 'ID')} --db {db_url})")
     lines += [f"WARNING:            {warning}" for warning in stats.get("news/warnings", [])]
     if "news/store/spill_file" in stats:
         spill_file = stats["news/store/spill_file"]
@@ -342,7 +342,7 @@ def note_unshared(jobs: list[tuple[dict[str, Any], dict[str, Any]]]) -> None:
 
     for overrides, arguments in jobs:
         if names := unshared(overrides):
-            print(f"note: source {arguments['source']}: {', '.join(names)} not applied by workers, which crawl "
+            print(f"note: source {arguments['source']}: {', '.join(map(written_as, names))} not applied by workers, which crawl "
                   "every source at once: give such settings to the workers with -s", file=sys.stderr)
 
 
@@ -385,6 +385,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 def cmd_schedule(args: argparse.Namespace) -> int:
     settings = command_settings(args)
+    if args.allow_private_networks:
+        settings.set("NEWS_ALLOW_PRIVATE_NETWORKS", True, priority="cmdline")
     check_settings(settings, {}, None)
     try:
         sources = [source for source in load_sources(Path(args.sources)) if source.schedule is not None]
@@ -397,9 +399,13 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     sessions = make_sessionmaker(engine)
     stale = dt.timedelta(hours=settings.getfloat("NEWS_RUN_STALE_HOURS"))
     passed = dict(pair.split("=", 1) for pair in args.set)
+    if args.allow_private_networks:
+        passed["NEWS_ALLOW_PRIVATE_NETWORKS"] = "True"
     # What a local run needs to find the same sources, database and settings.
     command = ["--sources", str(Path(args.sources).resolve()), "--db", db_url,
-               *(arg for pair in args.set for arg in ("-s", pair))]
+               *(arg for pair in args.set for arg in ("-s", pair)),
+               *(["--allow-private-networks"] if args.allow_private_networks else []),
+               *(["--log-level", args.log_level] if args.log_level else []), *(["-v"] * args.verbose)]
     running: dict[str, subprocess.Popen[bytes]] = {}
     failed = False
     while True:
@@ -477,9 +483,10 @@ def cmd_sources(args: argparse.Namespace) -> int:
         print(f"{args.file}: {len(sources)} sources, all valid: {', '.join(s.name for s in sources)}")
         return 0
     for source in sources:
-        since = source.since if source.since is not None else "-"
+        since, every = (format_window(value) if isinstance(value, dt.timedelta) else str(value or "-")
+                        for value in (source.since, source.schedule))
         print(f"{source.name:20s} {len(source.start_urls)} start, {len(source.feeds)} feeds, "
-              f"{len(source.sitemaps)} sitemaps; since {since}; every {source.schedule or '-'}; "
+              f"{len(source.sitemaps)} sitemaps; since {since}; every {every}; "
               f"max pages {source.max_pages or '-'}")
     return 0
 
@@ -538,22 +545,28 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     engine = make_reader(resolve_url(project_settings(), args.db))
-    with contextlib.ExitStack() as stack:
-        out: TextIO = (
-            stack.enter_context(open(args.output, "w", encoding="utf-8", newline=""))
-            if args.output
-            else sys.stdout
-        )
-        stack.callback(engine.dispose)
-        session = stack.enter_context(make_sessionmaker(engine)())
-        rows = (_export_row(a) for a in iter_articles(session, site=args.site, since=args.since, source=args.source))
-        if args.format == "jsonl":
-            out.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
-        else:
-            writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS)
-            writer.writeheader()
-            for row in rows:
-                writer.writerow({k: json.dumps(v) if isinstance(v, list) else v for k, v in row.items()})
+    try:
+        with contextlib.ExitStack() as stack:
+            stack.callback(engine.dispose)
+            out: TextIO = (
+                stack.enter_context(open(args.output, "w", encoding="utf-8", newline=""))
+                if args.output
+                else sys.stdout
+            )
+            session = stack.enter_context(make_sessionmaker(engine)())
+            rows = (_export_row(a) for a in iter_articles(session, site=args.site, since=args.since, source=args.source))
+            if args.format == "jsonl":
+                out.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+            else:
+                writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS)
+                writer.writeheader()
+                for row in rows:
+                    writer.writerow({k: json.dumps(v) if isinstance(v, list) else v for k, v in row.items()})
+            out.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.output or 'standard output'}: {exc.strerror or exc}") from exc
     return 0
 
 
@@ -912,6 +925,7 @@ def build_parser() -> argparse.ArgumentParser:
     schedule.add_argument("--every", type=seconds, default=30.0, metavar="SECONDS",
                           help="how often to look for due sources (default 30)")
     db_option(schedule)
+    private_option(schedule)
     set_option(schedule)
     schedule.set_defaults(func=cmd_schedule)
 

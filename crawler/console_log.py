@@ -43,16 +43,21 @@ class _NoNetworkTraceback(logging.Filter):
         return True
 
 
-_FILTER = _NoNetworkTraceback()
+class _WarningsOnly(logging.Filter):
+    """A filter, not a level: Scrapy's logging set-up resets the levels of its loggers."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING
+
+
+_FILTERS = {**dict.fromkeys(STARTUP_LOGGERS, _WarningsOnly()), **dict.fromkeys(DOWNLOAD_LOGGERS, _NoNetworkTraceback())}
 
 
 def set_verbosity(verbose: int) -> None:
     """Quiet (0) or Scrapy's whole report (1 and more) for the crawls this process runs."""
-    for name in STARTUP_LOGGERS:
-        logging.getLogger(name).setLevel(logging.NOTSET if verbose else logging.WARNING)
-    for name in DOWNLOAD_LOGGERS:
+    for name, log_filter in _FILTERS.items():
         logger = logging.getLogger(name)
         if verbose:
-            logger.removeFilter(_FILTER)
+            logger.removeFilter(log_filter)
         else:
-            logger.addFilter(_FILTER)
+            logger.addFilter(log_filter)

@@ -50,6 +50,15 @@ def parse_window(value: str) -> dt.timedelta | None:
     return dt.timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
 
 
+def format_window(window: dt.timedelta) -> str:
+    """A window as ``parse_window`` reads it, in its largest whole unit: ``"30d"``, ``"6h"``."""
+    minutes = int(window.total_seconds() // 60)
+    for unit, size in (("w", 7 * 24 * 60), ("d", 24 * 60), ("h", 60)):
+        if minutes % size == 0:
+            return f"{minutes // size}{unit}"
+    return f"{minutes}m"
+
+
 def parse_point(value: str) -> dt.datetime | None:
     """An operator's ISO 8601 date or time as UTC (a date is its midnight UTC); None otherwise.
 

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 class PageBudgetMiddleware:
     def __init__(self, crawler: Crawler, budget: int) -> None:
         if budget <= 0:
-            raise NotConfigured("CLOSESPIDER_PAGECOUNT is 0: no page budget")
+            raise NotConfigured  # no budget; said without a reason, Scrapy logs no warning
         self.crawler = crawler
         self.budget = budget
         self.sent = 0

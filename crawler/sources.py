@@ -22,11 +22,15 @@ from pathlib import Path
 from typing import Any
 
 from croniter import croniter
+from scrapy.settings import Settings
 
-from crawler.dates import parse_window
+from crawler.dates import format_window, parse_window
 from crawler.urls import is_http_url
+from crawler.validation import crawl_settings_problems, language_codes
 
 DEFAULT_FILE = "sources.toml"
+# The keys of a source that set a setting.
+KEY_OF_SETTING = {"CLOSESPIDER_PAGECOUNT": "max_pages", "NEWS_LANGUAGES": "language", "NEWS_SINCE": "since"}
 _NAME = re.compile(r"[a-z0-9][a-z0-9_.-]{0,99}")
 _KEYS = frozenset(
     {"name", "start_urls", "feeds", "sitemaps", "allowed_domains", "allow", "deny", "since",
@@ -67,13 +71,18 @@ class Source:
         overrides = dict(self.settings)
         if self.language:
             overrides["NEWS_LANGUAGES"] = self.language
-        if isinstance(self.since, dt.timedelta):
-            overrides["NEWS_SINCE"] = f"{int(self.since.total_seconds() // 3600)}h"
-        elif self.since is not None:
-            overrides["NEWS_SINCE"] = self.since.isoformat()
+        if self.since is not None:
+            overrides["NEWS_SINCE"] = (
+                format_window(self.since) if isinstance(self.since, dt.timedelta) else self.since.isoformat()
+            )
         if self.max_pages:
             overrides["CLOSESPIDER_PAGECOUNT"] = self.max_pages
         return overrides
+
+
+def written_as(setting: str) -> str:
+    """A setting as the sources file names it: ``max_pages`` rather than CLOSESPIDER_PAGECOUNT."""
+    return KEY_OF_SETTING.get(setting, setting)
 
 
 def select_sources(path: Path, names: Iterable[str]) -> list[Source]:
@@ -101,11 +110,16 @@ def load_sources(path: Path) -> list[Source]:
     tables = data.get("sources")
     if not isinstance(tables, dict) or not tables:
         raise SourcesError(f"{path}: no [sources.NAME] tables")
-    problems: list[str] = []
+    problems = [f"{path}: [{key}]: unknown table or key (the file holds [sources.NAME] tables)"
+                for key in sorted(set(data) - {"sources"})]
     sources = []
+    project = Settings()
+    project.setmodule("crawler.settings", priority="project")
     for name, table in tables.items():
         errors: list[str] = []
         source = _parse(name, table, errors)
+        if source is not None:
+            errors += [_setting_problem(problem) for problem in crawl_settings_problems(project, source.overrides())]
         problems += [f"{path}: source {name!r}: {error}" for error in errors]
         if source is not None and not errors:
             sources.append(source)
@@ -150,10 +164,18 @@ def _parse(name: str, table: Any, errors: list[str]) -> Source | None:
         **patterns,
         since=_since(table.get("since"), errors),
         max_pages=max_pages,
-        language=[lang.lower() for lang in _strings(table, "language", errors)],
+        language=_languages(table, errors),
         schedule=_schedule(table.get("schedule"), errors),
         settings=settings,
     )
+
+
+def _setting_problem(problem: str) -> str:
+    """A problem with a setting, named as the file writes it (``max_pages``, ``settings.NAME``)."""
+    name = problem.split(":", 1)[0].split(" ", 1)[0]
+    if name in KEY_OF_SETTING:
+        return problem.replace(name, KEY_OF_SETTING[name], 1)
+    return f"settings.{problem}"
 
 
 def _strings(table: dict[str, Any], key: str, errors: list[str]) -> list[str]:
@@ -164,6 +186,14 @@ def _strings(table: dict[str, Any], key: str, errors: list[str]) -> list[str]:
         errors.append(f"{key}: a string or a list of strings")
         return []
     return value
+
+
+def _languages(table: dict[str, Any], errors: list[str]) -> list[str]:
+    try:
+        return language_codes(_strings(table, "language", errors))
+    except ValueError as exc:
+        errors.append(f"language: {exc}")
+        return []
 
 
 def _since(value: Any, errors: list[str]) -> dt.date | dt.timedelta | None:

@@ -75,25 +75,46 @@ def check_settings(settings: BaseSettings) -> None:
         raise ValueError(problems[0])
 
 
-def check_crawl_settings(settings: BaseSettings, overrides: dict[str, Any]) -> None:
-    """Refuse settings that would stop the crawl as it starts or silently keep nothing:
-    ``settings`` with a source's ``overrides`` on top, as its crawl would run with them.
-
-    Raises:
-        ValueError: the first problem, in one line.
-    """
+def crawl_settings_problems(settings: BaseSettings, overrides: dict[str, Any]) -> list[str]:
+    """What would stop a crawl as it starts, or silently keep nothing: ``settings`` with a
+    source's ``overrides`` on top, as its crawl would run with them."""
     merged = settings.copy()
     merged.setdict(overrides, priority="spider")
-    check_settings(merged)
-    language_codes(merged.getlist("NEWS_LANGUAGES"))
+    problems = settings_problems(merged)
+    checks = (
+        lambda: _languages(merged.getlist("NEWS_LANGUAGES")),
+        lambda: _window(merged.get("NEWS_SINCE")),
+        lambda: story_threshold(merged),
+        lambda: revisit_window(merged),
+        lambda: extract_timeout(merged),
+        lambda: AddressPolicy.from_settings(merged),
+    )
+    for check in checks:
+        try:
+            check()
+        except ValueError as exc:
+            problems.append(str(exc))
+    return problems
+
+
+def check_crawl_settings(settings: BaseSettings, overrides: dict[str, Any]) -> None:
+    """Raise ValueError with the first of ``crawl_settings_problems``."""
+    if problems := crawl_settings_problems(settings, overrides):
+        raise ValueError(problems[0])
+
+
+def _languages(values: list[str]) -> None:
     try:
-        cutoff(merged.get("NEWS_SINCE") or "1d", dt.datetime.now(dt.UTC))
+        language_codes(values)
     except ValueError as exc:
-        raise ValueError(f"NEWS_SINCE (since): {exc}") from None
-    story_threshold(merged)
-    revisit_window(merged)
-    extract_timeout(merged)
-    AddressPolicy.from_settings(merged)
+        raise ValueError(f"NEWS_LANGUAGES: {exc}") from None
+
+
+def _window(since: str | None) -> None:
+    try:
+        cutoff(since or "1d", dt.datetime.now(dt.UTC))
+    except ValueError as exc:
+        raise ValueError(f"NEWS_SINCE: {exc}") from None
 
 
 def _unknown(settings: BaseSettings) -> list[str]:
@@ -138,7 +159,7 @@ def language_codes(values: Iterable[str]) -> list[str]:
     for code in codes:
         if code not in language_names():
             hint = f" ({code.title()} is {names[code]!r})" if code in names else ""
-            raise ValueError(f"language: use ISO 639-1 codes such as 'en', not {code!r}{hint}")
+            raise ValueError(f"use ISO 639-1 codes such as 'en', not {code!r}{hint}")
     return codes
 
 
