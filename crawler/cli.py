@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from crawler import spill
@@ -188,8 +188,8 @@ def summary(stats: dict[str, Any], db_url: str) -> str:
     if reasons:
         lines.append("pages not stored:   " + ", ".join(f"{k} {v}" for k, v in sorted(reasons.items())))
     if "news/sites" in stats:
-        lines.append(f"sites:              {stats['news/sites']} (per-site figures: newscrawl runs show "
-                     f"{stats.get('news/run_id', 'ID')} --db {db_url})")
+        lines.append(f"sites:              {stats['news/sites']}; per-site figures: newscrawl runs show "
+                     f"{stats.get('news/run_id', 'ID')} --db {db_url}")
     lines += [f"WARNING:            {warning}" for warning in stats.get("news/warnings", [])]
     if "news/store/spill_file" in stats:
         spill_file = stats["news/store/spill_file"]
@@ -571,7 +571,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_reclean(args: argparse.Namespace) -> int:
-    settings = command_settings(args)
+    settings = project_settings(args.set)
     engine = open_database(resolve_url(settings, args.db), settings)
     index = ChromeIndex(
         settings.getint("NEWS_CHROME_MIN_PAGES"),
@@ -598,10 +598,13 @@ def cmd_db(args: argparse.Namespace) -> int:
     try:
         with engine.connect() as connection:
             version = migrate.current(connection)
+            foreign = version is None and bool(inspect(connection).get_table_names())
     except SQLAlchemyError as exc:
         raise unusable(engine, exc) from exc
     finally:
         engine.dispose()
+    if foreign:
+        raise UsageError(f"no newscrawl database at {url}: it holds other tables")
     wanted = migrate.head()
     state = "up to date" if version == wanted else f"this newscrawl writes {wanted}"
     print(f"schema {version or 'none (empty database)'}: {state}")
@@ -783,6 +786,8 @@ def build_parser() -> argparse.ArgumentParser:
     def set_option(p: argparse.ArgumentParser) -> None:
         p.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                        help="override a Scrapy or newscrawl setting (repeatable)")
+
+    def log_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("-v", "--verbose", action="count", default=0,
                        help="log Scrapy's start-up report and network tracebacks too")
         p.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"], type=str.upper,
@@ -831,6 +836,7 @@ def build_parser() -> argparse.ArgumentParser:
     private_option(crawl)
     redis_option(crawl)
     set_option(crawl)
+    log_options(crawl)
     crawl.set_defaults(func=cmd_crawl)
 
     enqueue = commands.add_parser("enqueue", help="put a crawl's start requests into the shared Redis queue")
@@ -845,11 +851,13 @@ def build_parser() -> argparse.ArgumentParser:
                         help="stop once the shared queue has been empty this long (NEWS_IDLE_TIMEOUT)")
     private_option(worker)
     set_option(worker)
+    log_options(worker)
     worker.set_defaults(func=cmd_worker)
 
     demo = commands.add_parser("demo", help="serve the bundled demo site and crawl it")
     demo.add_argument("--db", help="database URL (default: sqlite:///demo.db)")
     set_option(demo)
+    log_options(demo)
     demo.set_defaults(func=cmd_demo)
 
     export = commands.add_parser("export", help="write stored articles as JSON lines or CSV")
@@ -915,6 +923,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="only pages whose URL matches (repeatable)")
     private_option(warc)
     set_option(warc)
+    log_options(warc)
     warc.set_defaults(func=cmd_warc)
 
     schedule = commands.add_parser("schedule", help="crawl each source of the sources file when its schedule says")
@@ -927,6 +936,7 @@ def build_parser() -> argparse.ArgumentParser:
     db_option(schedule)
     private_option(schedule)
     set_option(schedule)
+    log_options(schedule)
     schedule.set_defaults(func=cmd_schedule)
 
     runs = commands.add_parser("runs", help="past crawl runs with their key figures; `runs show ID`: one in detail")

@@ -388,6 +388,8 @@ class NewsSpider(scrapy.Spider):
         if request is not None:
             release(self.crawler, [request.meta.get(LEASE)])  # failed for good: done with
         message = failure.getErrorMessage() or (failure.type.__name__ if failure.type else "unknown")
+        if isinstance(failure.value, HttpError):
+            message = f"HTTP status {failure.value.response.status}"
         stats = self.crawler.stats
         assert stats is not None
         if request is not None and request.meta.get("start"):
