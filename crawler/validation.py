@@ -17,7 +17,7 @@ from scrapy.settings import default_settings as scrapy_defaults
 
 from crawler import settings as project_defaults
 from crawler.dates import cutoff
-from crawler.private_networks import AddressPolicy
+from crawler.private_networks import AddressPolicy, literal
 from crawler.skip_stored import revisit_window
 from crawler.storage import story_threshold
 from crawler.workers import extract_timeout
@@ -164,12 +164,15 @@ def language_codes(values: Iterable[str]) -> list[str]:
 
 
 def domain(value: str) -> str:
-    """A domain name as an operator writes it (``www.`` and capitals allowed, IDNs too).
+    """A domain name as an operator writes it (``www.`` and capitals allowed, IDNs too), or an
+    IP address.
 
     Raises:
         ValueError: it is no domain name (a URL, words, an empty string).
     """
     name = value.strip().lower().rstrip(".")
+    if literal(name.strip("[]")):
+        return name.strip("[]")
     try:
         ascii_name = name.encode("idna").decode("ascii")
     except UnicodeError:

@@ -182,8 +182,8 @@ def test_an_unreachable_start_url_is_one_line_and_status_3(tmp_path: Path) -> No
     assert result.returncode == 3
     assert "Traceback" not in result.stderr
     errors = [line for line in result.stderr.splitlines() if line.startswith("newscrawl")]
-    assert errors == [f"newscrawl: error: no start URL could be reached ({url}: Connection was refused by other side: "
-                      "111: Connection refused.)"]
+    refused = f"{url}: Connection was refused by other side: 111: Connection refused."
+    assert errors == [f"newscrawl: error: no start URL could be reached ({refused})"]
 
 
 def test_a_start_url_that_answers_404_counts_as_unreached(fixture_site: str, tmp_path: Path) -> None:

@@ -83,6 +83,6 @@ def test_runs_are_stored_without_per_site_keys_and_bad_ids_are_refused(tmp_path,
         stats = json.loads(connection.execute("SELECT stats FROM crawl_runs").fetchone()[0])
     assert stats["news/sites"] == 1 and not any(key.startswith("news/site/") for key in stats)
     missing = newscrawl("runs", "show", "42", "--db", db)
-    assert missing.returncode == 1 and "no crawl run 42" in missing.stderr
+    assert missing.returncode == 2 and "no crawl run 42" in missing.stderr
     wrong = newscrawl("runs", "list", "--db", db)
     assert wrong.returncode == 2 and "usage: newscrawl runs" in wrong.stderr

@@ -19,7 +19,7 @@ def test_the_shipped_example_is_valid():
     assert source.schedule == dt.timedelta(hours=6)
     assert source.settings == {"DOWNLOAD_DELAY": 1.0}
     assert source.overrides() == {
-        "DOWNLOAD_DELAY": 1.0, "NEWS_SINCE": "720h", "NEWS_LANGUAGES": ["en"], "CLOSESPIDER_PAGECOUNT": 500,
+        "DOWNLOAD_DELAY": 1.0, "NEWS_SINCE": "30d", "NEWS_LANGUAGES": ["en"], "CLOSESPIDER_PAGECOUNT": 500,
     }
 
 
