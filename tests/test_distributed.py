@@ -118,11 +118,12 @@ start_urls = ["{south}/"]
 feeds = ["{south}/rdf.xml"]
 deny = ["/section/"]
 since = "2025-06-01"
+max_pages = 400
 settings = {{ DOWNLOAD_DELAY = 0.1, DEPTH_LIMIT = 8 }}
 """)
     enqueued = newscrawl("enqueue", "--all", "--sources", str(sources), "--redis", redis_url)
     assert enqueued.returncode == 0, enqueued.stderr
-    assert ("note: source south: DEPTH_LIMIT not applied by workers, which crawl every source at once: "
+    assert ("note: source south: max_pages, DEPTH_LIMIT not applied by workers, which crawl every source at once: "
             "give such settings to the workers with -s") in enqueued.stderr
     db = f"sqlite:///{tmp_path / 'news.db'}"
     _, err = (process := worker(redis_url, db)).communicate(timeout=300)
