@@ -316,3 +316,14 @@ def test_the_readme_command_table_lists_every_command_and_option() -> None:
         for option in re.findall(r"(?<![\w-])(--[a-z][a-z-]*)", synopses):
             known = {s for a in subparser._actions for s in a.option_strings}
             assert option in known, f"README: `newscrawl {name}` has no option {option}"
+
+
+def test_the_readme_says_which_columns_export_writes() -> None:
+    from crawler.cli import EXPORT_FIELDS
+    from crawler.storage import Article
+
+    columns = [column.name for column in Article.__table__.columns]
+    left_out = [name for name in columns if name not in EXPORT_FIELDS]
+    row = _readme_rows()["export"]
+    assert f"{len(EXPORT_FIELDS)} of the {len(columns)} columns of `articles`" in row
+    assert re.findall(r"`(\w+)`", row.split("all but ", 1)[1].split(", the story", 1)[0]) == left_out
