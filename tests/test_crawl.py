@@ -142,9 +142,9 @@ def test_fixture_site_on_an_ip_and_port(fixture_site, tmp_path):
     (stats,) = rows(db_file, "SELECT stats FROM crawl_runs")
     stats = json.loads(stats[0])
     assert stats["news/page/not_html"] == 1  # the report without a file extension
-    # robots.txt (twice: for the rules, and for Sitemap: lines), home, 2 articles and the
+    # robots.txt (once, for the rules and the Sitemap: lines), home, 2 articles and the
     # tracking-URL copy, about, report; no session-id copy
-    assert stats["response_received_count"] == 8
+    assert stats["response_received_count"] == 7
     assert stats["news/extract/dropped/short_body"] == 1  # the about page
     assert "not html 1" in result.stdout and "short_body 1" in result.stdout
 
