@@ -150,9 +150,11 @@ class NewsSpider(scrapy.Spider):
     def update_settings(cls, settings: BaseSettings) -> None:
         super().update_settings(settings)
         # Rebuild the user agent from NEWS_CONTACT_URL unless the operator set one of their own.
+        # At the spider's priority: a runner given a built crawler merges its own settings into
+        # it, and its project-level user agent, naming the project's page, would win otherwise.
         if (settings.getpriority("USER_AGENT") or 0) <= SETTINGS_PRIORITIES["project"]:
             user_agent = f"newscrawl/0.1 (+{settings.get('NEWS_CONTACT_URL')})"
-            settings.set("USER_AGENT", user_agent, priority="project")
+            settings.set("USER_AGENT", user_agent, priority="spider")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
