@@ -500,6 +500,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
                         ("CONCURRENT_REQUESTS_PER_DOMAIN", 16), ("LOG_LEVEL", "WARNING")):
         if (settings.getpriority(name) or 0) < 40:
             settings.set(name, value, priority="cmdline")
+    # Nobody but us to contact about it: no warning about the contact URL.
+    settings.set("EXTENSIONS", {**settings.getdict("EXTENSIONS"), "crawler.contact.ContactCheck": None}, priority="cmdline")
     db_url = args.db or "sqlite:///demo.db"
     open_database(db_url, settings).dispose()
     settings.set("DATABASE_URL", db_url, priority="cmdline")

@@ -26,7 +26,8 @@ DOWNLOAD_DELAY = 0.25
 # task handles them as fast, and each task more costs the crawl process CPU on every page.
 CONCURRENT_ITEMS = 1
 
-# The contact URL is appended to the user agent so site owners can reach the operator.
+# The contact URL is appended to the user agent so site owners can reach the operator; a crawl
+# warns while it is left at the project's page.
 NEWS_CONTACT_URL = "https://github.com/newscrawl/newscrawl"
 USER_AGENT = f"newscrawl/0.1 (+{NEWS_CONTACT_URL})"
 
@@ -82,6 +83,8 @@ EXTENSIONS = {
     "scrapy.extensions.logstats.LogStats": None,
     "crawler.progress.CrawlProgress": 0,
     "crawler.site_counts.SiteCounts": 100,
+    # A warning while the user agent gives the project's page as the operator's contact.
+    "crawler.contact.ContactCheck": 100,
 }
 
 ITEM_PIPELINES = {

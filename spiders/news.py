@@ -26,6 +26,7 @@ from scrapy.http import HtmlResponse
 from scrapy.linkextractors import IGNORED_EXTENSIONS
 from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 
 from crawler.analysis import LinkRules, PageAnalysis, SiteRules, outside
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
     from typing import Self
 
     from scrapy.crawler import Crawler
-    from scrapy.http import TextResponse
+    from scrapy.http import Response, TextResponse
     from scrapy.settings import BaseSettings
     from twisted.python.failure import Failure
 
@@ -140,14 +141,20 @@ class NewsSpider(scrapy.Spider):
         self.followed: OrderedDict[str, int] = OrderedDict()
         self.session_params: list[str] = []
         self.max_pagination = 0
+        # Whether the spider requests its start sites' robots.txt for their Sitemap: lines: only
+        # when robots.txt is not obeyed (see ``from_crawler``); a shared crawl's queue never
+        # holds such requests, its workers read the copies fetched for the rules.
+        self.requests_robots_txt = False
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
         super().update_settings(settings)
         # Rebuild the user agent from NEWS_CONTACT_URL unless the operator set one of their own.
+        # At the spider's priority: a runner given a built crawler merges its own settings into
+        # it, and its project-level user agent, naming the project's page, would win otherwise.
         if (settings.getpriority("USER_AGENT") or 0) <= SETTINGS_PRIORITIES["project"]:
             user_agent = f"newscrawl/0.1 (+{settings.get('NEWS_CONTACT_URL')})"
-            settings.set("USER_AGENT", user_agent, priority="project")
+            settings.set("USER_AGENT", user_agent, priority="spider")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -176,6 +183,12 @@ class NewsSpider(scrapy.Spider):
             crawler.settings.set("DOWNLOAD_SLOTS", {**crawler.settings.getdict("DOWNLOAD_SLOTS"), **slots}, priority="spider")
         spider.pages = PagePool.from_settings(crawler.settings, spider.link_rules)
         crawler.signals.connect(spider.pages.close, signal=signals.spider_closed)
+        if crawler.settings.getbool("ROBOTSTXT_OBEY"):
+            # Scrapy's robots.txt middleware fetches each site's robots.txt for its rules; the
+            # Sitemap: lines are read from that copy, so a site sees one request for it.
+            crawler.signals.connect(spider.robots_fetched, signal=signals.response_received)
+        else:
+            spider.requests_robots_txt = True
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -188,9 +201,9 @@ class NewsSpider(scrapy.Spider):
             yield scrapy.Request(url, callback=self.parse_feed, meta=start, errback=self.on_error)
         for url in self.sitemaps:
             yield scrapy.Request(url, callback=self.parse_sitemap, meta=start, errback=self.on_error)
-        # Sites list their sitemaps in robots.txt.
-        for root in dict.fromkeys(urljoin(url, "/robots.txt") for url in self.start_urls):
-            yield scrapy.Request(root, callback=self.parse_robots)  # a missing robots.txt is no error
+        if self.requests_robots_txt:
+            for root in dict.fromkeys(urljoin(url, "/robots.txt") for url in self.start_urls):
+                yield scrapy.Request(root, callback=self.parse_robots)  # a missing robots.txt is no error
 
     def filtered(self, url: str) -> bool:
         """Whether a feed or sitemap entry is outside its site's ``allow``/``deny`` patterns, as
@@ -218,7 +231,21 @@ class NewsSpider(scrapy.Spider):
         count_site(stats, host_of(url), "filtered")
         return True
 
+    def robots_fetched(self, response: Response, request: scrapy.Request) -> None:
+        """Schedule the sitemaps listed by a robots.txt that Scrapy's robots.txt middleware
+        fetched for its rules (its requests, alone, carry ``dont_obey_robotstxt``)."""
+        if response.status != 200 or not request.meta.get("dont_obey_robotstxt"):
+            return
+        if urlparse_cached(request).path != "/robots.txt":
+            return
+        engine = self.crawler.engine
+        assert engine is not None
+        for sitemap in self.parse_robots(response):
+            engine.crawl(sitemap)
+
     def parse_robots(self, response: Any) -> Iterator[scrapy.Request]:
+        """Sitemap requests for the ``Sitemap:`` lines of a site's robots.txt (sites list their
+        sitemaps there)."""
         for url in sitemap_urls_from_robots(response.body, base_url=response.url):
             if on_site(url, self.hosts):
                 yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error)

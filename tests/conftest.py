@@ -15,9 +15,9 @@ from tests.mockserver import running
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-# Settings for crawls of our own loopback servers: no throttling, quiet logs.
+# Settings for crawls of our own loopback servers: no throttling, quiet logs (a contact of our own).
 FAST = ["-s", "NEWS_ALLOW_PRIVATE_NETWORKS=True", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0", "-s", "LOG_LEVEL=WARNING",
-        "-s", "NEWS_EXTRACT_WORKERS=2"]
+        "-s", "NEWS_EXTRACT_WORKERS=2", "-s", "NEWS_CONTACT_URL=https://newscrawl.test/contact"]
 
 
 @pytest.fixture(scope="session")

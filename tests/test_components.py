@@ -1,7 +1,7 @@
 """Pipelines, spider rules and settings wiring, each built the way Scrapy builds them."""
 
 import pytest
-from scrapy.crawler import Crawler
+from scrapy.crawler import Crawler, CrawlerRunner
 from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse, Request
 from scrapy.utils.misc import build_from_crawler
@@ -189,9 +189,10 @@ def test_pagination_chains_stop_at_the_limit():
     ],
 )
 def test_user_agent_names_the_contact(overrides, expected):
-    settings = project_settings(overrides)
-    NewsSpider.update_settings(settings)
-    assert settings["USER_AGENT"] == expected
+    # As the command line runs a crawl: the runner's settings are merged into the built crawler.
+    runner = CrawlerRunner(project_settings(overrides))
+    crawler = runner.create_crawler(runner.create_crawler(NewsSpider))
+    assert crawler.settings["USER_AGENT"] == expected
 
 
 def test_project_settings_overrides():

@@ -10,6 +10,7 @@ import sys
 import pytest
 from sqlalchemy import create_engine, text
 
+from crawler import settings as defaults
 from crawler.demo.site import DemoSite, load_articles
 from tests.conftest import FAST, ROOT, newscrawl
 from tests.mockserver import serving
@@ -142,11 +143,20 @@ def test_fixture_site_on_an_ip_and_port(fixture_site, tmp_path):
     (stats,) = rows(db_file, "SELECT stats FROM crawl_runs")
     stats = json.loads(stats[0])
     assert stats["news/page/not_html"] == 1  # the report without a file extension
-    # robots.txt (twice: for the rules, and for Sitemap: lines), home, 2 articles and the
+    # robots.txt (once, for the rules and the Sitemap: lines), home, 2 articles and the
     # tracking-URL copy, about, report; no session-id copy
-    assert stats["response_received_count"] == 8
+    assert stats["response_received_count"] == 7
     assert stats["news/extract/dropped/short_body"] == 1  # the about page
     assert "not html 1" in result.stdout and "short_body 1" in result.stdout
+
+
+@pytest.mark.parametrize(("contact", "warnings"), [(defaults.NEWS_CONTACT_URL, 1), ("https://ops.example/newsbot", 0)])
+def test_a_crawl_warns_while_the_contact_is_the_project_s_page(fixture_site, tmp_path, contact, warnings):
+    result = newscrawl("crawl", fixture_site, "--db", f"sqlite:///{tmp_path / 'news.db'}", *FAST,
+                       "-s", f"NEWS_CONTACT_URL={contact}")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("set NEWS_CONTACT_URL to a page of your own") == warnings
+    assert len(rows(tmp_path / "news.db", "SELECT id FROM articles")) == 2
 
 
 def test_scrapy_crawl_from_the_repository_root(fixture_site, tmp_path):

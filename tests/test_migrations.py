@@ -4,8 +4,9 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
-from crawler.storage import Base, DatabaseError, init_db, make_engine, migrate
+from crawler.storage import Base, DatabaseError, init_db, make_engine, migrate, search_articles
 from crawler.storage.migrate import include_object
 
 
@@ -65,6 +66,42 @@ def test_schema_8_keeps_the_text_of_recurring_blocks_only(engine):
         migrate.upgrade(connection, "0008")
         rows = connection.execute(text("SELECT block_hash, pages, text FROM site_blocks ORDER BY 1")).all()
         assert [tuple(r) for r in rows] == [("aaaa", 1, None), ("bbbb", 9, "Sign up now.")]
+
+
+# How Datasette finds the full-text table of a table (``detect_fts_sql`` in datasette.utils, 0.65):
+# an FTS table naming it as content in double quotes or brackets, not in single quotes.
+DATASETTE_DETECT_FTS = (
+    "SELECT name FROM sqlite_master WHERE rootpage = 0 AND (sql LIKE :double_quoted ESCAPE char(92)"
+    " OR sql LIKE :bracketed ESCAPE char(92) OR (tbl_name = :table AND sql LIKE '%VIRTUAL TABLE%USING FTS%'))"
+)
+
+
+def fts_table_of_articles(connection):
+    found = connection.execute(text(DATASETTE_DETECT_FTS), {
+        "double_quoted": '%VIRTUAL TABLE%USING FTS%content="articles"%',
+        "bracketed": "%VIRTUAL TABLE%USING FTS%content=[articles]%",
+        "table": "articles",
+    }).scalars().all()
+    return found[0] if found else None
+
+
+def test_schema_9_lets_readers_find_the_search_table_and_search_goes_on(sqlite_url):
+    engine = make_engine(sqlite_url)
+    with engine.begin() as connection:
+        migrate.upgrade(connection, "0001")
+        fill_first_schema(connection)
+        migrate.upgrade(connection, "0008")
+        assert fts_table_of_articles(connection) is None
+        migrate.upgrade(connection, "0009")
+        (sql,) = connection.execute(text("SELECT sql FROM sqlite_master WHERE name = 'articles_fts'")).one()
+        assert 'content="articles"' in sql
+        assert fts_table_of_articles(connection) == "articles_fts"
+        # A title changed after the migration reaches the index through the triggers.
+        connection.execute(text("UPDATE articles SET title = 'Glacier retreats' WHERE id = 2"))
+    with Session(engine) as session:
+        assert [a.id for a in search_articles(session, "glacier")] == [2]
+        assert sorted(a.id for a in search_articles(session, "body story")) == [1, 2, 3]  # rebuilt from articles
+    engine.dispose()
 
 
 def test_a_database_from_before_migrations_is_recognised(engine):

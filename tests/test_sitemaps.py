@@ -3,6 +3,7 @@
 import gzip
 import json
 import sqlite3
+from collections import Counter
 
 import pytest
 
@@ -57,6 +58,28 @@ def test_crawl_finds_articles_through_robots_and_sitemaps(sitemap_site, tmp_path
         f"{root}/news/pilot-boat-service-gets-two-new-vessels.html",
     ]
     assert dates["harbour-festival-draws-record-crowds.html"] == ("2025-03-02T16:45:00+01:00", "sitemap")
+
+
+@pytest.mark.parametrize("obey", [True, False])
+def test_each_site_s_robots_txt_is_requested_once(obey, tmp_path):
+    """Read for its rules and for its Sitemap: lines alike; the two sites are one server, as
+    127.0.0.1 and as localhost. Without the rules, the spider asks for it itself, once."""
+    log = tmp_path / "requests.log"
+    with running("static", str(SITE), str(log)) as url:
+        port = url.rstrip("/").rsplit(":", 1)[1]
+        hosts = [f"127.0.0.1:{port}", f"localhost:{port}"]
+        result = newscrawl("crawl", *(f"http://{host}/" for host in hosts), "--db", f"sqlite:///{tmp_path / 'news.db'}",
+                           *FAST, "-s", f"ROBOTSTXT_OBEY={obey}")
+    assert result.returncode == 0, result.stderr
+    requests = [line.split() for line in log.read_text().splitlines()]
+    for path in ("/robots.txt", "/sitemap-index.xml", "/sitemaps/news.xml.gz"):
+        assert Counter(host for _, served_path, _, host, _ in requests if served_path == path) == dict.fromkeys(hosts, 1)
+    with sqlite3.connect(tmp_path / "news.db") as connection:
+        (stats,) = connection.execute("SELECT stats FROM crawl_runs").fetchone()
+        assert connection.execute("SELECT count(*) FROM articles").fetchone() == (3,)
+    stats = json.loads(stats)
+    assert stats["response_received_count"] == len(requests)
+    assert stats.get("robotstxt/request_count") == (2 if obey else None)
 
 
 def test_language_filter(sitemap_site, tmp_path):
