@@ -792,7 +792,7 @@ def build_parser() -> argparse.ArgumentParser:
     def log_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("-v", "--verbose", action="count", default=0,
                        help="log Scrapy's start-up report and network tracebacks too")
-        p.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"], type=str.upper,
+        p.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], type=str.upper,
                        help="LOG_LEVEL: the least severe lines logged (default INFO: progress, warnings, errors)")
 
     def job_options(p: argparse.ArgumentParser) -> None:
