@@ -39,6 +39,7 @@ from crawler.storage import (
 )
 from crawler.storage.db import SQLITE_BUSY_TIMEOUT, driver_message
 from crawler.storage.pending_ends import keep_end
+from crawler.storage.repository import WRITTEN
 from crawler.storage.runs import DATABASE_UNAVAILABLE, RunEnd, record_end
 
 if TYPE_CHECKING:
@@ -209,19 +210,20 @@ class StorePipeline:
     def _write(self, batch: list[ArticleItem]) -> None:
         with self.sessions.begin() as session:
             if self.chrome is None:
-                outcomes, stored = store_articles(session, batch, self.run_id, self.story_threshold)
+                outcomes, fates = store_articles(session, batch, self.run_id, self.story_threshold)
             else:
-                outcomes, stored = self._store_without_chrome(session, batch)
+                outcomes, fates = self._store_without_chrome(session, batch)
         for outcome, count in outcomes.items():
             self.stats.inc_value(f"news/store/{outcome}", count)
-        new = Counter(item.site for item in stored)
-        for site, count in Counter(item.site for item in batch).items():
-            count_site(self.stats, site, "stored", new[site])
-            count_site(self.stats, site, "duplicates", count - new[site])
+        for (site, fate), count in Counter((item.site, fate) for item, fate in fates).items():
+            if fate != "unresolved":
+                count_site(self.stats, site, "stored" if fate == "stored" else "duplicates", count)
         if outcomes["unresolved"]:
             logger.warning("%(n)d duplicate URLs had no stored article to point at", {"n": outcomes["unresolved"]})
 
-    def _store_without_chrome(self, session: Session, batch: list[ArticleItem]) -> tuple[Counter[str], list[ArticleItem]]:
+    def _store_without_chrome(
+        self, session: Session, batch: list[ArticleItem]
+    ) -> tuple[Counter[str], list[tuple[ArticleItem, str]]]:
         """Store the batch with known chrome removed, and learn from what was stored."""
         assert self.chrome is not None
         now = time.monotonic()
@@ -230,18 +232,19 @@ class StorePipeline:
                 self.chrome.load(site, *load_site_blocks(session, site))
                 self._chrome_loaded[site] = now
         cleaned = [self.chrome.clean(item) for item in batch]
-        outcomes, stored = store_articles(session, cleaned, self.run_id, self.story_threshold)
+        outcomes, fates = store_articles(session, cleaned, self.run_id, self.story_threshold)
+        written = [item for item, fate in fates if fate in WRITTEN]
         # Count the blocks as fetched, chrome included: a block stays chrome only while it recurs.
         # A stored article is the only one of the batch with its canonical URL.
         as_fetched = {item.canonical_url: item for item in reversed(batch)}
         add_site_blocks(
             session,
-            [(item.site, self.chrome.record(as_fetched[item.canonical_url])) for item in stored],
+            [(item.site, self.chrome.record(as_fetched[item.canonical_url])) for item in written],
         )
         # Of the articles whose text was written: a copy of a stored one is not "removed as stored".
         changed = {id(a) for a, b in zip(cleaned, batch, strict=True) if a is not b}
-        outcomes["chrome_removed"] = sum(id(item) in changed for item in stored)
-        return outcomes, stored
+        outcomes["chrome_removed"] = sum(id(item) in changed for item in written)
+        return outcomes, fates
 
     async def close_spider(self) -> None:
         await self.flush()
@@ -259,9 +262,12 @@ class StorePipeline:
         for site in sites:
             with self.sessions.begin() as session:
                 self.chrome.load(site, *load_site_blocks(session, site))
-                counts = reclean_articles(session, site, self.chrome.clean)
+                counts = reclean_articles(session, site, self.chrome.clean, self.run_id)
             for key, count in counts.items():
-                self.stats.inc_value(f"news/store/{key}", count)
+                # Twins of any run: this run's own among them come off news/store/stored instead.
+                self.stats.inc_value("news/store/twins_merged" if key == "merged" else f"news/store/{key}", count)
+            for kind in ("stored", "duplicates"):
+                count_site(self.stats, site, kind, counts[kind])
             if counts:
                 logger.info(
                     "removed learned chrome from %(n)d stored articles of %(site)s (%(m)d merged)",
