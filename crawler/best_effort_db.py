@@ -14,6 +14,7 @@ from scrapy import signals
 from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.storage import make_engine, make_sessionmaker, resolve_url
+from crawler.storage.db import driver_message
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -50,7 +51,7 @@ class BestEffortDatabase:
             if not self._warned:
                 self._warned = True
                 logger.warning("database unusable (%(error)s); %(consequence)s",
-                               {"error": str(exc).splitlines()[0], "consequence": self.consequence})
+                               {"error": driver_message(exc), "consequence": self.consequence})
             return default
 
     def _in_session(self, work: Callable[[Session], T]) -> T:

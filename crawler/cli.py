@@ -67,6 +67,7 @@ from crawler.storage import (
     versions,
 )
 from crawler.storage.db import unusable
+from crawler.storage.pending_ends import record_pending_ends
 from crawler.urls import is_http_url
 from crawler.validation import check_crawl_settings, domain, language_codes
 
@@ -116,12 +117,14 @@ def project_settings(overrides: Sequence[str] = ()) -> Settings:
 
 def open_database(url: str, settings: Settings) -> Engine:
     """An engine on a reachable database with this version's schema, for commands that write
-    (DatabaseError otherwise); the schema is migrated unless NEWS_DB_AUTO_UPGRADE is off."""
+    (DatabaseError otherwise); the schema is migrated unless NEWS_DB_AUTO_UPGRADE is off. The
+    ends of runs the database was away for are recorded first."""
     engine = make_engine(url)
     if engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"):
         raise UsageError(f"{url}: an in-memory database would vanish with the command; "
                          "give a file, e.g. sqlite:///news.db")
     init_db(engine, upgrade=settings.getbool("NEWS_DB_AUTO_UPGRADE"))
+    record_pending_ends(engine, Path(settings.get("NEWS_DB_SPILL_DIR")))
     return engine
 
 
@@ -162,22 +165,24 @@ def source_jobs(args: argparse.Namespace) -> list[tuple[dict[str, Any], dict[str
 
 
 def summary(stats: dict[str, Any], db_url: str) -> str:
-    """What a crawl did, in the words an operator reads first."""
-    # Articles stored apart, then found to be one story once learned chrome was removed.
-    merged = stats.get("news/store/merged", 0)
+    """What a crawl did, in the words an operator reads first: each figure counts the rows of
+    the database it names (docs/settings.md, "Stats keys")."""
     lines = [
         f"pages fetched:      {stats.get('response_received_count', 0)}",
-        f"articles stored:    {stats.get('news/store/stored', 0) - merged}",
+        f"articles stored:    {stats.get('news/store/stored', 0)}",
         *([f"articles updated:   {stats['news/store/updated']} (revisited, their text had changed)"]
           if stats.get("news/store/updated") else []),
+        (f"duplicates:         {stats.get('news/store/duplicates', 0)} articles were another URL or a copy "
+         "of a stored one"),
         (
             f"aliases recorded:   {stats.get('news/store/alias', 0)} same canonical URL, "
-            f"{stats.get('news/store/duplicate_body', 0) + merged} same body"
+            f"{stats.get('news/store/duplicate_body', 0)} same body"
         ),
         (f"stories:            {stats.get('news/store/new_story', 0)} new, "
          f"{stats.get('news/store/near_duplicate', 0)} articles were copies of a stored story"),
         (f"learned chrome:     removed from {stats.get('news/store/chrome_removed', 0)} articles "
-        f"as stored, {stats.get('news/store/recleaned', 0)} cleaned afterwards"),
+         f"as stored, {stats.get('news/store/recleaned', 0)} cleaned afterwards, "
+         f"{stats.get('news/store/twins_merged', 0)} merged into a twin"),
     ]
     if "news/conditional/not_modified" in stats or "news/incremental/skipped_stored" in stats:
         lines.append(
@@ -409,6 +414,10 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     running: dict[str, subprocess.Popen[bytes]] = {}
     failed = False
     while True:
+        try:
+            record_pending_ends(engine, Path(settings.get("NEWS_DB_SPILL_DIR")))
+        except DatabaseError as exc:  # still away: the runs stay as they are until a later pass
+            print(f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M:%S} {exc}", flush=True)
         with sessions() as session:
             last = last_runs(session)
         now = dt.datetime.now(dt.UTC)
@@ -631,7 +640,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
     finally:
         engine.dispose()
-    print(f"stored {totals['stored']} new articles; {totals['alias'] + totals['duplicate_body']} were stored already")
+    print(f"stored {totals['stored']} new articles; {totals['duplicates']} were stored already")
     return 0
 
 

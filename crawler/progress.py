@@ -77,7 +77,7 @@ class CrawlProgress(LogStats):
             "errors: %(errors)s",
             {
                 "pages": self.pages, "rate": self.prate / 60, "stored": stats.get("news/store/stored", 0),
-                "duplicates": stats.get("news/store/alias", 0) + stats.get("news/store/duplicate_body", 0),
+                "duplicates": stats.get("news/store/duplicates", 0),
                 "queued": queued, "in_flight": in_flight, "dropped": _listed(dropped(stats)), "errors": _listed(errors(stats)),
             },
         )

@@ -11,10 +11,11 @@ from crawler.storage.runs import KINDS
 
 
 def key_figures(stats: dict[str, Any]) -> dict[str, int]:
+    """A run's figures as its sites' rows add them up (docs/settings.md, ``news/store/*``)."""
     return {
         "pages": stats.get("response_received_count", 0),
-        "stored": stats.get("news/store/stored", 0) - stats.get("news/store/merged", 0),
-        "duplicates": stats.get("news/store/alias", 0) + stats.get("news/store/duplicate_body", 0),
+        "stored": stats.get("news/store/stored", 0),
+        "duplicates": stats.get("news/store/duplicates", 0),
         "errors": sum(errors(stats).values()),
     }
 

@@ -4,7 +4,8 @@ A source's ``schedule`` (an interval or a cron expression) counts from the start
 run in ``crawl_runs``, so the database is the one memory of what ran when, whoever ran it
 (this scheduler, cron, an operator, Scrapyd). A source whose last run has not finished is not
 started again: never two runs of one source at once. A run left unfinished by a crash blocks
-the source for ``NEWS_RUN_STALE_HOURS``, then counts as dead.
+the source for ``NEWS_RUN_STALE_HOURS``, then counts as dead. A run the database cut short
+(``database_unavailable``) does not count: its source is due again, to crawl what it missed.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from crawler.sources import Source
 from crawler.storage.models import CrawlRun
+from crawler.storage.runs import DATABASE_UNAVAILABLE
 
 # Runs scanned for the last one of each source.
 _RECENT_RUNS = 5000
@@ -38,15 +40,16 @@ class LastRun:
 
 
 def last_runs(session: Session) -> dict[str, LastRun]:
-    """The latest run of each source, from ``crawl_runs``."""
+    """The latest run of each source that the database did not cut short, from ``crawl_runs``."""
     latest: dict[str, LastRun] = {}
     runs = session.execute(
-        select(CrawlRun.arguments, CrawlRun.started_at, CrawlRun.finished_at).order_by(CrawlRun.id.desc())
+        select(CrawlRun.arguments, CrawlRun.started_at, CrawlRun.finished_at, CrawlRun.finish_reason)
+        .order_by(CrawlRun.id.desc())
         .limit(_RECENT_RUNS)
     )
-    for arguments, started_at, finished_at in runs:
+    for arguments, started_at, finished_at, reason in runs:
         source = (arguments or {}).get("source")
-        if source and source not in latest:
+        if source and source not in latest and reason != DATABASE_UNAVAILABLE:
             latest[source] = LastRun(started_at, finished_at is not None)
     return latest
 

@@ -33,11 +33,14 @@ from crawler.storage import (
     make_engine,
     make_sessionmaker,
     reclean_articles,
-    record_sites,
     resolve_url,
     store_articles,
     story_threshold,
 )
+from crawler.storage.db import SQLITE_BUSY_TIMEOUT, driver_message
+from crawler.storage.pending_ends import keep_end
+from crawler.storage.repository import WRITTEN
+from crawler.storage.runs import DATABASE_UNAVAILABLE, RunEnd, record_end
 
 if TYPE_CHECKING:
     from typing import Self
@@ -68,10 +71,12 @@ class StorePipeline:
         self.database_url = database_url
         self.batch_size = max(1, batch_size)
         self.flush_interval = flush_interval
-        self.engine = make_engine(database_url)
+        # A locked SQLite database is one that is away: waited for no longer than the retry window.
+        self.engine = make_engine(database_url, sqlite_busy_timeout=min(SQLITE_BUSY_TIMEOUT, retry_timeout))
         self.sessions = make_sessionmaker(self.engine)
         self.checkpoint = BackgroundCheckpoint.for_engine(self.engine)
         self.run_id: int | None = None
+        self.started_at: dt.datetime | None = None
         self._crawler: Crawler | None = None
         self._buffer: list[ArticleItem] = []
         self._last_flush = time.monotonic()
@@ -82,6 +87,8 @@ class StorePipeline:
         self._closing: asyncio.Future[None] | None = None
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
         self.spill = SpillFile(spill_dir / f"newscrawl-spill-{stamp}-{os.getpid()}.jsonl")
+        # Where the run's end goes when the database cannot take it as the crawl closes.
+        self.pending_end = spill_dir / f"newscrawl-run-end-{stamp}-{os.getpid()}.json"
         # Learned site chrome (None when NEWS_CHROME_ENABLED is off), reloaded per site so that
         # what other processes stored counts too.
         self.chrome = chrome
@@ -125,7 +132,7 @@ class StorePipeline:
             )
             session.add(run)
             session.flush()
-            self.run_id = run.id
+            self.run_id, self.started_at = run.id, run.started_at
         self.stats.set_value("news/run_id", self.run_id)
         if self.checkpoint is not None:
             self.checkpoint.start()
@@ -169,7 +176,7 @@ class StorePipeline:
                 if time.monotonic() + delay > deadline:
                     raise
                 logger.warning("database unavailable (%(error)s); retrying in %(delay).1f s",
-                               {"error": str(exc).splitlines()[0], "delay": delay})
+                               {"error": driver_message(exc), "delay": delay})
                 self.stats.inc_value("news/store/retries")
                 self.engine.dispose()
                 time.sleep(delay)
@@ -187,35 +194,36 @@ class StorePipeline:
                 self.spill.write([item])
                 self.stats.inc_value("news/store/spilled")
 
-    def _give_up(self, batch: list[ArticleItem], exc: Exception) -> None:
+    def _give_up(self, batch: list[ArticleItem], exc: SQLAlchemyError) -> None:
         self.spill.write(batch)
         self.stats.inc_value("news/store/spilled", len(batch))
         logger.error(
             "database unavailable for %(seconds).0f s (%(error)s): stopping the crawl; articles not "
             "stored are saved to %(path)s, load them with `newscrawl import %(path)s`",
-            {"seconds": self.retry_timeout, "error": str(exc).splitlines()[0], "path": self.spill.path},
+            {"seconds": self.retry_timeout, "error": driver_message(exc), "path": self.spill.path},
         )
         if self._crawler is not None and self._crawler.engine is not None:
             self._closing = asyncio.ensure_future(
-                self._crawler.engine.close_spider_async(reason="database_unavailable")
+                self._crawler.engine.close_spider_async(reason=DATABASE_UNAVAILABLE)
             )
 
     def _write(self, batch: list[ArticleItem]) -> None:
         with self.sessions.begin() as session:
             if self.chrome is None:
-                outcomes, stored = store_articles(session, batch, self.run_id, self.story_threshold)
+                outcomes, fates = store_articles(session, batch, self.run_id, self.story_threshold)
             else:
-                outcomes, stored = self._store_without_chrome(session, batch)
+                outcomes, fates = self._store_without_chrome(session, batch)
         for outcome, count in outcomes.items():
             self.stats.inc_value(f"news/store/{outcome}", count)
-        new = Counter(item.site for item in stored)
-        for site, count in Counter(item.site for item in batch).items():
-            count_site(self.stats, site, "stored", new[site])
-            count_site(self.stats, site, "duplicates", count - new[site])
+        for (site, fate), count in Counter((item.site, fate) for item, fate in fates).items():
+            if fate != "unresolved":
+                count_site(self.stats, site, "stored" if fate == "stored" else "duplicates", count)
         if outcomes["unresolved"]:
             logger.warning("%(n)d duplicate URLs had no stored article to point at", {"n": outcomes["unresolved"]})
 
-    def _store_without_chrome(self, session: Session, batch: list[ArticleItem]) -> tuple[Counter[str], list[ArticleItem]]:
+    def _store_without_chrome(
+        self, session: Session, batch: list[ArticleItem]
+    ) -> tuple[Counter[str], list[tuple[ArticleItem, str]]]:
         """Store the batch with known chrome removed, and learn from what was stored."""
         assert self.chrome is not None
         now = time.monotonic()
@@ -224,18 +232,19 @@ class StorePipeline:
                 self.chrome.load(site, *load_site_blocks(session, site))
                 self._chrome_loaded[site] = now
         cleaned = [self.chrome.clean(item) for item in batch]
-        outcomes, stored = store_articles(session, cleaned, self.run_id, self.story_threshold)
+        outcomes, fates = store_articles(session, cleaned, self.run_id, self.story_threshold)
+        written = [item for item, fate in fates if fate in WRITTEN]
         # Count the blocks as fetched, chrome included: a block stays chrome only while it recurs.
         # A stored article is the only one of the batch with its canonical URL.
         as_fetched = {item.canonical_url: item for item in reversed(batch)}
         add_site_blocks(
             session,
-            [(item.site, self.chrome.record(as_fetched[item.canonical_url])) for item in stored],
+            [(item.site, self.chrome.record(as_fetched[item.canonical_url])) for item in written],
         )
         # Of the articles whose text was written: a copy of a stored one is not "removed as stored".
         changed = {id(a) for a, b in zip(cleaned, batch, strict=True) if a is not b}
-        outcomes["chrome_removed"] = sum(id(item) in changed for item in stored)
-        return outcomes, stored
+        outcomes["chrome_removed"] = sum(id(item) in changed for item in written)
+        return outcomes, fates
 
     async def close_spider(self) -> None:
         await self.flush()
@@ -245,7 +254,7 @@ class StorePipeline:
             await asyncio.to_thread(self._reclean, sorted(self._chrome_loaded))
         except SQLAlchemyError as exc:
             logger.error("could not remove learned chrome at the end of the crawl (%(error)s); "
-                         "run `newscrawl reclean` later", {"error": str(exc).splitlines()[0]})
+                         "run `newscrawl reclean` later", {"error": driver_message(exc)})
 
     def _reclean(self, sites: list[str]) -> None:
         """Clean what this crawl stored before a block was known to be chrome."""
@@ -253,9 +262,12 @@ class StorePipeline:
         for site in sites:
             with self.sessions.begin() as session:
                 self.chrome.load(site, *load_site_blocks(session, site))
-                counts = reclean_articles(session, site, self.chrome.clean)
+                counts = reclean_articles(session, site, self.chrome.clean, self.run_id)
             for key, count in counts.items():
-                self.stats.inc_value(f"news/store/{key}", count)
+                # Twins of any run: this run's own among them come off news/store/stored instead.
+                self.stats.inc_value("news/store/twins_merged" if key == "merged" else f"news/store/{key}", count)
+            for kind in ("stored", "duplicates"):
+                count_site(self.stats, site, kind, counts[kind])
             if counts:
                 logger.info(
                     "removed learned chrome from %(n)d stored articles of %(site)s (%(m)d merged)",
@@ -266,23 +278,31 @@ class StorePipeline:
         if self.spill.count:
             self.stats.set_value("news/store/spill_file", str(self.spill.path))
         sites = per_site(self.stats.get_stats())
-        try:
-            with self.sessions.begin() as session:
-                warnings = record_sites(session, self.run_id, sites) if self.run_id is not None else []
-                for warning in warnings:
-                    logger.warning("site far below its recent runs: %(warning)s", {"warning": warning})
-                self.stats.set_value("news/sites", len(sites))
-                self.stats.set_value("news/warnings", warnings)
-                # The per-site figures are in crawl_run_sites.
-                stats = {k: v for k, v in self.stats.get_stats().items() if not k.startswith(PREFIX)}
-                run = session.get(CrawlRun, self.run_id)
-                if run is not None:
-                    run.finished_at = dt.datetime.now(dt.UTC)
-                    run.finish_reason = reason
-                    run.stats = json.loads(json.dumps(stats, default=str))
-        except SQLAlchemyError as exc:
-            logger.error("could not record the end of crawl run %(id)s: %(error)s",
-                         {"id": self.run_id, "error": str(exc).splitlines()[0]})
+        self.stats.set_value("news/sites", len(sites))
+        if self.run_id is not None and self.started_at is not None:
+            # The per-site figures are in crawl_run_sites.
+            stats = {k: v for k, v in self.stats.get_stats().items() if not k.startswith(PREFIX)}
+            end = RunEnd(self.run_id, self.started_at, dt.datetime.now(dt.UTC), reason,
+                         json.loads(json.dumps(stats, default=str)), sites)
+            self._record_end(end)
         if self.checkpoint is not None:
             self.checkpoint.stop()
         self.engine.dispose()
+
+    def _record_end(self, end: RunEnd) -> None:
+        """Record the run's end, or keep it for the next command that writes to the database:
+        a run left unfinished would hold its source back from ``newscrawl schedule``."""
+        try:
+            with self.sessions.begin() as session:
+                warnings = record_end(session, end)
+        except SQLAlchemyError as exc:
+            keep_end(self.pending_end, self.engine, end)
+            logger.error(
+                "could not record the end of crawl run %(id)d (%(error)s): kept in %(path)s, recorded by the "
+                "next newscrawl command that writes to this database",
+                {"id": end.run_id, "error": driver_message(exc), "path": self.pending_end},
+            )
+            return
+        for warning in warnings:
+            logger.warning("site far below its recent runs: %(warning)s", {"warning": warning})
+        self.stats.set_value("news/warnings", warnings)

@@ -1,5 +1,8 @@
-"""The database goes away mid-crawl: nothing is lost, whether it comes back or not."""
+"""The database goes away mid-crawl: nothing is lost, whether it comes back or not, and the run
+is recorded as ended once it is back."""
 
+import datetime as dt
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -12,6 +15,10 @@ from sqlalchemy.engine import make_url
 
 from crawler import spill
 from crawler.demo.site import load_articles
+from crawler.schedule import due, last_runs
+from crawler.sources import load_sources
+from crawler.storage import CrawlRun, DatabaseError, make_engine, make_sessionmaker, run_sites
+from crawler.storage.pending_ends import PATTERN, record_pending_ends
 from tests.conftest import FAST, ROOT, newscrawl
 from tests.proxy import TcpProxy
 
@@ -93,3 +100,65 @@ def test_database_that_never_returns_stops_the_crawl_and_spills(demo_site, proxy
     for path, body in after.items():
         story = ARTICLES[path.replace("/print", "", 1)]
         assert body.startswith(story.body), path
+
+
+def test_a_run_locked_out_of_sqlite_ends_when_the_lock_is_gone_and_its_source_is_due_again(demo_site, tmp_path):
+    db_file = tmp_path / "news.db"
+    db = f"sqlite:///{db_file}"
+    sources_path = tmp_path / "sources.toml"
+    sources_path.write_text(f'[sources.courier]\nstart_urls = ["{demo_site}"]\nschedule = "1h"\n')
+    crawl = subprocess.Popen(
+        [sys.executable, "-m", "crawler", "crawl", "--source", "courier", "--sources", str(sources_path),
+         "--db", db, *STEADY, "-s", "NEWS_DB_RETRY_TIMEOUT=3", "-s", f"NEWS_DB_SPILL_DIR={tmp_path}"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, stdin=subprocess.DEVNULL,
+    )
+    # Another program takes the database's write lock once the crawl has stored its first articles.
+    locker = None
+    deadline = time.monotonic() + 60
+    while locker is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+        if db_file.exists():
+            connection = sqlite3.connect(db_file, isolation_level=None)
+            try:
+                if connection.execute("SELECT count(*) FROM articles").fetchone()[0]:
+                    connection.execute("BEGIN EXCLUSIVE")
+                    locker = connection
+                    continue
+            except sqlite3.OperationalError:  # no tables yet
+                pass
+            connection.close()
+    assert locker is not None, "the crawl stored nothing"
+    stdout, stderr = crawl.communicate(timeout=120)
+    assert crawl.returncode == 1, stderr[-3000:]
+    assert "finish reason:      database_unavailable" in stdout
+    assert "could not record the end of crawl run 1 (database is locked): kept in" in stderr
+    assert "autoflush" not in stderr
+
+    (spill_file,) = tmp_path.glob("newscrawl-spill-*.jsonl")
+    spilled = list(spill.read(spill_file))
+    assert spilled, "nothing was spilled"
+    for item in spilled:
+        assert item.body.startswith(ARTICLES[urlsplit(item.canonical_url).path.replace("/print", "", 1)].body), item.url
+
+    engine = make_engine(db, sqlite_busy_timeout=0.5)
+    sources = load_sources(sources_path)
+    with make_sessionmaker(engine)() as session:
+        ready, held = due(sources, last_runs(session), dt.datetime.now(dt.UTC), dt.timedelta(hours=12))
+    assert not ready and held, "the unfinished run holds its source back"
+    with pytest.raises(DatabaseError, match="database is locked"):
+        record_pending_ends(engine, tmp_path)  # still locked: the end stays kept
+    assert len(list(tmp_path.glob(PATTERN))) == 1
+
+    locker.execute("ROLLBACK")
+    locker.close()
+    assert record_pending_ends(engine, tmp_path) == [1]
+    assert not list(tmp_path.glob(PATTERN))
+    with make_sessionmaker(engine)() as session:
+        run = session.get_one(CrawlRun, 1)
+        assert run.finished_at is not None and run.finish_reason == "database_unavailable"
+        assert run.stats is not None and run.stats["news/store/spilled"] == len(spilled)
+        assert [site.site for site in run_sites(session, 1)] == [urlsplit(demo_site).hostname]
+        ready, held = due(sources, last_runs(session), dt.datetime.now(dt.UTC), dt.timedelta(hours=12))
+    assert [source.name for source in ready] == ["courier"] and not held
+    assert record_pending_ends(engine, tmp_path) == []
+    engine.dispose()

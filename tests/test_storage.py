@@ -60,7 +60,8 @@ def test_store_alias_and_duplicate_body(sessions):
         item("https://news.example/print/a", body="A STORY about the harbour, and its ferries!", duplicate_of="body"),
         item("https://news.example/b", body="Another story entirely, about trains."),
     ])
-    assert dict(outcomes) == {"stored": 2, "alias": 1, "duplicate_body": 1}
+    # Rows added: two articles (each its own story) and their URLs; items: two of stored articles.
+    assert dict(outcomes) == {"stored": 2, "new_story": 2, "alias": 1, "duplicate_body": 1, "duplicates": 2}
     assert urls(sessions) == {
         (a, "canonical", a),
         (a + "?utm_source=x", "alias", a),
@@ -79,7 +80,7 @@ def test_a_second_run_stores_nothing_twice(sessions):
     before = urls(sessions)
     # A new run knows nothing in memory: the database constraints decide.
     again = [item("https://news.example/a"), item("https://news.example/b", body="Trains again.")]
-    assert dict(store(sessions, again)) == {"alias": 2}
+    assert dict(store(sessions, again)) == {"duplicates": 2}  # no row added: no alias recorded
     assert urls(sessions) == before
     with sessions() as session:
         assert len(session.scalars(select(Article)).all()) == 2
@@ -88,7 +89,7 @@ def test_a_second_run_stores_nothing_twice(sessions):
 def test_same_body_under_a_new_url_in_a_later_run(sessions):
     store(sessions, [item("https://news.example/a")])
     outcomes = store(sessions, [item("https://other.example/copy")])
-    assert dict(outcomes) == {"duplicate_body": 1}
+    assert dict(outcomes) == {"duplicate_body": 1, "duplicates": 1}
     assert ("https://other.example/copy", "duplicate_body", "https://news.example/a") in urls(sessions)
 
 
@@ -142,7 +143,7 @@ def test_page_naming_its_canonical_replaces_a_body_copy_stored_first(sessions):
     store(sessions, [item(printed, title="Print title")])
     published = dt.datetime(2026, 4, 30, 8, 0, tzinfo=dt.UTC)
     outcomes = store(sessions, [item(page, canonical_from_page=True, title="Real title", published_at=published)])
-    assert dict(outcomes) == {"duplicate_body": 1}
+    assert dict(outcomes) == {"duplicate_body": 1, "duplicates": 1}
     with sessions() as session:
         (article,) = session.scalars(select(Article)).all()
     assert (article.canonical_url, article.title, article.published_at) == (page, "Real title", published)

@@ -285,9 +285,10 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def serve(host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-    """Serve the demo site in a background thread; yields its base URL."""
-    handler = type("DemoHandler", (_Handler,), {"site": DemoSite()})
+def serve(host: str = "127.0.0.1", port: int = 0, site: DemoSite | None = None) -> Iterator[str]:
+    """Serve the demo site (or ``site``, which a caller may change between crawls) in a
+    background thread; yields its base URL."""
+    handler = type("DemoHandler", (_Handler,), {"site": site or DemoSite()})
     server = ThreadingHTTPServer((host, port), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

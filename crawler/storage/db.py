@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 from pathlib import Path
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 
 ENV_VAR = "NEWSCRAWL_DATABASE_URL"
 DEFAULT_URL = "sqlite:///news.db"
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+SQLITE_BUSY_TIMEOUT = 30.0
 
 
 class DatabaseError(Exception):
@@ -37,20 +38,22 @@ def resolve_url(settings: BaseSettings, cli_value: str | None = None) -> str:
     return cli_value or os.environ.get(ENV_VAR) or setting or DEFAULT_URL
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(busy_timeout: float, dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers work during a crawl; the busy timeout lets several writers take turns.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``, with SQLite set up for concurrent use."""
+def make_engine(url: str, sqlite_busy_timeout: float = SQLITE_BUSY_TIMEOUT) -> Engine:
+    """An engine for ``url``, with SQLite set up for concurrent use: a statement waits up to
+    ``sqlite_busy_timeout`` seconds for another writer's lock before failing as "database is
+    locked"."""
     engine = _engine(url)
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", functools.partial(_sqlite_pragmas, sqlite_busy_timeout))
     return engine
 
 
@@ -102,7 +105,7 @@ def read_only_engine(url: str) -> Engine:
 
     def connect() -> sqlite3.Connection:
         connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
-        connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        connection.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT * 1000)}")
         connection.execute("PRAGMA query_only=1")
         return connection
 
@@ -174,8 +177,13 @@ def init_db(engine: Engine, *, upgrade: bool = True) -> None:
 
 def unusable(engine: Engine, exc: SQLAlchemyError) -> DatabaseError:
     """One line for the operator: which database, and the driver's own first line."""
-    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-    return DatabaseError(f"cannot use database {engine.url.render_as_string(hide_password=True)}: {reason}")
+    return DatabaseError(f"cannot use database {engine.url.render_as_string(hide_password=True)}: {driver_message(exc)}")
+
+
+def driver_message(exc: SQLAlchemyError) -> str:
+    """The database driver's first line ("database is locked", "connection refused"), not
+    SQLAlchemy's wrapping of it (a failed autoflush names only the flush)."""
+    return str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
 
 
 def drop_schema(engine: Engine) -> None:

@@ -58,9 +58,16 @@ def dialect_insert(session: Session, model: type[Any]) -> Any:
     raise NotImplementedError(f"unsupported database dialect {name!r}: use SQLite or PostgreSQL")
 
 
+# What becomes of an item: a new article (``stored``), a page that takes the place of a stored
+# copy (``replaced``), an edit of a stored article (``updated``), another URL of a stored article
+# (``alias``: same canonical URL; ``duplicate_body``: same text), or ``unresolved`` (no article
+# found for it). The fates whose item's text is now a stored article's, learned chrome learns from:
+WRITTEN = frozenset({"stored", "replaced"})
+
+
 def store_articles(
     session: Session, items: Sequence[ArticleItem], run_id: int | None = None, story_threshold: float | None = None
-) -> tuple[Counter[str], list[ArticleItem]]:
+) -> tuple[Counter[str], list[tuple[ArticleItem, str]]]:
     """Store a batch: new articles once, every other URL as an alias row of its article.
 
     The unique constraints on ``canonical_url``, ``content_fingerprint`` and ``url`` are the truth,
@@ -73,9 +80,13 @@ def store_articles(
     clusters (``crawler.storage.stories``) at ``story_threshold``; None: each is its own story.
 
     Returns:
-        Counts of outcomes (``stored``, ``alias``, ``updated``, ``duplicate_body``,
-        ``unresolved``, ``new_story``, ``near_duplicate``) and the items whose text was written:
-        new articles, and pages that replaced a copy.
+        What the batch added to the tables, counted as the run's figures are (docs/settings.md,
+        ``news/store/*``): ``stored`` (rows of ``articles``), ``new_story`` and
+        ``near_duplicate`` (of those, the first of their story and the others), ``alias`` and
+        ``duplicate_body`` (rows of ``article_urls`` with that reason, less this run's rows
+        relabelled), ``updated`` (rows of ``article_versions``); and, by item, ``duplicates``
+        (items of an article stored already) and ``unresolved``. Then each item with its fate
+        (see ``WRITTEN``).
     """
     outcomes: Counter[str] = Counter()
     new = [item for item in items if item.duplicate_of is None]
@@ -96,22 +107,21 @@ def store_articles(
     by_canonical = {row.canonical_url: row.id for row in found}
     by_fingerprint = {row.content_fingerprint: row.id for row in found}
 
-    stored_items: list[ArticleItem] = []
+    fates: list[tuple[ArticleItem, str]] = []
     unresolved: list[ArticleItem] = []
     # Every URL of the batch -> (its article, the canonical URL its page named).
     links: dict[str, tuple[int, str]] = {}
     for item in items:
         if item.duplicate_of is None and item.canonical_url in inserted:
             inserted.discard(item.canonical_url)
-            outcome, article_id = "stored", by_canonical[item.canonical_url]
-            stored_items.append(item)
+            fate, article_id = "stored", by_canonical[item.canonical_url]
         elif item.canonical_url in by_canonical:
-            outcome, article_id = "alias", by_canonical[item.canonical_url]
+            fate, article_id = "alias", by_canonical[item.canonical_url]
             current = stored[article_id]
             own_page = is_own_page(item.url, item.canonical_url)
             if own_page and not is_own_page(current["url"], current["canonical_url"]):
                 if _replace(session, current, item):
-                    stored_items.append(item)
+                    fate = "replaced"
             elif (
                 own_page
                 and item.duplicate_of is None
@@ -123,25 +133,31 @@ def store_articles(
                 if _replace(session, current, item):
                     after = Version(0, item.fetched_at or before.fetched_at, item.title, item.body)
                     add_edit(session, article_id, before, after, run_id)
-                    outcome = "updated"
+                    fate = "updated"
         elif item.content_fingerprint in by_fingerprint:
-            outcome, article_id = "duplicate_body", by_fingerprint[item.content_fingerprint]
+            fate, article_id = "duplicate_body", by_fingerprint[item.content_fingerprint]
             current = stored[article_id]
             if item.canonical_from_page and not current["canonical_from_page"]:
                 # This page names its canonical URL; the stored copy only had its own address.
                 old_canonical = current["canonical_url"]
                 if _replace(session, current, item):
-                    stored_items.append(item)
+                    fate = "replaced"
                     by_canonical[item.canonical_url] = article_id
-                    session.execute(
+                    relabelled = session.scalars(
                         update(ArticleUrl)
-                        .where(ArticleUrl.url == old_canonical)
+                        .where(ArticleUrl.url == old_canonical, ArticleUrl.article_id == article_id,
+                               ArticleUrl.reason != "duplicate_body")
                         .values(reason="duplicate_body")
-                    )
+                        .returning(ArticleUrl.crawl_run_id)
+                    ).all()
+                    outcomes["duplicate_body"] += relabelled.count(run_id)
         else:
             unresolved.append(item)
             continue
-        outcomes[outcome] += 1
+        fates.append((item, fate))
+        outcomes["stored" if fate == "stored" else "duplicates"] += 1
+        if fate == "updated":
+            outcomes["updated"] += 1
         for url in (item.canonical_url, item.url, *item.redirected_from):
             links.setdefault(url, (article_id, item.canonical_url))
 
@@ -151,17 +167,22 @@ def store_articles(
         reason = "canonical" if url == canonical else "alias" if named == canonical else "duplicate_body"
         url_rows.append({"url": url, "article_id": article_id, "reason": reason, "crawl_run_id": run_id})
     if url_rows:
-        session.execute(dialect_insert(session, ArticleUrl).on_conflict_do_nothing(), url_rows)
+        added = session.scalars(
+            dialect_insert(session, ArticleUrl).on_conflict_do_nothing().returning(ArticleUrl.reason), url_rows
+        )
+        outcomes.update(reason for reason in added if reason != "canonical")
     hinted = [dataclasses.replace(item, duplicate_of=None) for item in unresolved if item.duplicate_of]
     if hinted:
         # The article an in-run duplicate pointed at has since taken another page's text (the
         # canonical page replaced its AMP copy, say): the duplicate is a story of its own.
-        more, more_stored = store_articles(session, hinted, run_id, story_threshold)
+        more, more_fates = store_articles(session, hinted, run_id, story_threshold)
         outcomes.update(more)
-        stored_items += more_stored
-    if len(unresolved) > len(hinted):
-        outcomes["unresolved"] += len(unresolved) - len(hinted)
-    return outcomes, stored_items
+        fates += more_fates
+    lost = [item for item in unresolved if not item.duplicate_of]
+    if lost:
+        outcomes["unresolved"] += len(lost)
+        fates += [(item, "unresolved") for item in lost]
+    return outcomes, fates
 
 
 def _insert_new(
@@ -171,11 +192,14 @@ def _insert_new(
     others were stored already, by this or another process)."""
     if not new:
         return set()
-    if threshold is None:
+    if threshold is None:  # each article is a story of its own
         rows = [article_values(item) | {"crawl_run_id": run_id} for item in new]
-        return set(session.scalars(
+        urls = set(session.scalars(
             dialect_insert(session, Article).on_conflict_do_nothing().returning(Article.canonical_url), rows
         ))
+        if urls:
+            outcomes["new_story"] += len(urls)
+        return urls
     lock_stories(session)
     placements = place_articles(
         session, [(item.canonical_url, item.body_signature or signature(item.body)) for item in new], threshold

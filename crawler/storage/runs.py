@@ -1,4 +1,6 @@
-"""Crawl runs and what each did per site: recorded as a crawl ends, read by ``newscrawl runs``.
+"""Crawl runs and what each did per site: recorded as a crawl ends (or, when the database could not
+take it then, by the next command writing to it: ``crawler.storage.pending_ends``), read by
+``newscrawl runs``.
 
 A site that starts blocking the crawler (403, 429, challenge pages) or breaks its pages must
 never look like a quiet news day. Each run's per-site figures are compared with the site's own
@@ -8,8 +10,11 @@ median, while the run met trouble there (blocked, failed or empty pages), is fla
 
 from __future__ import annotations
 
+import datetime as dt
 import statistics
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -21,6 +26,33 @@ KINDS = ("discovered", "fetched", "blocked", "errors", "paywalled", "empty", "fi
 HISTORY = 10  # the site's past runs its figures are compared with
 FALL = 3  # "far below": under a third of the median
 MIN_ATTEMPTS = 3  # article pages needed before an extraction success rate means anything
+# The finish reason of a crawl the database went away under: what it could not store is in a
+# spill file.
+DATABASE_UNAVAILABLE = "database_unavailable"
+
+
+@dataclass(frozen=True)
+class RunEnd:
+    """How a crawl ended: what ``crawl_runs`` and ``crawl_run_sites`` are to hold for it."""
+
+    run_id: int
+    started_at: dt.datetime
+    finished_at: dt.datetime
+    reason: str
+    # Scrapy's final stats without the per-site figures, as JSON holds them.
+    stats: dict[str, Any]
+    sites: dict[str, dict[str, int]]
+
+
+def record_end(session: Session, end: RunEnd) -> list[str]:
+    """Finish the run and store its sites' figures; the warnings of the sites that fell far
+    below their own recent runs (also in the stored stats, as ``news/warnings``)."""
+    run = session.get_one(CrawlRun, end.run_id)
+    warnings = record_sites(session, end.run_id, end.sites)
+    run.finished_at = end.finished_at
+    run.finish_reason = end.reason
+    run.stats = {**end.stats, "news/warnings": warnings}
+    return warnings
 
 
 def record_sites(session: Session, run_id: int, counts: Mapping[str, Mapping[str, int]]) -> list[str]:

@@ -69,7 +69,7 @@ def add_site_blocks(session: Session, site_blocks: Sequence[tuple[str, dict[str,
 
 
 def reclean_articles(
-    session: Session, site: str, clean: Callable[[ArticleItem], ArticleItem]
+    session: Session, site: str, clean: Callable[[ArticleItem], ArticleItem], run_id: int | None = None
 ) -> Counter[str]:
     """Apply ``clean`` to every stored article of ``site``.
 
@@ -79,7 +79,10 @@ def reclean_articles(
     of the other becomes a ``duplicate_body`` row of the kept one.
 
     Returns:
-        Counts: ``recleaned`` (bodies changed), ``merged`` (articles merged into a twin).
+        Counts: ``recleaned`` (bodies changed), ``merged`` (articles merged into a twin); and
+        what the merges took from the figures of run ``run_id`` (negative or positive counts of
+        the keys ``store_articles`` returns): its articles merged away, their stories, its URL
+        rows relabelled and version rows deleted.
     """
     counts: Counter[str] = Counter()
     merged_away: set[int] = set()
@@ -98,14 +101,16 @@ def reclean_articles(
             cleaned = clean(probe)
             if cleaned.body != row.body:
                 counts["recleaned"] += 1
-                dropped = _set_body(session, row.id, cleaned.body, cleaned.content_fingerprint)
+                dropped = _set_body(session, row.id, cleaned.body, cleaned.content_fingerprint, run_id, counts)
                 if dropped is not None:
                     counts["merged"] += 1
                     merged_away.add(dropped)
     return counts
 
 
-def _set_body(session: Session, article_id: int, body: str, fingerprint: str) -> int | None:
+def _set_body(
+    session: Session, article_id: int, body: str, fingerprint: str, run_id: int | None, counts: Counter[str]
+) -> int | None:
     """Give an article a cleaned body; returns the id of the twin merged away, if any."""
     twin = session.scalar(
         select(Article).where(Article.content_fingerprint == fingerprint, Article.id != article_id)
@@ -113,6 +118,8 @@ def _set_body(session: Session, article_id: int, body: str, fingerprint: str) ->
     if twin is not None:
         this = session.get_one(Article, article_id)
         keep, drop = sorted((this, twin), key=lambda a: (not a.canonical_from_page, a.id))
+        if run_id is not None:
+            counts.update(_merge_effects(session, keep, drop, run_id))
         session.execute(
             update(ArticleUrl).where(ArticleUrl.article_id == drop.id).values(article_id=keep.id, reason="duplicate_body")
         )
@@ -124,3 +131,33 @@ def _set_body(session: Session, article_id: int, body: str, fingerprint: str) ->
             return drop.id
     session.execute(update(Article).where(Article.id == article_id).values(body=body, content_fingerprint=fingerprint))
     return None if twin is None else twin.id
+
+
+def _merge_effects(session: Session, keep: Article, drop: Article, run_id: int) -> Counter[str]:
+    """What merging ``drop`` into ``keep`` changes in the rows run ``run_id`` added: ``drop``
+    itself (an article no more, so a duplicate), ``keep`` heading the story ``drop`` headed,
+    ``drop``'s URL rows becoming ``duplicate_body`` rows, its version rows deleted."""
+    effects: Counter[str] = Counter()
+    if drop.crawl_run_id == run_id:
+        effects["stored"] -= 1
+        effects["new_story" if drop.cluster_id is None else "near_duplicate"] -= 1
+        effects["duplicates"] += 1
+    if keep.crawl_run_id == run_id and keep.cluster_id == drop.id:  # see stories.forget_article
+        effects["near_duplicate"] -= 1
+        effects["new_story"] += 1
+    urls = session.execute(
+        select(ArticleUrl.reason, func.count())
+        .where(ArticleUrl.article_id == drop.id, ArticleUrl.crawl_run_id == run_id, ArticleUrl.reason != "duplicate_body")
+        .group_by(ArticleUrl.reason)
+    ).all()
+    for reason, n in urls:
+        effects["duplicate_body"] += n
+        if reason == "alias":
+            effects["alias"] -= n
+    versions = session.scalar(
+        select(func.count()).select_from(ArticleVersion)
+        .where(ArticleVersion.article_id == drop.id, ArticleVersion.crawl_run_id == run_id)
+    )
+    if versions:
+        effects["updated"] -= versions
+    return effects
