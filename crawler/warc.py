@@ -98,7 +98,8 @@ class WarcReader:
             try:
                 opened = _open(location, self.policy)
             except OSError as exc:
-                reason = str(getattr(exc, "reason", None) or exc.strerror or exc)
+                reason = (f"HTTP status {exc.code}" if isinstance(exc, urllib.error.HTTPError)
+                          else str(getattr(exc, "reason", None) or exc.strerror or exc))
                 self.unopened.append(f"{location}: {reason}")
                 logger.error("cannot read %(location)s: %(reason)s", {"location": location, "reason": reason})
                 continue

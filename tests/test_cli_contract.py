@@ -218,7 +218,7 @@ def test_warc_over_http_a_missing_archive_is_one_line_and_status_3(fixture_site:
     assert result.returncode == 3
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines() == [
-        f"newscrawl: error: no start URL could be reached ({fixture_site}missing.warc.gz: Not Found)"
+        f"newscrawl: error: no start URL could be reached ({fixture_site}missing.warc.gz: HTTP status 404)"
     ]
 
 
