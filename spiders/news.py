@@ -74,7 +74,10 @@ def checked_patterns(value: str | list[str] | None) -> tuple[str, ...]:
     command, not of the worker process that would first use it."""
     patterns = tuple(split_arguments(value))
     for pattern in patterns:
-        re.compile(pattern)
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"invalid regex {pattern!r}: {exc}") from None
     return patterns
 
 
@@ -161,14 +164,40 @@ class NewsSpider(scrapy.Spider):
             settings.set("USER_AGENT", user_agent, priority="project")
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
-        if cls.name == "news" and kwargs.get("source") and not any(
-            kwargs.get(k) for k in ("urls", "feeds", "sitemaps", "allowed_domains")
+    def source_arguments(cls, settings: BaseSettings, given: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The settings a crawl's arguments bring, and the arguments in full.
+
+        ``-a source=NAME`` alone (as Scrapyd's schedule.json passes it) names a source of
+        NEWS_SOURCES_FILE: the crawl takes its URLs and patterns, and its ``since``,
+        ``language``, ``max_pages`` and ``settings`` below ``-s``. Raises ValueError
+        (``SourcesError``) for an unusable sources file or an unknown source.
+        """
+        if not (cls.starts_from_urls and given.get("source")) or any(
+            given.get(k) for k in ("urls", "feeds", "sitemaps", "allowed_domains")
         ):
-            # `-a source=NAME` alone (as Scrapyd's schedule.json passes it): the source's URLs
-            # and patterns from the sources file.
-            source = select_sources(Path(crawler.settings.get("NEWS_SOURCES_FILE")), [kwargs["source"]])[0]
-            kwargs = {**source.arguments(), **kwargs}
+            return {}, given
+        source = select_sources(Path(settings.get("NEWS_SOURCES_FILE")), [given["source"]])[0]
+        return source.overrides(), {**source.arguments(), **given}
+
+    @classmethod
+    def check_arguments(cls, settings: BaseSettings, given: dict[str, Any]) -> None:
+        """Raise ValueError, with a message for the operator, for arguments no crawl can start
+        from (``scrapy crawl`` checks them before it starts: ``crawler.commands.crawl``)."""
+        overrides, arguments = cls.source_arguments(settings, given)
+        merged = settings.copy()
+        merged.setdict(overrides, priority="spider")
+        if since := merged.get("NEWS_SINCE"):
+            try:
+                cutoff(since, dt.datetime.now(dt.UTC))
+            except ValueError as exc:
+                raise ValueError(f"NEWS_SINCE: {exc}") from None
+        cls(**arguments)  # __init__ refuses missing and malformed start URLs and patterns
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        overrides, kwargs = cls.source_arguments(crawler.settings, kwargs)
+        # Not frozen yet: Scrapy applies the settings once the spider is made.
+        crawler.settings.setdict(overrides, priority="spider")
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.session_params = crawler.settings.getlist("NEWS_SESSION_PARAMS")
         spider.drop_params = [*crawler.settings.getlist("NEWS_TRACKING_PARAMS"), *spider.session_params]
