@@ -196,8 +196,8 @@ class NewsSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         overrides, kwargs = cls.source_arguments(crawler.settings, kwargs)
-        # Not frozen yet: Scrapy applies the settings once the spider is made.
-        crawler.settings.setdict(overrides, priority="spider")
+        if overrides:  # not frozen yet: Scrapy applies the settings once the spider is made
+            crawler.settings.setdict(overrides, priority="spider")
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.session_params = crawler.settings.getlist("NEWS_SESSION_PARAMS")
         spider.drop_params = [*crawler.settings.getlist("NEWS_TRACKING_PARAMS"), *spider.session_params]
