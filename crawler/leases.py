@@ -32,7 +32,9 @@ def release(crawler: Crawler | None, leases: Iterable[str | None]) -> None:
 
 class LeaseMiddleware:
     """Hands a page's lease to its article, for the store to release once committed; a page
-    that gave no article (a listing, a feed, a page that failed) is done with its callback."""
+    that gave no article (a listing, a feed, a page that failed) is done with its callback. A
+    copy held back by the spider until its canonical page is known takes its page's lease out of
+    the request's meta, and keeps it when it is stored later, through another page."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -42,14 +44,13 @@ class LeaseMiddleware:
         return cls(crawler)
 
     async def process_spider_output(self, response: Response, result: AsyncIterator[Any]) -> AsyncIterator[Any]:
-        lease = response.meta.get(LEASE)
         handed = False
         async for output in result:
-            if lease and isinstance(output, ArticleItem):
+            if isinstance(output, ArticleItem) and output.lease is None and (lease := response.meta.get(LEASE)):
                 output.lease, handed = lease, True
             yield output
         if not handed:
-            release(self.crawler, [lease])
+            release(self.crawler, [response.meta.get(LEASE)])
 
     def process_spider_exception(self, response: Response, exception: Exception) -> None:
         release(self.crawler, [response.meta.get(LEASE)])

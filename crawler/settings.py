@@ -9,6 +9,8 @@ BOT_NAME = "newscrawl"
 
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
+# `scrapy crawl`, checking the spider's arguments (a source's name, start URLs) before it starts.
+COMMANDS_MODULE = "crawler.commands"
 
 # --- Scrapy: politeness -------------------------------------------------------------------
 ROBOTSTXT_OBEY = True

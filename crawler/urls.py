@@ -11,8 +11,9 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
 
-# Path suffixes and query flags that mark an AMP or print copy of an article.
+# Path segments, last or first, and query flags that mark an AMP or print copy of an article.
 _VARIANT_PATH = re.compile(r"/(?:amp|print)/?$", re.IGNORECASE)
+_VARIANT_PREFIX = re.compile(r"^/(?:amp|print)(?=/.)", re.IGNORECASE)
 _VARIANT_PARAMS = frozenset({"amp", "outputtype", "output", "print", "view"})
 _VARIANT_VALUES = frozenset({"", "1", "true", "amp", "print", "printable"})
 _PATH_SESSION = re.compile(r";(?:jsessionid|phpsessid|sid)=[^/?#]*", re.IGNORECASE)
@@ -66,16 +67,17 @@ def clean_url(url: str, drop_params: Iterable[str]) -> str:
 
 def canonicalize(url: str, drop_params: Iterable[str]) -> str:
     """The key under which an article is stored: cleaned, w3lib-canonical, AMP/print folded
-    (stacked ones too: an AMP copy of a print copy). Raises ValueError for a malformed URL."""
+    (``/story/amp``, ``/print/story``, ``/story?print=1``; stacked ones too: an AMP copy of a
+    print copy). Raises ValueError for a malformed URL."""
     key = _canonical_once(clean_url(url, drop_params))
-    while _VARIANT_PATH.search(urlsplit(key).path):
+    while _VARIANT_PATH.search(path := urlsplit(key).path) or _VARIANT_PREFIX.match(path):
         key = _canonical_once(key)
     return key
 
 
 def _canonical_once(url: str) -> str:
     parts = urlsplit(url)
-    path = _VARIANT_PATH.sub("/", parts.path) or "/"
+    path = _VARIANT_PATH.sub("/", _VARIANT_PREFIX.sub("", parts.path)) or "/"
     pairs = [
         (k, v)
         for k, v in parse_qsl(parts.query, keep_blank_values=True)
@@ -92,6 +94,15 @@ def is_http_url(url: str) -> bool:
         return url.startswith(("http://", "https://")) and bool(host_of(url)) and (urlsplit(url).port or 0) >= 0
     except ValueError:
         return False
+
+
+def address_key(url: str, drop_params: Iterable[str]) -> str:
+    """A page's own address as ``canonicalize`` writes keys, but with nothing folded: a page
+    whose canonical URL is not its address key is a copy (AMP, print, another address) of the
+    page at that URL."""
+    parts = urlsplit(clean_url(url, drop_params))
+    own = urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path, parts.query, ""))
+    return canonicalize_url(own, keep_fragments=False)
 
 
 def host_of(url: str) -> str:

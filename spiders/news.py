@@ -7,10 +7,15 @@ page is parsed once, in the page pool (``crawler.workers``): its links, and its 
 one, come back together; the spider schedules the one and yields the other. Trap guards keep the
 crawl finite: session ids are stripped from URLs before scheduling, repeated-segment and
 out-of-range calendar paths are refused, and Scrapy's depth and URL length limits apply.
+
+A copy of an article (AMP, print, another address) follows its canonical page: the spider
+requests that page, and the copy waits for its outcome (``crawler.copies``). Copies still waiting
+when the crawl has nothing left to do are stored as they are.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import re
@@ -21,7 +26,7 @@ from urllib.parse import urljoin
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import HtmlResponse
 from scrapy.linkextractors import IGNORED_EXTENSIONS
 from scrapy.settings import SETTINGS_PRIORITIES
@@ -31,6 +36,7 @@ from scrapy.utils.sitemap import sitemap_urls_from_robots
 
 from crawler.analysis import LinkRules, PageAnalysis, SiteRules, outside
 from crawler.charset import looks_binary
+from crawler.copies import CopyBook
 from crawler.dates import cutoff, parse_date
 from crawler.feeds import NotAFeed, parse_feed
 from crawler.items import ArticleItem
@@ -39,7 +45,7 @@ from crawler.site_counts import count_site, paywalled
 from crawler.site_slots import slot_settings
 from crawler.sitemaps import NotASitemap, parse_sitemap
 from crawler.sources import select_sources
-from crawler.urls import clean_url, host_of, is_http_url, on_site, site_hosts
+from crawler.urls import address_key, clean_url, host_of, is_http_url, on_site, site_hosts
 from crawler.workers import PagePool
 
 if TYPE_CHECKING:
@@ -69,7 +75,10 @@ def checked_patterns(value: str | list[str] | None) -> tuple[str, ...]:
     command, not of the worker process that would first use it."""
     patterns = tuple(split_arguments(value))
     for pattern in patterns:
-        re.compile(pattern)
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"invalid regex {pattern!r}: {exc}") from None
     return patterns
 
 
@@ -139,7 +148,12 @@ class NewsSpider(scrapy.Spider):
         # The links most recently requested, with their depth: a bounded memory in front of the
         # scheduler's dupefilter (see ``follow``).
         self.followed: OrderedDict[str, int] = OrderedDict()
+        self.copies = CopyBook(FOLLOWED_MEMORY)
+        # Copies handed to the item pipelines when the crawl ran dry, until they are through.
+        self._storing: set[asyncio.Task[None]] = set()
         self.session_params: list[str] = []
+        # The URL parameters dropped from canonical URLs (tracking, session ids).
+        self.drop_params: list[str] = []
         self.max_pagination = 0
         # Whether the spider requests its start sites' robots.txt for their Sitemap: lines: only
         # when robots.txt is not obeyed (see ``from_crawler``); a shared crawl's queue never
@@ -157,16 +171,43 @@ class NewsSpider(scrapy.Spider):
             settings.set("USER_AGENT", user_agent, priority="spider")
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
-        if cls.name == "news" and kwargs.get("source") and not any(
-            kwargs.get(k) for k in ("urls", "feeds", "sitemaps", "allowed_domains")
+    def source_arguments(cls, settings: BaseSettings, given: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The settings a crawl's arguments bring, and the arguments in full.
+
+        ``-a source=NAME`` alone (as Scrapyd's schedule.json passes it) names a source of
+        NEWS_SOURCES_FILE: the crawl takes its URLs and patterns, and its ``since``,
+        ``language``, ``max_pages`` and ``settings`` below ``-s``. Raises ValueError
+        (``SourcesError``) for an unusable sources file or an unknown source.
+        """
+        if not (cls.starts_from_urls and given.get("source")) or any(
+            given.get(k) for k in ("urls", "feeds", "sitemaps", "allowed_domains")
         ):
-            # `-a source=NAME` alone (as Scrapyd's schedule.json passes it): the source's URLs
-            # and patterns from the sources file.
-            source = select_sources(Path(crawler.settings.get("NEWS_SOURCES_FILE")), [kwargs["source"]])[0]
-            kwargs = {**source.arguments(), **kwargs}
+            return {}, given
+        source = select_sources(Path(settings.get("NEWS_SOURCES_FILE")), [given["source"]])[0]
+        return source.overrides(), {**source.arguments(), **given}
+
+    @classmethod
+    def check_arguments(cls, settings: BaseSettings, given: dict[str, Any]) -> None:
+        """Raise ValueError, with a message for the operator, for arguments no crawl can start
+        from (``scrapy crawl`` checks them before it starts: ``crawler.commands.crawl``)."""
+        overrides, arguments = cls.source_arguments(settings, given)
+        merged = settings.copy()
+        merged.setdict(overrides, priority="spider")
+        if since := merged.get("NEWS_SINCE"):
+            try:
+                cutoff(since, dt.datetime.now(dt.UTC))
+            except ValueError as exc:
+                raise ValueError(f"NEWS_SINCE: {exc}") from None
+        cls(**arguments)  # __init__ refuses missing and malformed start URLs and patterns
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        overrides, kwargs = cls.source_arguments(crawler.settings, kwargs)
+        if overrides:  # not frozen yet: Scrapy applies the settings once the spider is made
+            crawler.settings.setdict(overrides, priority="spider")
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.session_params = crawler.settings.getlist("NEWS_SESSION_PARAMS")
+        spider.drop_params = [*crawler.settings.getlist("NEWS_TRACKING_PARAMS"), *spider.session_params]
         spider.max_pagination = crawler.settings.getint("NEWS_MAX_PAGINATION")
         since = crawler.settings.get("NEWS_SINCE")
         now = dt.datetime.now(dt.UTC)
@@ -189,6 +230,7 @@ class NewsSpider(scrapy.Spider):
             crawler.signals.connect(spider.robots_fetched, signal=signals.response_received)
         else:
             spider.requests_robots_txt = True
+        crawler.signals.connect(spider.store_waiting_copies, signal=signals.spider_idle)
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -326,15 +368,9 @@ class NewsSpider(scrapy.Spider):
                 count_site(stats, site, "filtered", count)
         if analysis.skipped:
             self.logger.info("skipped %(url)s: %(reason)s", {"url": response.url, "reason": analysis.skipped})
-        if analysis.article is not None and not self.wanted(analysis.article):
-            analysis.article = None
         if analysis.article is not None:
             analysis.article.source = self.link_rules.of(analysis.article.url).source
             analysis.article.redirected_from = list(response.meta.get("redirect_urls", []))
-            stats.inc_value("news/extract/articles")
-            count_site(stats, site, "extracted")
-            if paywalled(analysis.article):
-                count_site(stats, site, "paywalled")
         return analysis
 
     def reached(self, response: Any) -> None:
@@ -343,13 +379,31 @@ class NewsSpider(scrapy.Spider):
             assert stats is not None
             stats.inc_value("news/start/reached")
 
+    def emit(self, article: ArticleItem) -> ArticleItem:
+        """An article on its way to the store, counted."""
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.inc_value("news/extract/articles")
+        count_site(stats, article.site, "extracted")
+        if paywalled(article):
+            count_site(stats, article.site, "paywalled")
+        return article
+
     async def parse(self, response: Any, **kwargs: Any) -> AsyncIterator[scrapy.Request | ArticleItem]:
         self.reached(response)
         analysis = await self.analyse(response, dt.datetime.now(dt.UTC))
+        article = analysis.article if analysis is not None else None
+        dropped = self.unwanted(article) if article is not None else None
+        if analysis is not None and analysis.counts["news/page/navigation"]:
+            dropped = "not_article"
+        for copy in self.copies.settle(self._addresses(response.request), dropped):
+            if (kept := self._copy_kept(copy, dropped)) is not None:
+                yield kept
+        if article is not None and dropped is None:
+            for output in self._article_or_wait(article, response.meta):
+                yield output
         if analysis is None:
             return
-        if analysis.article is not None:
-            yield analysis.article
         stats = self.crawler.stats
         assert stats is not None
         if response.meta.get("depth", 0) == 0:
@@ -360,9 +414,9 @@ class NewsSpider(scrapy.Spider):
         for request in self.follow(response, analysis):
             yield request
 
-    def wanted(self, article: ArticleItem) -> bool:
-        """Whether an extracted article is inside its site's NEWS_SINCE and NEWS_LANGUAGES
-        (unknown languages are kept); the others are counted and dropped."""
+    def unwanted(self, article: ArticleItem) -> str | None:
+        """Why an extracted article is outside its site's NEWS_SINCE or NEWS_LANGUAGES (unknown
+        languages are kept), counted: ``too_old`` or ``wrong_language``; None when it is wanted."""
         reason = None
         rules = self.link_rules.of(article.url)
         if rules.since and article.published_at and article.published_at < rules.since:
@@ -370,13 +424,60 @@ class NewsSpider(scrapy.Spider):
         elif rules.languages and article.language and article.language not in rules.languages:
             reason = "wrong_language"
         if reason is None:
-            return True
+            return None
         stats = self.crawler.stats
         assert stats is not None
         stats.inc_value(f"news/extract/dropped/{reason}")
         count_site(stats, article.site, "filtered")
         self.logger.debug("not stored, %(reason)s: %(url)s", {"reason": reason, "url": article.url})
-        return False
+        return reason
+
+    def _article_or_wait(self, article: ArticleItem, meta: dict[str, Any]) -> Iterator[scrapy.Request | ArticleItem]:
+        """A wanted article, unless it is a copy whose canonical page's outcome is not known yet:
+        then the copy waits (with its page's lease, in a shared crawl) and the page is requested.
+        A request Scrapy's dupefilter drops was made before: its outcome is on its way."""
+        key = article.canonical_url
+        if address_key(article.url, self.drop_params) == key or self.copies.known(key):
+            if (kept := self._copy_kept(article, self.copies.dropped(key))) is not None:
+                yield kept
+            return
+        article.lease = meta.pop(LEASE, None)
+        if self.copies.wait(article):
+            yield scrapy.Request(key, errback=self.on_error)
+
+    def _copy_kept(self, copy: ArticleItem, dropped: str | None) -> ArticleItem | None:
+        """The copy to store, or None when its canonical page was dropped (counted)."""
+        if dropped is None:
+            return self.emit(copy)
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.inc_value("news/extract/dropped/copy_of_dropped")
+        count_site(stats, copy.site, "filtered")
+        self.logger.debug("not stored, copy of a page dropped (%(reason)s): %(url)s",
+                          {"reason": dropped, "url": copy.url})
+        release(self.crawler, [copy.lease])
+        return None
+
+    def _addresses(self, request: scrapy.Request) -> list[str]:
+        """The address keys a page was requested under, redirects included."""
+        urls = [*request.meta.get("redirect_urls", []), request.url]
+        return list(dict.fromkeys(address_key(url, self.drop_params) for url in urls))
+
+    def store_waiting_copies(self) -> None:
+        """When the crawl runs dry: the copies whose canonical page never came (filtered before
+        it was requested, stored by an earlier crawl, fetched by another worker) are stored as
+        they are, through the item pipelines."""
+        copies = self.copies.drain()
+        if not copies:
+            return
+        assert self.crawler.engine is not None
+        for copy in copies:
+            task = asyncio.ensure_future(
+                self.crawler.engine.scraper.start_itemproc_async(self.emit(copy), response=None)
+            )
+            self._storing.add(task)
+            task.add_done_callback(self._storing.discard)
+        raise DontCloseSpider  # the engine looks again once the pipelines have them
 
     def follow(self, response: TextResponse, analysis: PageAnalysis) -> Iterator[scrapy.Request]:
         """Requests for the page's links; "next page" chains are bounded by NEWS_MAX_PAGINATION.
@@ -410,10 +511,13 @@ class NewsSpider(scrapy.Spider):
                 self.followed.popitem(last=False)
             yield scrapy.Request(link.url, meta=meta, errback=self.on_error)
 
-    def on_error(self, failure: Failure) -> None:
+    def on_error(self, failure: Failure) -> list[ArticleItem]:
+        """Count and log a request failed for good; the copies that waited for its page, kept."""
         request = getattr(failure, "request", None)
+        copies = []
         if request is not None:
             release(self.crawler, [request.meta.get(LEASE)])  # failed for good: done with
+            copies = [self.emit(copy) for copy in self.copies.settle(self._addresses(request), None)]
         message = failure.getErrorMessage() or (failure.type.__name__ if failure.type else "unknown")
         if isinstance(failure.value, HttpError):
             message = f"HTTP status {failure.value.response.status}"
@@ -427,10 +531,11 @@ class NewsSpider(scrapy.Spider):
         elif isinstance(failure.value, IgnoreRequest):
             fault = next((k for text, k in _IGNORED_FAULTS.items() if text in message), None)
             if fault is None:
-                return  # refused on purpose (robots.txt, offsite, private network): counted by the refuser
+                return copies  # refused on purpose (robots.txt, offsite, private network): counted by the refuser
             kind = fault
         else:
             kind = failure.type.__name__ if failure.type else "unknown"
         stats.inc_value(f"news/request_error/{kind}")
         count_site(stats, host_of(request.url) if request else "", "errors")
         self.logger.info("request failed: %(url)s: %(error)s", {"url": request.url if request else "?", "error": message})
+        return copies

@@ -92,7 +92,8 @@ class WarcSpider(NewsSpider):
     async def _article(self, page: ArchivedPage) -> ArticleItem | None:
         response = HtmlResponse(page.url, headers=page.headers, body=page.body, request=scrapy.Request(page.url))
         analysis = await self.analyse(response, page.fetched_at)
-        return analysis.article if analysis is not None else None
+        article = analysis.article if analysis is not None else None
+        return self.emit(article) if article is not None and self.unwanted(article) is None else None
 
 
 class Progress:

@@ -93,6 +93,29 @@ def article_page(i: int) -> str:
 """
 
 
+def amp_page(i: int) -> str:
+    """Article i's AMP copy, at ``/amp`` + its path: naming its article as canonical, undated."""
+    title = html.escape(_title(i))
+    body = "".join(f"<p>{html.escape(p)}</p>\n" for p in _paragraphs(i))
+    return f"""<!DOCTYPE html>
+<html amp lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<meta property="og:type" content="article"><link rel="canonical" href="{slug(i)}"></head>
+<body><article><h1>{title}</h1>
+{body}</article></body></html>
+"""
+
+
+def print_page(i: int) -> str:
+    """Article i's print copy, at ``/print`` + its path: no canonical link, no date."""
+    title = html.escape(_title(i))
+    body = "".join(f"<p>{html.escape(p)}</p>\n" for p in _paragraphs(i))
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title} (print)</title></head>
+<body><div class="print"><h1>{title}</h1>
+{body}<p>Printed from the Riverside Courier</p></div></body></html>
+"""
+
+
 def _listing(title: str, links: list[int], extra_head: str = "") -> str:
     items = "".join(f'<li><a href="{slug(i)}">{html.escape(_title(i))}</a></li>\n' for i in links)
     return f"""<!DOCTYPE html>

@@ -74,8 +74,8 @@ def test_demo_crawl_records_every_duplicate_url(demo_crawl):
     expected |= {
         (f"{root}{a.path}?utm_source=homepage&utm_medium=most-read", "alias", root + a.path) for a in latest
     }
-    expected |= {(root + path, "alias", root + a.path) for path, a in site.amp.items()}
-    expected |= {(root + path, "duplicate_body", root + a.path) for path, a in site.print.items()}
+    # AMP copies name their article (rel=canonical); print copies, at /print/<its path>, do not.
+    expected |= {(root + path, "alias", root + a.path) for path, a in (site.amp | site.print).items()}
     assert recorded == expected
     assert not any("sid=" in url for url, _, _ in recorded)
 
@@ -118,7 +118,7 @@ def test_export_and_stats(demo_crawl, tmp_path):
     stats = newscrawl("stats", "--db", db)
     assert stats.returncode == 0, stats.stderr
     assert "articles: 33" in stats.stdout
-    assert "alias 6" in stats.stdout and "canonical 33" in stats.stdout and "duplicate_body 18" in stats.stdout
+    assert "alias 24" in stats.stdout and "canonical 33" in stats.stdout and "duplicate_body" not in stats.stdout
 
 
 def test_fixture_site_on_an_ip_and_port(fixture_site, tmp_path):
@@ -188,7 +188,7 @@ def test_reclean_applies_what_earlier_crawls_learned(demo_site, tmp_path):
     crawl = newscrawl("crawl", demo_site, "--db", db, "-s", "NEWS_CHROME_MIN_PAGES=1000", *FAST)
     assert crawl.returncode == 0, crawl.stderr
     assert rows(db_file, "SELECT count(*) FROM articles WHERE body LIKE '%corrects its errors%'") == [(18,)]
-    assert len(rows(db_file, "SELECT id FROM articles")) > 33  # print copies kept apart by the notice
+    assert len(rows(db_file, "SELECT id FROM articles")) == 33  # print copies: aliases, by their URL
 
     result = newscrawl("reclean", "--db", db)
     assert result.returncode == 0, result.stderr
@@ -211,7 +211,7 @@ def test_demo_crawl_into_postgresql(demo_site, postgres_url):
             reasons = dict(connection.execute(text("SELECT reason, count(*) FROM article_urls GROUP BY reason")).all())
         root = demo_site.rstrip("/")
         assert stored == {root + a.path: a.body for a in ARTICLES}, run
-        assert reasons == {"canonical": 33, "alias": 6, "duplicate_body": 18}, run
+        assert reasons == {"canonical": 33, "alias": 24}, run
     engine.dispose()
 
 
@@ -233,11 +233,12 @@ def test_since_drops_articles_published_before(demo_site, tmp_path):
     db_file = tmp_path / "news.db"
     result = newscrawl("crawl", demo_site, "--since", "2026-01-01", "--db", f"sqlite:///{db_file}", *FAST)
     assert result.returncode == 0, result.stderr
-    # Pages that give no date (print and AMP copies here) cannot be judged, and are kept.
-    titles = {title for (title,) in rows(db_file, "SELECT title FROM articles WHERE published_at IS NOT NULL")}
+    # The undated AMP and print copies of the older articles went with them.
+    titles = {title for (title,) in rows(db_file, "SELECT title FROM articles")}
     assert titles == {a.title for a in ARTICLES if a.published >= "2026-01-01"}
     (stats,) = rows(db_file, "SELECT stats FROM crawl_runs")[0]
     assert json.loads(stats)["news/extract/dropped/too_old"] > 0
+    assert json.loads(stats)["news/extract/dropped/copy_of_dropped"] > 0
     bad = newscrawl("crawl", demo_site, "--since", "last week", "--db", f"sqlite:///{db_file}")
     assert bad.returncode == 2 and "NEWS_SINCE: not a date or a window" in bad.stderr
 

@@ -3,13 +3,15 @@
 import datetime as dt
 import json
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 
 from crawler.sources import SourcesError, load_sources
 from tests.conftest import FAST, ROOT, newscrawl
-from tests.mockserver import running
-from tests.newsroom import build, slug
+from tests.mockserver import running, serving
+from tests.newsroom import article_page, build, slug
 
 
 def test_the_shipped_example_is_valid():
@@ -124,3 +126,62 @@ deny = ["story-0[0-4][0-9]"]
     # Entries 0-49 of the feed (16), the news sitemap (16) and the pages sitemap (8); two links
     # (home, section) on each of the 6 articles.
     assert stats["news/link/filtered"] == 16 + 16 + 8 + 2 * 6
+
+
+def scrapy_crawl(*args: str) -> subprocess.CompletedProcess[str]:
+    """``scrapy crawl`` run from the repository root, as the README and Scrapyd run it."""
+    return subprocess.run([sys.executable, "-m", "scrapy", "crawl", *args], capture_output=True, text=True,
+                          timeout=240, cwd=ROOT, stdin=subprocess.DEVNULL, check=False)
+
+
+def test_scrapy_crawl_of_a_source_takes_its_settings(tmp_path):
+    """`scrapy crawl news -a source=NAME`: the source's URLs and its since, language, max_pages
+    and settings, below -s; a source or arguments no crawl can start from: one usage line."""
+    pages = {"/": (200, {}, "<html><body>" + "".join(f'<a href="{slug(i)}">{i}</a>' for i in range(1, 13))
+                   + "</body></html>")}
+    pages |= {slug(i): (200, {}, article_page(i)) for i in range(1, 13)}
+    sources = tmp_path / "sources.toml"
+    db_file = tmp_path / "news.db"
+    given = ["-s", f"NEWS_SOURCES_FILE={sources}", "-s", f"DATABASE_URL=sqlite:///{db_file}", *FAST]
+    with serving("127.0.0.1", pages) as (port, _):
+        sources.write_text(f"""
+[sources.courier]
+start_urls = ["http://127.0.0.1:{port}/"]
+since = 2025-01-08
+settings = {{ ROBOTSTXT_OBEY = false }}
+
+[sources.brief]
+start_urls = ["http://127.0.0.1:{port}/"]
+language = ["de"]
+max_pages = 8
+settings = {{ ROBOTSTXT_OBEY = false }}
+""")
+        courier = scrapy_crawl("news", "-a", "source=courier", *given)
+        brief = scrapy_crawl("news", "-a", "source=brief", *given, "-s", "ROBOTSTXT_OBEY=True")
+    assert courier.returncode == 0, courier.stderr[-3000:]
+    assert brief.returncode == 0, brief.stderr[-3000:]
+    with sqlite3.connect(db_file) as connection:
+        stored = {row for row in connection.execute("SELECT canonical_url, source FROM articles")}
+        runs = connection.execute("SELECT finish_reason, stats FROM crawl_runs ORDER BY id").fetchall()
+    # since: the articles published from 8 January (7 to 12) and no earlier one.
+    assert stored == {(f"http://127.0.0.1:{port}{slug(i)}", "courier") for i in range(7, 13)}
+    (courier_reason, courier_stats), (brief_reason, brief_stats) = [(r, json.loads(s)) for r, s in runs]
+    assert courier_reason == "finished"
+    assert courier_stats["news/extract/dropped/too_old"] == 6
+    assert "robotstxt/request_count" not in courier_stats  # the source's ROBOTSTXT_OBEY
+    # max_pages: stopped after 8 responses (and the 4 at most on their way) of 15; language: none in German.
+    assert brief_reason == "closespider_pagecount"
+    assert brief_stats["response_received_count"] <= 12
+    assert brief_stats["news/extract/dropped/wrong_language"] >= 1
+    assert "robotstxt/request_count" in brief_stats  # -s wins over the source's settings
+
+    for args, message in [
+        (["-a", "source=nope"], "no source 'nope' (known: courier, brief)"),
+        ([], "no start URLs: pass -a urls="),
+        (["-a", "source=courier", "-s", f"NEWS_SOURCES_FILE={tmp_path / 'none.toml'}"], "none.toml: no such file"),
+    ]:
+        refused = scrapy_crawl("news", *given, *args)
+        assert refused.returncode == 2, refused.stderr[-3000:]
+        last = refused.stderr.strip().splitlines()[-1]
+        assert ": error: " in last and message in last
+        assert "Traceback" not in refused.stderr

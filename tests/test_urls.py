@@ -4,6 +4,7 @@ import pytest
 
 from crawler import settings
 from crawler.urls import (
+    address_key,
     canonicalize,
     clean_url,
     is_pagination,
@@ -27,12 +28,23 @@ DROP = [*settings.NEWS_TRACKING_PARAMS, *settings.NEWS_SESSION_PARAMS]
         ("https://news.example/a/story?amp=1", "https://news.example/a/story"),
         ("https://news.example/a/story?output=amp&page=2", "https://news.example/a/story?page=2"),
         ("https://news.example/a/story?print=1", "https://news.example/a/story"),
+        ("https://news.example/print/a/story", "https://news.example/a/story"),
+        ("https://news.example/AMP/print/a/story", "https://news.example/a/story"),
+        ("https://news.example/amp/", "https://news.example/"),
+        ("https://news.example/printers/a-story", "https://news.example/printers/a-story"),
         ("https://news.example/a/story;jsessionid=A1B2?sid=9", "https://news.example/a/story"),
         ("http://127.0.0.1:8080/world/x?mc_cid=1&MC_EID=2", "http://127.0.0.1:8080/world/x"),
     ],
 )
 def test_canonicalize(url, expected):
     assert canonicalize(url, DROP) == expected
+
+
+def test_address_key_folds_nothing():
+    assert address_key("HTTPS://News.Example/amp/a/story?utm_source=x&b=2&a=1", DROP) == (
+        "https://news.example/amp/a/story?a=1&b=2"
+    )
+    assert address_key("https://news.example/a/story", DROP) == canonicalize("https://news.example/a/story", DROP)
 
 
 def test_clean_url_keeps_meaningful_query_and_drops_sessions():
