@@ -25,6 +25,7 @@ fuzz: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check crawler spiders pipelines bench tests
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python bench/extraction_quality.py

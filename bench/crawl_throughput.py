@@ -49,8 +49,8 @@ from sqlalchemy import func, select
 
 from crawler import settings
 from crawler.extraction import ArticleExtractor, NotAnArticle
+from crawler.extraction.workers import settle_heap
 from crawler.storage import Article, drop_schema, make_engine
-from crawler.workers import settle_heap
 
 DEFAULT_EVAL_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "eval"
 PER_INDEX_PAGE = 500

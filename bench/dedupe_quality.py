@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 
 from crawler import settings
-from crawler.fingerprints import body_fingerprint
+from crawler.dedupe.fingerprints import body_fingerprint
 from crawler.items import ArticleItem
 from crawler.storage import (
     Article,

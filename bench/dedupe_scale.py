@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, insert, select, text
 
 from crawler import settings
-from crawler.neardup import band_keys, signature
+from crawler.dedupe.neardup import band_keys, signature
 from crawler.storage import (
     Article,
     BackgroundCheckpoint,

@@ -34,8 +34,8 @@ from typing import Any
 import trafilatura
 
 from crawler import settings
-from crawler.dates import parse_date
 from crawler.extraction import ArticleExtractor, NotAnArticle
+from crawler.extraction.dates import parse_date
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_EVAL_DIR = ROOT.parent / "shared" / "eval"

@@ -25,9 +25,9 @@ from pathlib import Path
 from sqlalchemy import insert
 
 from crawler import settings
-from crawler.fingerprints import body_fingerprint
+from crawler.dedupe.fingerprints import body_fingerprint
+from crawler.dedupe.neardup import signature
 from crawler.items import ArticleItem
-from crawler.neardup import signature
 from crawler.storage import (
     Article,
     drop_schema,

@@ -36,10 +36,10 @@ class ArticleItem:
     source: str | None = None
     content_fingerprint: str = ""
     redirected_from: list[str] = field(default_factory=list)
-    # The body's near-duplicate signature (crawler.neardup), computed beside extraction in a page
+    # The body's near-duplicate signature (crawler.dedupe.neardup), computed beside extraction in a page
     # worker; None where the body was made elsewhere (learned chrome removed, spill file read).
     body_signature: bytes | None = field(default=None, repr=False)
-    # The learned-chrome block hash of each paragraph of the body (crawler.fingerprints), made
+    # The learned-chrome block hash of each paragraph of the body (crawler.dedupe.fingerprints), made
     # with the fingerprint; None where the body was made elsewhere (spill file read).
     body_blocks: list[str] | None = field(default=None, repr=False)
     # Set by DedupPipeline when this URL repeats an article already seen: "url" or "body".

@@ -57,36 +57,36 @@ LOG_LEVEL = "INFO"
 REMOTE_CONTROL_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
-# Refuse loopback, private, link-local and metadata addresses (crawler/private_networks.py).
-TWISTED_DNS_RESOLVER = "crawler.private_networks.PublicOnlyResolver"
+# Refuse loopback, private, link-local and metadata addresses (crawler/downloadermiddlewares/private_networks.py).
+TWISTED_DNS_RESOLVER = "crawler.downloadermiddlewares.private_networks.PublicOnlyResolver"
 DOWNLOADER_MIDDLEWARES = {
-    "crawler.private_networks.PrivateNetworkMiddleware": 60,  # after OffsiteMiddleware
+    "crawler.downloadermiddlewares.private_networks.PrivateNetworkMiddleware": 60,  # after OffsiteMiddleware
     # Below HttpCompressionMiddleware (590): a 304 is answered with a body already decompressed.
-    "crawler.conditional_get.ConditionalGetMiddleware": 580,
+    "crawler.downloadermiddlewares.conditional_get.ConditionalGetMiddleware": 580,
     # Scrapy's, without decoding every page to look for a refresh tag (its place, 580).
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
-    "crawler.meta_refresh.MetaRefreshMiddleware": 580,
+    "crawler.downloadermiddlewares.meta_refresh.MetaRefreshMiddleware": 580,
     # Above RetryMiddleware (550): a response asking to come back later waits before its retry.
-    "crawler.retry_after.RetryAfterMiddleware": 560,
+    "crawler.downloadermiddlewares.retry_after.RetryAfterMiddleware": 560,
     # A shared crawl's sites whose source sets its own download delay or concurrency.
-    "crawler.site_slots.SiteSlotsMiddleware": 70,
+    "crawler.downloadermiddlewares.site_slots.SiteSlotsMiddleware": 70,
     # Past every filter: a request counts against --max-pages once it is really sent.
-    "crawler.page_budget.PageBudgetMiddleware": 940,
+    "crawler.downloadermiddlewares.page_budget.PageBudgetMiddleware": 940,
     # Next to the downloader: responses archived as received, before decompression.
-    "crawler.warc_out.WarcOutMiddleware": 950,
+    "crawler.downloadermiddlewares.warc_out.WarcOutMiddleware": 950,
 }
 SPIDER_MIDDLEWARES = {
-    "crawler.skip_stored.SkipStoredMiddleware": 930,
-    "crawler.conditional_get.KeepListingPagesMiddleware": 940,
+    "crawler.spidermiddlewares.skip_stored.SkipStoredMiddleware": 930,
+    "crawler.spidermiddlewares.listing_pages.KeepListingPagesMiddleware": 940,
 }
 
 EXTENSIONS = {
     # Scrapy's periodic stats line, with articles, duplicates, drops, errors and the queue.
     "scrapy.extensions.logstats.LogStats": None,
-    "crawler.progress.CrawlProgress": 0,
-    "crawler.site_counts.SiteCounts": 100,
+    "crawler.extensions.progress.CrawlProgress": 0,
+    "crawler.extensions.site_counts.SiteCounts": 100,
     # A warning while the user agent gives the project's page as the operator's contact.
-    "crawler.contact.ContactCheck": 100,
+    "crawler.extensions.contact.ContactCheck": 100,
 }
 
 ITEM_PIPELINES = {

@@ -118,7 +118,7 @@ def normal_host(name: str) -> str:
 
 def site_hosts(urls: Iterable[str], domains: Iterable[str]) -> list[str]:
     """The sites of a crawl: the hosts of its start, feed and sitemap URLs and its allowed
-    domains. The spider and a shared crawl's jobs (``crawler.frontier``) name sites by these."""
+    domains. The spider and a shared crawl's jobs (``crawler.distributed.frontier``) name sites by these."""
     return sorted({host_of(url) for url in urls} | {normal_host(domain) for domain in domains})
 
 
@@ -189,3 +189,12 @@ def is_trap(url: str, *, max_segment_repeats: int = 3, today: dt.date | None = N
             if year > year_now + 1 or year < 1990:
                 return "calendar"
     return None
+
+
+def split_arguments(value: str | list[str] | None) -> list[str]:
+    """Spider arguments that list URLs, domains or patterns: a list, or one comma-separated
+    string as ``scrapy crawl -a`` passes them."""
+    if not value:
+        return []
+    items = value.split(",") if isinstance(value, str) else value
+    return [item.strip() for item in items if item.strip()]

@@ -16,11 +16,11 @@ from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.settings import default_settings as scrapy_defaults
 
 from crawler import settings as project_defaults
-from crawler.dates import cutoff
-from crawler.private_networks import AddressPolicy, literal
-from crawler.skip_stored import revisit_window
+from crawler.downloadermiddlewares.private_networks import AddressPolicy, literal
+from crawler.extraction.dates import cutoff
+from crawler.extraction.workers import extract_timeout
+from crawler.spidermiddlewares.skip_stored import revisit_window
 from crawler.storage import story_threshold
-from crawler.workers import extract_timeout
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

@@ -19,11 +19,10 @@ from typing import TYPE_CHECKING, Any
 from scrapy import signals
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 
+from crawler.dedupe.sitechrome import ChromeIndex
+from crawler.distributed.leases import release
+from crawler.extensions.site_counts import PREFIX, count_site, per_site
 from crawler.items import ArticleItem
-from crawler.leases import release
-from crawler.site_counts import PREFIX, count_site, per_site
-from crawler.sitechrome import ChromeIndex
-from crawler.spill import SpillFile
 from crawler.storage import (
     BackgroundCheckpoint,
     CrawlRun,
@@ -41,6 +40,7 @@ from crawler.storage.db import SQLITE_BUSY_TIMEOUT, driver_message
 from crawler.storage.pending_ends import keep_end
 from crawler.storage.repository import WRITTEN
 from crawler.storage.runs import DATABASE_UNAVAILABLE, RunEnd, record_end
+from crawler.storage.spill import SpillFile
 
 if TYPE_CHECKING:
     from typing import Self

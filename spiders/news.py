@@ -3,13 +3,13 @@ their articles.
 
 Feed and sitemap entries are requested with what they say of the article (``hints``). Every
 HTML page is followed (home, sections, pagination, articles with their related links). Each HTML
-page is parsed once, in the page pool (``crawler.workers``): its links, and its article when it has
+page is parsed once, in the page pool (``crawler.extraction.workers``): its links, and its article when it has
 one, come back together; the spider schedules the one and yields the other. Trap guards keep the
 crawl finite: session ids are stripped from URLs before scheduling, repeated-segment and
 out-of-range calendar paths are refused, and Scrapy's depth and URL length limits apply.
 
 A copy of an article (AMP, print, another address) follows its canonical page: the spider
-requests that page, and the copy waits for its outcome (``crawler.copies``). Copies still waiting
+requests that page, and the copy waits for its outcome (``crawler.dedupe.copies``). Copies still waiting
 when the crawl has nothing left to do are stored as they are.
 """
 
@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
-import re
 from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,19 +33,35 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 
-from crawler.analysis import LinkRules, PageAnalysis, SiteRules, outside
-from crawler.charset import looks_binary
-from crawler.copies import CopyBook
-from crawler.dates import cutoff, parse_date
-from crawler.feeds import NotAFeed, parse_feed
+from crawler.dedupe.copies import CopyBook
+from crawler.discovery.feeds import NotAFeed, parse_feed
+from crawler.discovery.sitemaps import NotASitemap, parse_sitemap
+from crawler.discovery.sources import select_sources
+from crawler.distributed.leases import LEASE, release
+from crawler.downloadermiddlewares.site_slots import slot_settings
+from crawler.extensions.site_counts import count_site, paywalled
+from crawler.extraction.analysis import (
+    LinkRules,
+    PageAnalysis,
+    SiteRules,
+    checked_patterns,
+    outside,
+    site_rules,
+)
+from crawler.extraction.charset import looks_binary
+from crawler.extraction.dates import cutoff, parse_date
+from crawler.extraction.workers import PagePool
 from crawler.items import ArticleItem
-from crawler.leases import LEASE, release
-from crawler.site_counts import count_site, paywalled
-from crawler.site_slots import slot_settings
-from crawler.sitemaps import NotASitemap, parse_sitemap
-from crawler.sources import select_sources
-from crawler.urls import address_key, clean_url, host_of, is_http_url, on_site, site_hosts
-from crawler.workers import PagePool
+from crawler.urls import (
+    address_key,
+    clean_url,
+    host_of,
+    is_http_url,
+    on_site,
+    site_hosts,
+    split_arguments,
+)
+from crawler.validation import check_crawl_settings
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -55,48 +70,13 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.http import Response, TextResponse
     from scrapy.settings import BaseSettings
+    from scrapy.statscollectors import StatsCollector
     from twisted.python.failure import Failure
 
 # Faults that Scrapy reports as IgnoreRequest, told apart by its message.
 _IGNORED_FAULTS = {"max redirections reached": "TooManyRedirects", "DOWNLOAD_MAXSIZE": "DecompressedTooLarge"}
 # Links remembered by ``follow``: about 10 MB.
 FOLLOWED_MEMORY = 50_000
-
-
-def split_arguments(value: str | list[str] | None) -> list[str]:
-    if not value:
-        return []
-    items = value.split(",") if isinstance(value, str) else value
-    return [item.strip() for item in items if item.strip()]
-
-
-def checked_patterns(value: str | list[str] | None) -> tuple[str, ...]:
-    """Regular expressions given as an argument, each checked here: a bad one is an error of the
-    command, not of the worker process that would first use it."""
-    patterns = tuple(split_arguments(value))
-    for pattern in patterns:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise ValueError(f"invalid regex {pattern!r}: {exc}") from None
-    return patterns
-
-
-def site_rules(given: dict[str, Any], crawl: SiteRules, now: dt.datetime) -> SiteRules:
-    """A site's rules in a shared crawl, from what its job recorded (``Frontier.worker_arguments``):
-    its source, patterns, ``NEWS_SINCE``, ``NEWS_LANGUAGES``, ``DOWNLOAD_DELAY`` and
-    ``CONCURRENT_REQUESTS_PER_DOMAIN``; what it leaves out, the crawl's."""
-    since = given.get("since")
-    languages = split_arguments(given.get("languages"))
-    return SiteRules(
-        source=given.get("source") or crawl.source,
-        allow=checked_patterns(given.get("allow")) or crawl.allow,
-        deny=checked_patterns(given.get("deny")) or crawl.deny,
-        languages=frozenset(lang.lower() for lang in languages) if languages else crawl.languages,
-        since=cutoff(since, now) if since else crawl.since,
-        delay=float(given["delay"]) if given.get("delay") is not None else None,
-        concurrency=int(given["concurrency"]) if given.get("concurrency") is not None else None,
-    )
 
 
 class NewsSpider(scrapy.Spider):
@@ -137,7 +117,7 @@ class NewsSpider(scrapy.Spider):
         self.link_rules = LinkRules(
             tuple(self.hosts), crawl=SiteRules(self.source, checked_patterns(allow), checked_patterns(deny))
         )
-        # A worker of a shared crawl (crawler.frontier) starts from no URL of its own and crawls
+        # A worker of a shared crawl (crawler.distributed.frontier) starts from no URL of its own and crawls
         # the sites of several sources, each with its source's rules (``Frontier.worker_arguments``).
         self.site_arguments = dict(sites or {})
         self.arguments = {
@@ -191,13 +171,7 @@ class NewsSpider(scrapy.Spider):
         """Raise ValueError, with a message for the operator, for arguments no crawl can start
         from (``scrapy crawl`` checks them before it starts: ``crawler.commands.crawl``)."""
         overrides, arguments = cls.source_arguments(settings, given)
-        merged = settings.copy()
-        merged.setdict(overrides, priority="spider")
-        if since := merged.get("NEWS_SINCE"):
-            try:
-                cutoff(since, dt.datetime.now(dt.UTC))
-            except ValueError as exc:
-                raise ValueError(f"NEWS_SINCE: {exc}") from None
+        check_crawl_settings(settings, overrides)
         cls(**arguments)  # __init__ refuses missing and malformed start URLs and patterns
 
     @classmethod
@@ -233,6 +207,11 @@ class NewsSpider(scrapy.Spider):
         crawler.signals.connect(spider.store_waiting_copies, signal=signals.spider_idle)
         return spider
 
+    @property
+    def stats(self) -> StatsCollector:
+        assert self.crawler.stats is not None
+        return self.crawler.stats
+
     async def start(self) -> AsyncIterator[scrapy.Request]:
         # Marked, so that a crawl none of whose start requests got an answer says so
         # (``news/start/reached``, ``news/start/failed``) instead of looking like a quiet site.
@@ -267,10 +246,8 @@ class NewsSpider(scrapy.Spider):
 
     def _left_out(self, url: str, key: str) -> bool:
         """Count a URL not fetched under ``key`` and as its site's ``filtered``; True."""
-        stats = self.crawler.stats
-        assert stats is not None
-        stats.inc_value(key)
-        count_site(stats, host_of(url), "filtered")
+        self.stats.inc_value(key)
+        count_site(self.stats, host_of(url), "filtered")
         return True
 
     def robots_fetched(self, response: Response, request: scrapy.Request) -> None:
@@ -294,16 +271,14 @@ class NewsSpider(scrapy.Spider):
 
     def parse_sitemap(self, response: Any) -> Iterator[scrapy.Request]:
         """Article requests for a sitemap's URLs (with news sitemap metadata), sitemaps for an index."""
-        stats = self.crawler.stats
-        assert stats is not None
         self.reached(response)
         try:
             kind, entries, problems = parse_sitemap(response.body, self.settings.getint("DOWNLOAD_MAXSIZE"))
         except NotASitemap as exc:
-            stats.inc_value("news/sitemap/invalid")
+            self.stats.inc_value("news/sitemap/invalid")
             self.logger.warning("not a sitemap, skipped: %(url)s (%(reason)s)", {"url": response.url, "reason": exc})
             return
-        stats.inc_value("news/sitemap/parsed")
+        self.stats.inc_value("news/sitemap/parsed")
         for problem in problems[:5]:
             self.logger.warning("sitemap %(url)s: %(problem)s", {"url": response.url, "problem": problem})
         for entry in entries:
@@ -314,39 +289,35 @@ class NewsSpider(scrapy.Spider):
                 yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error)
             elif not (self.filtered(url) or self.wrong_language(entry.language, url)
                       or self.too_old(entry.published or entry.lastmod, url)):
-                stats.inc_value("news/sitemap/entries")
+                self.stats.inc_value("news/sitemap/entries")
                 yield scrapy.Request(url, meta={"hints": entry.hints()}, errback=self.on_error)
 
     def parse_feed(self, response: Any) -> Iterator[scrapy.Request]:
         """Article requests for a feed's entries, carrying what the feed says of each."""
-        stats = self.crawler.stats
-        assert stats is not None
         self.reached(response)
         try:
             entries = parse_feed(response.body)
         except NotAFeed as exc:
-            stats.inc_value("news/feed/invalid")
+            self.stats.inc_value("news/feed/invalid")
             self.logger.warning("not a feed, skipped: %(url)s (%(reason)s)", {"url": response.url, "reason": exc})
             return
-        stats.inc_value("news/feed/parsed")
+        self.stats.inc_value("news/feed/parsed")
         for entry in entries:
             url = clean_url(response.urljoin(entry.link), self.session_params)
             if on_site(url, self.hosts) and not (self.filtered(url) or self.too_old(entry.published, url)):
-                stats.inc_value("news/feed/entries")
+                self.stats.inc_value("news/feed/entries")
                 yield scrapy.Request(url, meta={"hints": entry.hints()}, errback=self.on_error)
 
     async def analyse(self, response: Any, fetched_at: dt.datetime) -> PageAnalysis | None:
         """A fetched page parsed and extracted in the page pool, counted; its article kept only
         when wanted. None for what is no HTML page (skipped with the reason in the log)."""
-        stats = self.crawler.stats
-        assert stats is not None
         if not isinstance(response, HtmlResponse):
-            stats.inc_value("news/page/not_html")
+            self.stats.inc_value("news/page/not_html")
             return None
         empty = not response.body.strip()
         if empty or looks_binary(response.body):
             kind = "empty" if empty else "binary"
-            stats.inc_value(f"news/page/{kind}")
+            self.stats.inc_value(f"news/page/{kind}")
             self.logger.info("skipped %(url)s: %(kind)s body served as HTML", {"url": response.url, "kind": kind})
             return None
         assert self.pages is not None
@@ -361,11 +332,11 @@ class NewsSpider(scrapy.Spider):
                              {"url": response.url})
         site = host_of(response.url)
         for key, count in analysis.counts.items():
-            stats.inc_value(key, count)
+            self.stats.inc_value(key, count)
             if key.startswith("news/extract/dropped/"):
-                count_site(stats, site, "empty", count)
+                count_site(self.stats, site, "empty", count)
             elif key in ("news/link/filtered", "news/language/skipped"):
-                count_site(stats, site, "filtered", count)
+                count_site(self.stats, site, "filtered", count)
         if analysis.skipped:
             self.logger.info("skipped %(url)s: %(reason)s", {"url": response.url, "reason": analysis.skipped})
         if analysis.article is not None:
@@ -375,18 +346,14 @@ class NewsSpider(scrapy.Spider):
 
     def reached(self, response: Any) -> None:
         if response.meta.get("start"):
-            stats = self.crawler.stats
-            assert stats is not None
-            stats.inc_value("news/start/reached")
+            self.stats.inc_value("news/start/reached")
 
     def emit(self, article: ArticleItem) -> ArticleItem:
         """An article on its way to the store, counted."""
-        stats = self.crawler.stats
-        assert stats is not None
-        stats.inc_value("news/extract/articles")
-        count_site(stats, article.site, "extracted")
+        self.stats.inc_value("news/extract/articles")
+        count_site(self.stats, article.site, "extracted")
         if paywalled(article):
-            count_site(stats, article.site, "paywalled")
+            count_site(self.stats, article.site, "paywalled")
         return article
 
     async def parse(self, response: Any, **kwargs: Any) -> AsyncIterator[scrapy.Request | ArticleItem]:
@@ -404,12 +371,10 @@ class NewsSpider(scrapy.Spider):
                 yield output
         if analysis is None:
             return
-        stats = self.crawler.stats
-        assert stats is not None
         if response.meta.get("depth", 0) == 0:
             for url in analysis.feeds:
                 if on_site(url, self.hosts):
-                    stats.inc_value("news/feed/discovered")
+                    self.stats.inc_value("news/feed/discovered")
                     yield scrapy.Request(url, callback=self.parse_feed, errback=self.on_error)
         for request in self.follow(response, analysis):
             yield request
@@ -425,10 +390,8 @@ class NewsSpider(scrapy.Spider):
             reason = "wrong_language"
         if reason is None:
             return None
-        stats = self.crawler.stats
-        assert stats is not None
-        stats.inc_value(f"news/extract/dropped/{reason}")
-        count_site(stats, article.site, "filtered")
+        self.stats.inc_value(f"news/extract/dropped/{reason}")
+        count_site(self.stats, article.site, "filtered")
         self.logger.debug("not stored, %(reason)s: %(url)s", {"reason": reason, "url": article.url})
         return reason
 
@@ -449,10 +412,8 @@ class NewsSpider(scrapy.Spider):
         """The copy to store, or None when its canonical page was dropped (counted)."""
         if dropped is None:
             return self.emit(copy)
-        stats = self.crawler.stats
-        assert stats is not None
-        stats.inc_value("news/extract/dropped/copy_of_dropped")
-        count_site(stats, copy.site, "filtered")
+        self.stats.inc_value("news/extract/dropped/copy_of_dropped")
+        count_site(self.stats, copy.site, "filtered")
         self.logger.debug("not stored, copy of a page dropped (%(reason)s): %(url)s",
                           {"reason": dropped, "url": copy.url})
         release(self.crawler, [copy.lease])
@@ -487,15 +448,13 @@ class NewsSpider(scrapy.Spider):
         and the scheduler had handled it. Nearer than before, it is, since DEPTH_LIMIT may have
         dropped the earlier request.
         """
-        stats = self.crawler.stats
-        assert stats is not None
         pagination_depth = response.meta.get("pagination_depth", 0) + 1
         depth = response.meta.get("depth", 0) + 1
         for link in analysis.links:
             meta = {}
             if link.pagination:
                 if pagination_depth > self.max_pagination:
-                    stats.inc_value("news/trap/pagination")
+                    self.stats.inc_value("news/trap/pagination")
                     continue
                 # Page 40 of a section is as close to its articles as page 1: DEPTH_LIMIT bounds
                 # chains of other links, NEWS_MAX_PAGINATION bounds "next page" chains.
@@ -521,11 +480,9 @@ class NewsSpider(scrapy.Spider):
         message = failure.getErrorMessage() or (failure.type.__name__ if failure.type else "unknown")
         if isinstance(failure.value, HttpError):
             message = f"HTTP status {failure.value.response.status}"
-        stats = self.crawler.stats
-        assert stats is not None
         if request is not None and request.meta.get("start"):
-            stats.inc_value("news/start/failed")
-            stats.set_value("news/start/error", f"{request.url}: {message}")
+            self.stats.inc_value("news/start/failed")
+            self.stats.set_value("news/start/error", f"{request.url}: {message}")
         if isinstance(failure.value, HttpError) and failure.value.response.status >= 500:
             kind = "HttpError"  # a server error past its retries (4xx: Scrapy's httperror stats)
         elif isinstance(failure.value, IgnoreRequest):
@@ -535,7 +492,7 @@ class NewsSpider(scrapy.Spider):
             kind = fault
         else:
             kind = failure.type.__name__ if failure.type else "unknown"
-        stats.inc_value(f"news/request_error/{kind}")
-        count_site(stats, host_of(request.url) if request else "", "errors")
+        self.stats.inc_value(f"news/request_error/{kind}")
+        count_site(self.stats, host_of(request.url) if request else "", "errors")
         self.logger.info("request failed: %(url)s: %(error)s", {"url": request.url if request else "?", "error": message})
         return copies

@@ -18,11 +18,11 @@ import scrapy
 from scrapy.http import HtmlResponse
 from tqdm import tqdm
 
+from crawler.discovery.warc import ArchivedPage, WarcFilter, WarcReader
+from crawler.downloadermiddlewares.private_networks import AddressPolicy
 from crawler.items import ArticleItem
-from crawler.private_networks import AddressPolicy
-from crawler.urls import normal_host
-from crawler.warc import ArchivedPage, WarcFilter, WarcReader
-from spiders.news import NewsSpider, split_arguments
+from crawler.urls import normal_host, split_arguments
+from spiders.news import NewsSpider
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -63,11 +63,9 @@ class WarcSpider(NewsSpider):
 
     async def start(self) -> AsyncIterator[ArticleItem]:  # type: ignore[override]  # items, no requests
         assert self.reader is not None and self.pages is not None
-        stats = self.crawler.stats
-        assert stats is not None
         window = self.pages.max_in_flight
         pending: set[asyncio.Future[ArticleItem | None]] = set()
-        progress = Progress(self.reader, stats, self.settings.getfloat("LOGSTATS_INTERVAL"), self.logger)
+        progress = Progress(self.reader, self.stats, self.settings.getfloat("LOGSTATS_INTERVAL"), self.logger)
         for page in self.reader.pages():
             pending.add(asyncio.ensure_future(self._article(page)))
             if len(pending) >= window:
@@ -80,13 +78,13 @@ class WarcSpider(NewsSpider):
             if (article := await finished) is not None:
                 yield article
         for reason, count in self.reader.skipped.items():
-            stats.set_value(f"news/warc/skipped/{reason}", count)
-        stats.set_value("news/warc/records", self.reader.records)
+            self.stats.set_value(f"news/warc/skipped/{reason}", count)
+        self.stats.set_value("news/warc/records", self.reader.records)
         # As the news spider counts its start URLs: an archive read, or none.
-        stats.set_value("news/start/reached", self.reader.opened)
+        self.stats.set_value("news/start/reached", self.reader.opened)
         if self.reader.unopened:
-            stats.set_value("news/start/failed", len(self.reader.unopened))
-            stats.set_value("news/start/error", self.reader.unopened[0])
+            self.stats.set_value("news/start/failed", len(self.reader.unopened))
+            self.stats.set_value("news/start/error", self.reader.unopened[0])
         progress.close()
 
     async def _article(self, page: ArchivedPage) -> ArticleItem | None:

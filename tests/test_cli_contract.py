@@ -319,7 +319,7 @@ def test_the_readme_command_table_lists_every_command_and_option() -> None:
 
 
 def test_the_readme_says_which_columns_export_writes() -> None:
-    from crawler.cli import EXPORT_FIELDS
+    from crawler.storage import ARTICLE_FIELDS as EXPORT_FIELDS
     from crawler.storage import Article
 
     columns = [column.name for column in Article.__table__.columns]

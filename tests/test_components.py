@@ -8,13 +8,13 @@ from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 from trafilatura.utils import load_html
 
-from crawler.analysis import LinkRules, PageAnalyser, SiteRules, is_article
-from crawler.cli import project_settings
+from crawler.cli.common import project_settings
+from crawler.dedupe.fingerprints import body_fingerprint
+from crawler.downloadermiddlewares.meta_refresh import MetaRefreshMiddleware
+from crawler.downloadermiddlewares.site_slots import SiteSlotsMiddleware
 from crawler.extraction import ArticleExtractor
-from crawler.fingerprints import body_fingerprint
+from crawler.extraction.analysis import LinkRules, PageAnalyser, SiteRules, is_article
 from crawler.items import ArticleItem
-from crawler.meta_refresh import MetaRefreshMiddleware
-from crawler.site_slots import SiteSlotsMiddleware
 from crawler.storage import resolve_url
 from pipelines.dedup import DedupPipeline
 from spiders.news import NewsSpider
@@ -224,7 +224,7 @@ def test_links_resolve_against_the_declared_base():
 
 
 def test_paywalled_articles_are_told_by_structured_data_or_a_cut_body():
-    from crawler.site_counts import paywalled
+    from crawler.extensions.site_counts import paywalled
 
     def article(body: str, free: bool | None = None) -> ArticleItem:
         return ArticleItem(url="https://news.example/a", canonical_url="https://news.example/a", site="news.example",

@@ -16,7 +16,7 @@ import pytest
 import redis
 from sqlalchemy import create_engine, text
 
-from crawler.frontier import Frontier
+from crawler.distributed.frontier import Frontier
 from tests.conftest import FAST, ROOT, newscrawl
 from tests.mockserver import running, served_at
 from tests.newsroom import build, published, slug
@@ -229,7 +229,7 @@ def test_the_bounded_dupefilter_forgets_only_the_oldest(redis_url):
     import scrapy
     from scrapy.utils.test import get_crawler
 
-    from crawler.frontier import BoundedDupeFilter
+    from crawler.distributed.frontier import BoundedDupeFilter
 
     crawler = get_crawler(scrapy.Spider, {"REDIS_URL": redis_url, "NEWS_DUPEFILTER_MEMORY": 3,
                                           "SCHEDULER_DUPEFILTER_KEY": "newscrawl:dupefilter"})
@@ -250,7 +250,7 @@ def test_a_link_is_marked_seen_and_queued_together(redis_url):
     from scrapy.utils.test import get_crawler
     from scrapy_redis.scheduler import Scheduler
 
-    from crawler.frontier import DUPEFILTER_KEY, QUEUE_KEY, LeasingScheduler, use_redis
+    from crawler.distributed.frontier import DUPEFILTER_KEY, QUEUE_KEY, LeasingScheduler, use_redis
 
     shared = Settings()
     use_redis(shared, redis_url)

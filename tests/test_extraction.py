@@ -2,9 +2,9 @@ import datetime as dt
 
 import pytest
 
-from crawler.dates import parse_date
+from crawler.dedupe.fingerprints import body_fingerprint
 from crawler.extraction import ArticleExtractor, NotAnArticle
-from crawler.fingerprints import body_fingerprint
+from crawler.extraction.dates import parse_date
 from tests.conftest import FIXTURES
 
 SITE = FIXTURES / "site"
@@ -167,7 +167,7 @@ def _story(headline: str, topic: str, paragraphs: int) -> str:
 def test_the_next_story_loaded_below_is_left_out():
     from lxml.html import fromstring
 
-    from crawler.nextstory import this_story_only
+    from crawler.extraction.nextstory import this_story_only
 
     # Endless scrolling: the next story is in the page in an <article> of its own. Whatever the
     # extractor read, lines found only in the other story go.
@@ -185,7 +185,7 @@ def test_the_next_story_loaded_below_is_left_out():
 def test_a_header_article_does_not_cut_the_story():
     from lxml.html import fromstring
 
-    from crawler.nextstory import this_story_only
+    from crawler.extraction.nextstory import this_story_only
 
     # The headline in an <article> of its own, the story in another: the story stays.
     tree = fromstring(
@@ -199,7 +199,7 @@ def test_a_header_article_does_not_cut_the_story():
 def test_dropped_story_paragraphs_are_put_back_in_place():
     from lxml.html import fromstring
 
-    from crawler.recover import dropped_paragraphs_restored
+    from crawler.extraction.recover import dropped_paragraphs_restored
 
     lines = [
         "The council approved the harbour ferry terminal on Tuesday after a two-year review of the plans.",
@@ -234,7 +234,7 @@ STORY = [
 
 
 def test_headline_kicker_and_byline_at_the_top_of_the_body_go():
-    from crawler.bodylines import without_stray_lines
+    from crawler.extraction.bodylines import without_stray_lines
 
     title = "Harbour ferry terminal approved"
     lines = ["Transport", f"Coastal towns: {title}", "By Jane Doe, Riverton", *STORY]
@@ -251,7 +251,7 @@ def test_headline_kicker_and_byline_at_the_top_of_the_body_go():
 
 
 def test_timestamps_links_interface_words_and_credits_go():
-    from crawler.bodylines import without_stray_lines
+    from crawler.extraction.bodylines import without_stray_lines
 
     furniture = [
         "Stand: 22.04.2026, 06:00 Uhr", "March 3, 2026 - 11:28 AM", "2026年3月3日 01時28分",
@@ -281,7 +281,7 @@ def test_timestamps_links_interface_words_and_credits_go():
 
 
 def test_a_closing_list_of_topic_tags_goes():
-    from crawler.bodylines import without_stray_lines
+    from crawler.extraction.bodylines import without_stray_lines
 
     title = "Harbour ferry terminal approved"
     assert without_stray_lines([*STORY, "Tags:", "Ferries", "Riverton council"], title, []) == STORY
@@ -292,7 +292,7 @@ def test_a_closing_list_of_topic_tags_goes():
 
 
 def test_publisher_appeals_at_the_ends_of_the_body_go():
-    from crawler.boilerplate import body_paragraphs
+    from crawler.extraction.boilerplate import body_paragraphs
 
     text = "\n".join([
         "This is a breaking news story - more to follow", *STORY,
@@ -324,7 +324,7 @@ STANDFIRST = ("A long-delayed ferry terminal on the east quay has been cleared f
 def test_printed_standfirst(page, body, expected):
     from lxml.html import document_fromstring
 
-    from crawler.standfirst import printed_standfirst
+    from crawler.extraction.standfirst import printed_standfirst
 
     tree = document_fromstring(f"<html><head><title>t</title></head><body>{page}<p>{STORY[1]}</p></body></html>")
     assert printed_standfirst(tree, STANDFIRST, body) == expected

@@ -5,7 +5,7 @@ import sqlite3
 
 import pytest
 
-from crawler.feeds import NotAFeed, parse_feed
+from crawler.discovery.feeds import NotAFeed, parse_feed
 from tests.conftest import FAST, FIXTURES, newscrawl
 
 SITE = FIXTURES / "feedsite"

@@ -1,4 +1,4 @@
-from crawler.fingerprints import block_hash, body_fingerprint, body_keys, normalise_text
+from crawler.dedupe.fingerprints import block_hash, body_fingerprint, body_keys, normalise_text
 
 
 def test_copies_with_other_punctuation_case_and_spacing_match():

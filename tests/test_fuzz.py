@@ -30,13 +30,13 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from crawler import settings as crawl_settings
-from crawler.analysis import Link, LinkRules, PageAnalyser, PageAnalysis
+from crawler.discovery.feeds import FeedEntry, NotAFeed, parse_feed
+from crawler.discovery.sitemaps import NotASitemap, SitemapEntry, parse_sitemap
 from crawler.extraction import ArticleExtractor
-from crawler.feeds import FeedEntry, NotAFeed, parse_feed
+from crawler.extraction.analysis import Link, LinkRules, PageAnalyser, PageAnalysis
+from crawler.extraction.workers import PagePool
 from crawler.items import ArticleItem
-from crawler.sitemaps import NotASitemap, SitemapEntry, parse_sitemap
 from crawler.urls import canonicalize, clean_url, on_site
-from crawler.workers import PagePool
 
 settings.register_profile(
     "ci", max_examples=150, derandomize=True, deadline=None, print_blob=True

@@ -4,8 +4,8 @@ import time
 
 import pytest
 
-from crawler.feeds import parse_feed
-from crawler.sitemaps import parse_sitemap
+from crawler.discovery.feeds import parse_feed
+from crawler.discovery.sitemaps import parse_sitemap
 
 ARTICLE = "http://127.0.0.1/2025/01/01/harbour-board-votes-to-rebuild-quay"
 

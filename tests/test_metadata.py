@@ -2,8 +2,8 @@
 
 import pytest
 
-from crawler.authors import clean_authors
-from crawler.titles import choose_title, strip_site_name
+from crawler.extraction.authors import clean_authors
+from crawler.extraction.titles import choose_title, strip_site_name
 
 
 @pytest.mark.parametrize(
@@ -76,7 +76,7 @@ def test_credits_that_are_not_people(credits, people, organisations):
 def test_visible_byline_when_nothing_is_declared():
     from lxml.html import fromstring
 
-    from crawler.structured import StructuredData
+    from crawler.extraction.structured import StructuredData
 
     def bylines(html: str) -> list[str]:
         return StructuredData(fromstring(html)).bylines
@@ -98,7 +98,7 @@ def test_visible_byline_when_nothing_is_declared():
 
 
 def test_closing_credit_line_names_the_sources():
-    from crawler.authors import sign_off_credits
+    from crawler.extraction.authors import sign_off_credits
 
     assert sign_off_credits("Quelle: dpa/AFP", "Harbour Post") == ["dpa", "AFP"]
     # Slashes with the publisher's own name: the publisher adapted, the other paper is the source.
@@ -138,7 +138,7 @@ def test_jsonld_author_references_and_name_shapes():
 
     from lxml.html import fromstring
 
-    from crawler.structured import StructuredData
+    from crawler.extraction.structured import StructuredData
 
     def jsonld_credits(data: object) -> list[tuple[str, bool]]:
         html = f'<html><head><script type="application/ld+json">{json.dumps(data)}</script></head></html>'
@@ -163,7 +163,7 @@ def test_jsonld_author_references_and_name_shapes():
 def test_labelled_byline():
     from lxml.html import fromstring
 
-    from crawler.structured import StructuredData
+    from crawler.extraction.structured import StructuredData
 
     def bylines(html: str) -> list[str]:
         return StructuredData(fromstring(html)).bylines

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from crawler.private_networks import AddressPolicy
+from crawler.downloadermiddlewares.private_networks import AddressPolicy
 from tests.conftest import FAST, newscrawl
 from tests.mockserver import serving
 

@@ -19,9 +19,9 @@ import pytest
 
 from bench.extraction_quality import prf, same_day, same_title
 from crawler import settings
+from crawler.dedupe.sitechrome import ChromeIndex
 from crawler.demo.site import DemoSite, load_articles
 from crawler.extraction import ArticleExtractor
-from crawler.sitechrome import ChromeIndex
 from tests.conftest import FIXTURES, ROOT
 
 BASELINE = json.loads((Path(__file__).parent / "quality_baseline.json").read_text())

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from crawler.cli.report import run_report
 from crawler.demo.site import DemoSite, serve
-from crawler.runs_report import run_report
 from crawler.storage import CrawlRun, make_engine, make_sessionmaker, run_sites
 from tests.conftest import FAST, newscrawl
 

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import update
 
-from crawler.fingerprints import body_fingerprint
+from crawler.dedupe.fingerprints import body_fingerprint
 from crawler.items import ArticleItem
 from crawler.storage import (
     Article,

@@ -8,10 +8,10 @@ from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 from sqlalchemy import select
 
-from crawler.cli import project_settings
-from crawler.fingerprints import block_hash, body_fingerprint, body_keys
+from crawler.cli.common import project_settings
+from crawler.dedupe.fingerprints import block_hash, body_fingerprint, body_keys
+from crawler.dedupe.sitechrome import ChromeIndex, blocks_of
 from crawler.items import ArticleItem
-from crawler.sitechrome import ChromeIndex, blocks_of
 from crawler.storage import (
     Article,
     ArticleUrl,

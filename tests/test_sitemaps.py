@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from crawler.sitemaps import NotASitemap, parse_sitemap
+from crawler.discovery.sitemaps import NotASitemap, parse_sitemap
 from tests.conftest import FAST, FIXTURES, newscrawl
 from tests.mockserver import running, served
 

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from crawler.sources import SourcesError, load_sources
+from crawler.discovery.sources import SourcesError, load_sources
 from tests.conftest import FAST, ROOT, newscrawl
 from tests.mockserver import running, serving
 from tests.newsroom import article_page, build, slug

@@ -1,6 +1,6 @@
 from lxml.html import fromstring
 
-from crawler.splitbody import whole_story
+from crawler.extraction.splitbody import whole_story
 
 PARTS = [f"Part {n} of the story carries its own sentence about the harbour, number {n}." for n in range(6)]
 

@@ -9,8 +9,8 @@ from scrapy.utils.test import get_crawler
 from sqlalchemy import select
 
 from crawler import spill
-from crawler.cli import project_settings
-from crawler.fingerprints import body_fingerprint
+from crawler.cli.common import project_settings
+from crawler.dedupe.fingerprints import body_fingerprint
 from crawler.items import ArticleItem
 from crawler.storage import (
     Article,

@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from bench.dedupe_quality import clusters_at, clusters_of, items_of, labelled_set, pair_scores
 from crawler import settings
-from crawler.neardup import NUM_PERM, signature
+from crawler.dedupe.neardup import NUM_PERM, signature
 from crawler.storage import init_db, make_engine, make_sessionmaker, store_articles
 from tests.conftest import ROOT, newscrawl
 

@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from crawler.analysis import LinkRules
-from crawler.workers import PagePool
+from crawler.extraction.analysis import LinkRules
+from crawler.extraction.workers import PagePool
 
 NOW = dt.datetime(2026, 5, 1, tzinfo=dt.UTC)
 STORY = [
@@ -62,7 +62,7 @@ def test_page_workers_load_neither_scrapy_nor_the_command_line():
     """A page worker is a spawned process that imports the page pool and the script that started
     the crawl; either pulling in Scrapy or the command line would cost each worker 20-60 MB."""
     script = (
-        "import sys, runpy; import crawler.workers; runpy.run_path(sys.argv[1], run_name='__mp_main__'); "
+        "import sys, runpy; import crawler.extraction.workers; runpy.run_path(sys.argv[1], run_name='__mp_main__'); "
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'scrapy', 'twisted', 'sqlalchemy'}), "
         "'crawler.cli' in sys.modules)"
     )

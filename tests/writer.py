@@ -10,7 +10,7 @@ import datetime as dt
 import sys
 import time
 
-from crawler.fingerprints import body_fingerprint
+from crawler.dedupe.fingerprints import body_fingerprint
 from crawler.items import ArticleItem
 from crawler.storage import init_db, make_engine, make_sessionmaker, store_articles
 

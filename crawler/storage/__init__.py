@@ -22,10 +22,12 @@ from crawler.storage.models import (
     SiteBlock,
 )
 from crawler.storage.reading import (
+    ARTICLE_FIELDS,
     counts,
     find_article,
     iter_articles,
     latest_articles,
+    read_articles,
     search_articles,
     story_clusters,
 )
@@ -36,6 +38,7 @@ from crawler.storage.stories import story_threshold
 from crawler.storage.versions import Version, versions
 
 __all__ = [
+    "ARTICLE_FIELDS",
     "Article",
     "ArticleUrl",
     "BackgroundCheckpoint",
@@ -58,6 +61,7 @@ __all__ = [
     "make_reader",
     "make_sessionmaker",
     "migrate",
+    "read_articles",
     "read_only_engine",
     "recent_runs",
     "reclean_articles",

@@ -220,7 +220,7 @@ class ListingPage(Base):
 
 class StoryHead(Base):
     """The first article of each story cluster, with the MinHash signature new articles are
-    compared with (``crawler.neardup``)."""
+    compared with (``crawler.dedupe.neardup``)."""
 
     __tablename__ = "story_heads"
 

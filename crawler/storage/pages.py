@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 # Bound parameters per IN list: far below SQLite's and PostgreSQL's limits.
 _CHUNK = 500
+# The flag of a response answered from its kept copy after a 304: such a page is not kept again.
+NOT_MODIFIED = "not modified"
 
 
 @dataclass(frozen=True)

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import column, func, literal_column, or_, select, table, text
 from w3lib.url import canonicalize_url
 
+from crawler.storage.db import make_reader, make_sessionmaker
 from crawler.storage.models import Article, ArticleUrl
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement
+    from sqlalchemy.engine import Engine
     from sqlalchemy.orm import Session
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -44,6 +46,42 @@ def iter_articles(
         select(Article).where(*_filters(site, since, source)).order_by(Article.id).execution_options(yield_per=batch_size)
     )
     yield from session.scalars(statement)
+
+
+# The columns of ``articles`` a reader gets (``read_articles``, ``newscrawl export``): all but the
+# story placement and bookkeeping columns.
+ARTICLE_FIELDS = (
+    "id", "canonical_url", "url", "site", "source", "title", "authors", "author_organisations",
+    "published_at", "published_at_raw", "modified_at", "modified_at_raw", "date_source",
+    "description", "language", "site_name", "section", "accessible_for_free", "image", "tags",
+    "body", "content_fingerprint", "fetched_at", "crawl_run_id",
+)
+
+
+def read_articles(
+    url: str, *, site: str | None = None, since: dt.datetime | None = None, source: str | None = None
+) -> Generator[dict[str, Any], None, None]:
+    """The stored articles of the newscrawl database at ``url``, by id, as dictionaries of
+    ``ARTICLE_FIELDS``: of a site, of a source, published since a time. Streamed in batches, so
+    any number of them fits in memory. The database is opened read-only at once (so that a
+    wrong URL fails here, not at the first row) and closed after the last row, or by ``close()``.
+
+    Raises:
+        DatabaseError: no newscrawl database at ``url``, or it cannot be read.
+    """
+    engine = make_reader(url)
+    return _rows(engine, site, since, source)
+
+
+def _rows(
+    engine: Engine, site: str | None, since: dt.datetime | None, source: str | None
+) -> Generator[dict[str, Any], None, None]:
+    try:
+        with make_sessionmaker(engine)() as session:
+            for article in iter_articles(session, site=site, since=since, source=source):
+                yield {name: getattr(article, name) for name in ARTICLE_FIELDS}
+    finally:
+        engine.dispose()
 
 
 def search_articles(

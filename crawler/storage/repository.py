@@ -13,8 +13,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from w3lib.url import canonicalize_url
 
+from crawler.dedupe.neardup import signature
 from crawler.items import ArticleItem
-from crawler.neardup import signature
 from crawler.storage.models import Article, ArticleUrl
 from crawler.storage.stories import index_heads, lock_stories, place_articles
 from crawler.storage.versions import Version, add_edit, current_version

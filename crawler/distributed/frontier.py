@@ -1,0 +1,337 @@
+"""One crawl shared by several processes and machines: scrapy-redis's scheduler, request queue
+and dupefilter on Redis.
+
+``newscrawl enqueue`` records what to crawl (the spider arguments of each job) and puts its
+start requests in the shared queue; ``newscrawl worker`` runs the ``news`` spider on every site
+enqueued, pulling requests from the queue and pushing the links it finds back; ``newscrawl
+crawl --redis URL`` is a crawl that seeds the queue itself and takes its share like a worker.
+Articles are deduplicated by the database, so a page two workers fetched is still stored once.
+
+A worker killed mid-crawl loses nothing: each request it takes from the queue is leased (moved
+atomically into the worker's lease hash in Redis) and the lease is released only once the page
+is done with: its links queued and its article committed to the database (or saved to the spill
+file), or the request failed for good. Workers keep a heartbeat key alive; the leases of a worker
+whose heartbeat stopped go back to the queue when another worker starts or runs out of work. A
+link is marked seen by the dupefilter and queued in one step, never one without the other. So
+every page is fetched at least once, and stored exactly once.
+
+Chosen around scrapy-redis's weak spots: ``SCHEDULER_PERSIST`` is on (off, the first worker to
+stop would wipe the shared queue and dupefilter); its dupefilter ignores Scrapy's request
+fingerprinter, so URLs reach it cleaned (``crawler.urls.clean_url``: no fragment, tracking or
+session parameters); its blocking pop is not used (it would stall the reactor); and an idle
+worker waits ``NEWS_IDLE_TIMEOUT`` seconds for other workers to find more links, then stops
+instead of idling forever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import socket
+import time
+import uuid
+import warnings
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import redis
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider, NotConfigured, ScrapyDeprecationWarning
+from scrapy_redis import picklecompat
+from scrapy_redis.dupefilter import RFPDupeFilter
+from scrapy_redis.queue import PriorityQueue
+from scrapy_redis.scheduler import Scheduler
+from twisted.internet import task
+
+from crawler.distributed.leases import LEASE
+from crawler.urls import site_hosts, split_arguments
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from scrapy import Request, Spider
+    from scrapy.crawler import Crawler
+    from scrapy.settings import Settings
+
+logger = logging.getLogger(__name__)
+# scrapy-redis 0.9 still calls APIs that Scrapy 2.19 deprecates (Spider.log, stats with a spider
+# argument): nothing an operator can act on.
+warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning, module="scrapy_redis")
+
+QUEUE_KEY = "newscrawl:requests"
+DUPEFILTER_KEY = "newscrawl:dupefilter"
+JOBS_KEY = "newscrawl:jobs"
+# The settings of a source that a shared crawl applies to that source's sites alone, and the job
+# key each is recorded under. The others (depth and page limits, ...) would bind every site
+# a worker crawls: workers take those from their own command line.
+PER_SITE_SETTINGS = {
+    "NEWS_SINCE": "since", "NEWS_LANGUAGES": "languages",
+    "DOWNLOAD_DELAY": "delay", "CONCURRENT_REQUESTS_PER_DOMAIN": "concurrency",
+}
+LEASES_KEY = "newscrawl:leases:"  # + worker id: lease id -> encoded request
+HEARTBEAT_KEY = "newscrawl:worker:"  # + worker id, expiring
+# Whether a fingerprint was seen, remembering it; past ``limit`` fingerprints, the oldest go.
+_SEEN = """
+local function seen(key, counter, fingerprint, limit)
+  if redis.call('ZSCORE', key, fingerprint) then return true end
+  local n = redis.call('INCR', counter)
+  redis.call('ZADD', key, n, fingerprint)
+  limit = tonumber(limit)
+  if limit > 0 and redis.call('ZCARD', key) > limit then
+    redis.call('ZREMRANGEBYRANK', key, 0, -limit - 1)
+  end
+  return false
+end
+"""
+_SEEN_BOUNDED = _SEEN + "return seen(KEYS[1], KEYS[2], ARGV[1], ARGV[2]) and 1 or 0"
+# Queue a request (score, data) unless its fingerprint was seen ('': never filtered), in one
+# step: a worker killed between the two would leave a URL marked seen and never queued.
+_ENQUEUE_UNSEEN = _SEEN + """
+if ARGV[1] ~= '' and seen(KEYS[1], KEYS[2], ARGV[1], ARGV[2]) then return 0 end
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
+return 1
+"""
+# Take the first request of the queue into the worker's lease hash, atomically.
+_POP_LEASED = """
+local first = redis.call('ZRANGE', KEYS[1], 0, 0)
+if #first == 0 then return false end
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, 0)
+redis.call('HSET', KEYS[2], ARGV[1], first[1])
+return first[1]
+"""
+
+
+def unshared(overrides: dict[str, Any]) -> list[str]:
+    """The settings of a job that workers do not apply: they crawl every job at once, and such
+    a setting would bind all of them."""
+    return sorted(set(overrides) - set(PER_SITE_SETTINGS))
+
+
+class FrontierError(Exception):
+    """Redis is unreachable or refuses: the message says which and how."""
+
+
+def use_redis(settings: Settings, url: str) -> None:
+    """Make the crawl of ``settings`` take its requests from, and give its links to, Redis."""
+    shared = {
+        "REDIS_URL": url,
+        "SCHEDULER": "crawler.distributed.frontier.LeasingScheduler",
+        "DUPEFILTER_CLASS": "crawler.distributed.frontier.BoundedDupeFilter",
+        "SCHEDULER_PERSIST": True,
+        "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
+        "SCHEDULER_QUEUE_KEY": QUEUE_KEY,
+        "SCHEDULER_DUPEFILTER_KEY": DUPEFILTER_KEY,
+    }
+    for name, value in shared.items():
+        settings.set(name, value, priority="cmdline")
+    settings.set("EXTENSIONS", {**settings.getdict("EXTENSIONS"), "crawler.distributed.frontier.IdleClose": 500},
+                 priority="cmdline")
+    settings.set("SPIDER_MIDDLEWARES", {**settings.getdict("SPIDER_MIDDLEWARES"), "crawler.distributed.leases.LeaseMiddleware": 950},
+                 priority="cmdline")
+
+
+class Frontier:
+    """The shared crawl's state in Redis: the jobs enqueued, the request queue, the dupefilter."""
+
+    def __init__(self, url: str) -> None:
+        try:
+            self.server = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=30)
+            self.server.ping()
+        except (redis.RedisError, ValueError) as exc:
+            raise FrontierError(f"cannot use Redis at {url}: {exc}") from None
+
+    def enqueue(self, jobs: Iterable[tuple[dict[str, Any], dict[str, Any]]], spider_class: type[Spider]) -> int:
+        """Record the jobs ``(setting overrides, spider arguments)`` and queue the start
+        requests a spider of ``spider_class`` makes of each; the number queued. With the queue
+        empty, a new round begins: the dupefilter is cleared, so every page may be fetched again
+        (stored articles are still skipped by the database)."""
+        if not self.server.exists(QUEUE_KEY):
+            self.server.delete(DUPEFILTER_KEY, DUPEFILTER_KEY + ":counter")
+        queued = 0
+        for overrides, arguments in jobs:
+            self.record(overrides, arguments)
+            spider = spider_class(**arguments)
+            queue = PriorityQueue(self.server, spider, QUEUE_KEY, picklecompat)
+            for request in asyncio.run(_collect(spider)):
+                queue.push(request.replace(dont_filter=True))  # start pages are fetched every round
+                queued += 1
+        return queued
+
+    def record(self, overrides: dict[str, Any], arguments: dict[str, Any]) -> None:
+        """Record a job for the workers that join: its sites and their rules
+        (``worker_arguments``), with those of its overrides in ``PER_SITE_SETTINGS`` (the others
+        are the ``unshared`` ones)."""
+        per_site = {key: overrides[name] for name, key in PER_SITE_SETTINGS.items() if name in overrides}
+        self.server.sadd(JOBS_KEY, json.dumps(arguments | per_site, sort_keys=True))
+
+    def jobs(self) -> list[dict[str, Any]]:
+        return [json.loads(job) for job in sorted(self.server.smembers(JOBS_KEY))]
+
+    def queued(self) -> int:
+        return int(self.server.zcard(QUEUE_KEY))
+
+    def worker_arguments(self) -> dict[str, Any]:
+        """The spider arguments of a worker: every site enqueued, each with its job's rules (its
+        source name, ``allow``/``deny`` patterns, ``since``, ``languages``, download ``delay``
+        and ``concurrency``)."""
+        jobs = self.jobs()
+        if not jobs:
+            raise FrontierError("nothing enqueued in this Redis: run `newscrawl enqueue` first")
+        sites: dict[str, dict[str, Any]] = {}
+        for job in jobs:
+            urls = [url for key in ("urls", "feeds", "sitemaps") for url in split_arguments(job.get(key))]
+            hosts = site_hosts(urls, split_arguments(job.get("allowed_domains")))
+            rules = {key: job[key] for key in ("source", "allow", "deny", *PER_SITE_SETTINGS.values())
+                     if job.get(key) not in (None, "", [])}
+            sites.update(dict.fromkeys(hosts, rules))
+        return {"allowed_domains": sorted(sites), "sites": sites}
+
+
+async def _collect(spider: Any) -> list[Any]:
+    return [request async for request in spider.start()]
+
+
+class LeasingScheduler(Scheduler):  # type: ignore[misc]
+    """scrapy-redis's scheduler, leasing each request it hands out (see the module's docstring)."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        scheduler: Self = super().from_crawler(crawler)
+        scheduler.worker = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        scheduler.leases_key = LEASES_KEY + scheduler.worker
+        scheduler.heartbeat_interval = crawler.settings.getfloat("NEWS_WORKER_HEARTBEAT")
+        scheduler.pop_leased = scheduler.server.register_script(_POP_LEASED)
+        scheduler.enqueue_unseen = scheduler.server.register_script(_ENQUEUE_UNSEEN)
+        crawler.distributed.leases = scheduler  # type: ignore[attr-defined]
+        return scheduler
+
+    def open(self, spider: Spider) -> None:
+        super().open(spider)
+        self.beat = task.LoopingCall(self.heartbeat)  # made here: a LoopingCall installs a reactor
+        self.beat.start(self.heartbeat_interval)
+        self.recover()
+
+    def close(self, reason: str) -> None:
+        if self.beat.running:
+            self.beat.stop()
+        # Every page handed out was done with (the store committed before the scheduler closes).
+        self.server.delete(self.leases_key, HEARTBEAT_KEY + self.worker)
+        super().close(reason)
+
+    def heartbeat(self) -> None:
+        self.server.set(HEARTBEAT_KEY + self.worker, 1, ex=max(1, int(3 * self.heartbeat_interval)))
+
+    def enqueue_request(self, request: Request) -> bool:
+        """scrapy-redis's, with the dupefilter's check and the push to the (priority) queue in
+        one Redis script."""
+        fingerprint = "" if request.dont_filter else self.df.request_fingerprint(request)
+        queued = self.enqueue_unseen(
+            keys=[self.df.key, self.df.key + ":counter", self.queue.key],
+            args=[fingerprint, self.df.limit, -request.priority, self.queue._encode_request(request)],
+        )
+        if not queued:
+            self.df.log(request, self.spider)
+            return False
+        if self.stats:
+            self.stats.inc_value("scheduler/enqueued/redis")
+        return True
+
+    def next_request(self) -> Request | None:
+        lease = uuid.uuid4().hex
+        data = self.pop_leased(keys=[self.queue.key, self.leases_key], args=[lease])
+        if data is None:
+            return None
+        request: Request = self.queue._decode_request(data)
+        request.meta[LEASE] = lease
+        if self.stats:
+            self.stats.inc_value("scheduler/dequeued/redis")
+        return request
+
+    def release(self, leases: Iterable[str | None]) -> None:
+        """The pages of these leases are done with."""
+        done = [lease for lease in leases if lease]
+        if done:
+            self.server.hdel(self.leases_key, *done)
+
+    def recover(self) -> int:
+        """Put back in the queue what workers without a heartbeat had leased; how many."""
+        recovered = 0
+        for key in self.server.scan_iter(match=LEASES_KEY + "*"):
+            worker = key.decode().removeprefix(LEASES_KEY)
+            if worker == self.worker or self.server.exists(HEARTBEAT_KEY + worker):
+                continue
+            claimed = f"newscrawl:recovering:{self.worker}:{worker}"
+            try:
+                self.server.rename(key, claimed)  # one worker wins; the others find it gone
+            except redis.ResponseError:
+                continue
+            for data in self.server.hvals(claimed):
+                self.queue.push(self.queue._decode_request(data))
+                recovered += 1
+            self.server.delete(claimed)
+            logger.warning("a worker stopped without finishing (%(worker)s): %(n)d of its requests queued again",
+                           {"worker": worker, "n": recovered})
+        if recovered and self.stats:
+            self.stats.inc_value("news/frontier/recovered", recovered)
+        return recovered
+
+
+class BoundedDupeFilter(RFPDupeFilter):  # type: ignore[misc]
+    """scrapy-redis's dupefilter holding at most ``NEWS_DUPEFILTER_MEMORY`` fingerprints, the
+    most recent (0: all of a round). Exact: a URL it remembers is never fetched twice, and none
+    is refused that was not seen (no false positives, unlike a Bloom filter); a URL seen longer ago
+    than the last N may be fetched again, and a stored article is then still skipped by the
+    database."""
+
+    limit = 0
+
+    @classmethod
+    def from_spider(cls, spider: Spider) -> Self:
+        dupefilter: Self = super().from_spider(spider)
+        dupefilter.limit = spider.settings.getint("NEWS_DUPEFILTER_MEMORY")
+        dupefilter.seen = dupefilter.server.register_script(_SEEN_BOUNDED)
+        return dupefilter
+
+    def request_seen(self, request: Request) -> bool:
+        fingerprint = self.request_fingerprint(request)
+        return bool(self.seen(keys=[self.key, self.key + ":counter"], args=[fingerprint, self.limit]))
+
+    def clear(self) -> None:
+        self.server.delete(self.key, self.key + ":counter")
+
+
+class IdleClose:
+    """Stop a worker once the shared queue has stayed empty for ``NEWS_IDLE_TIMEOUT`` seconds
+    while it had nothing in hand; other workers may still be finding links until then."""
+
+    def __init__(self, crawler: Crawler, timeout: float) -> None:
+        self.crawler = crawler
+        self.timeout = timeout
+        self.idle_since: float | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        timeout = crawler.settings.getfloat("NEWS_IDLE_TIMEOUT")
+        if timeout <= 0:
+            raise NotConfigured
+        extension = cls(crawler, timeout)
+        crawler.signals.connect(extension.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(extension.busy, signal=signals.request_reached_downloader)
+        return extension
+
+    def busy(self) -> None:
+        self.idle_since = None
+
+    def spider_idle(self) -> None:
+        scheduler = getattr(self.crawler, "leases", None)
+        if scheduler is not None and scheduler.recover():
+            self.idle_since = None
+            raise DontCloseSpider
+        now = time.monotonic()
+        if self.idle_since is None:
+            self.idle_since = now
+        if now - self.idle_since < self.timeout:
+            raise DontCloseSpider
+        logger.info("shared queue empty for %(seconds).0f s: stopping", {"seconds": self.timeout})

@@ -1,0 +1,246 @@
+"""Turn one fetched HTML page into an ``ArticleItem``: structured data first for the facts,
+trafilatura for the body.
+
+Pure and Scrapy-free so it runs in worker processes and in benchmarks unchanged. Expected failures
+(not an article, no body) raise ``NotAnArticle`` with a short reason that becomes a stats key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from functools import cached_property
+from typing import Any
+
+from lxml.html import HtmlElement
+from trafilatura import bare_extraction
+from trafilatura.metadata import extract_metadata
+from trafilatura.settings import Document, Extractor
+from trafilatura.utils import load_html
+
+from crawler.dedupe.fingerprints import PARAGRAPH_BREAK, body_keys
+from crawler.extraction.authors import clean_authors, sign_off_credits
+from crawler.extraction.bodylines import without_stray_lines
+from crawler.extraction.boilerplate import body_paragraphs, prune_furniture
+from crawler.extraction.dates import first_valid
+from crawler.extraction.htmltext import element_text
+from crawler.extraction.nextstory import this_story_only
+from crawler.extraction.recover import dropped_paragraphs_restored
+from crawler.extraction.splitbody import whole_story
+from crawler.extraction.standfirst import printed_standfirst
+from crawler.extraction.structured import StructuredData
+from crawler.extraction.titles import choose_title
+from crawler.items import ArticleItem
+from crawler.urls import absolute, canonicalize, host_of
+
+logger = logging.getLogger(__name__)
+
+# Extracted text shorter than this share of the page's substantial paragraphs is suspect.
+TRUNCATED_SHARE = 0.5
+SUBSTANTIAL_PARAGRAPH = 80
+# JSON-LD articleBody replaces an extraction holding less than this share of its words...
+DECLARED_BODY_GAIN = 0.6
+# ...when at least this share of the extracted words are in it.
+DECLARED_BODY_OVERLAP = 0.9
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+class NotAnArticle(Exception):
+    """The page is not an article or has no usable body; ``reason`` is a short stats key."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class ArticleExtractor:
+    """Extraction options built once and applied to every page."""
+
+    def __init__(
+        self,
+        *,
+        favor_precision: bool = False,
+        min_body_chars: int = 250,
+        drop_params: Iterable[str] = (),
+    ) -> None:
+        # Comments are not part of an article; tables and formatting stay as trafilatura sees fit.
+        # trafilatura's metadata pass comes apart, as a fallback (``_PageMetadata``).
+        self.options = Extractor(output_format="python", precision=favor_precision, comments=False)
+        # Precision mode sometimes keeps a single box of a long story; then balanced mode reruns.
+        self.fallback = (
+            Extractor(output_format="python", comments=False, with_metadata=False)
+            if favor_precision
+            else None
+        )
+        self.min_body_chars = min_body_chars
+        self.drop_params = tuple(drop_params)
+
+    def extract(
+        self,
+        html: str | bytes | HtmlElement,
+        url: str,
+        *,
+        fetched_at: dt.datetime | None = None,
+        hints: Mapping[str, Any] | None = None,
+    ) -> ArticleItem:
+        """Extract the article on ``html`` fetched from ``url``; a parsed tree is pruned in place.
+
+        ``hints`` (from the feed that listed the page) fill in what the page does not say.
+
+        Raises:
+            NotAnArticle: the page holds no article body long enough to keep.
+        """
+        hints = hints or {}
+        tree = load_html(html)
+        if tree is None:
+            raise NotAnArticle("unparsable")
+        now = fetched_at or dt.datetime.now(dt.UTC)
+        structured = StructuredData(tree)
+        prune_furniture(tree)
+        self.options.url = url
+        self.options.source = url
+        document = bare_extraction(tree, options=self.options)
+        if not isinstance(document, Document):
+            raise NotAnArticle("no_body")
+        text = document.text or ""
+        if self.fallback is not None and len(text) < TRUNCATED_SHARE * _paragraph_chars(tree):
+            fuller = bare_extraction(tree, options=self.fallback)
+            if isinstance(fuller, Document) and len(fuller.text or "") > len(text):
+                text = fuller.text or ""
+        fallback = _PageMetadata(tree, url, self.options)
+        site_name = structured.site_name() or fallback.document.sitename
+        title = choose_title(
+            structured.headline(),
+            [structured.meta("og:title"), structured.meta("twitter:title"), structured.html_title],
+            structured.h1s,
+            [site_name, structured.meta("og:site_name"), host_of(url)],
+        ) or hints.get("title")
+        paragraphs = body_paragraphs(text, title)
+        if story := whole_story(tree, paragraphs):
+            paragraphs = body_paragraphs("\n".join(story), title)
+        if (own := this_story_only(tree, paragraphs, title)) is not None:
+            paragraphs = own
+        if (restored := dropped_paragraphs_restored(tree, paragraphs)) is not None:
+            paragraphs = restored
+        declared_body = structured.article_body()
+        if declared_body and _completes(paragraphs, declared_body):
+            paragraphs = body_paragraphs(declared_body, title)
+        if sign_off := sign_off_credits(paragraphs[-1] if paragraphs else "", site_name):
+            paragraphs = paragraphs[:-1]  # a credit, not the story
+        people, organisations = clean_authors(
+            _author_sources(structured, hints, fallback, sign_off), publisher=site_name, printed=structured.bylines
+        )
+        lines = without_stray_lines(paragraphs, title, people)
+        description = structured.meta("og:description", "description", "twitter:description")
+        # Printed apart from the story, the standfirst is often left out; it opens the story.
+        if standfirst := printed_standfirst(tree, description, "\n".join(lines)):
+            lines.insert(0, standfirst)
+        body = PARAGRAPH_BREAK.join(lines)
+        if len(body) < self.min_body_chars:
+            raise NotAnArticle("short_body")
+
+        published, published_raw, date_source = first_valid(_published_candidates(structured, url, hints, fallback), now)
+        modified, modified_raw, _ = first_valid(structured.modified_candidates(), now)
+        if modified and published and modified < published:
+            modified = modified_raw = None
+
+        fingerprint, blocks = body_keys(body)
+        declared = structured.canonical()
+        declared = absolute(url, declared.strip()) if declared else None
+        if declared and host_of(declared) != host_of(url):
+            declared = None  # a canonical on another site is syndication, not this page's URL
+        return ArticleItem(
+            url=url,
+            canonical_url=canonicalize(declared or url, self.drop_params),
+            canonical_from_page=declared is not None,
+            site=host_of(url),
+            body=body,
+            title=title,
+            authors=people,
+            author_organisations=organisations,
+            published_at=published,
+            published_at_raw=published_raw,
+            modified_at=modified,
+            modified_at_raw=modified_raw,
+            date_source=date_source,
+            description=description or fallback.document.description,
+            language=structured.language(),
+            site_name=site_name,
+            section=structured.section(),
+            accessible_for_free=structured.accessible_for_free(),
+            image=structured.meta("og:image", "twitter:image") or fallback.document.image,
+            tags=_unique(structured.tags()),
+            fetched_at=now,
+            content_fingerprint=fingerprint,
+            body_blocks=blocks,
+        )
+
+
+class _PageMetadata:
+    """trafilatura's metadata of a page, extracted when first asked for.
+
+    Structured data answers for most pages, and trafilatura's pass (author search on a copy of
+    the tree, dates, categories, licence) costs a quarter of an extraction: it runs only for a
+    page whose structured data leaves a field empty.
+    """
+
+    def __init__(self, tree: HtmlElement, url: str, options: Extractor) -> None:
+        self._tree, self._url, self._options = tree, url, options
+
+    @cached_property
+    def document(self) -> Document:
+        return extract_metadata(
+            self._tree, self._url, self._options.date_params, author_blacklist=self._options.author_blacklist
+        )
+
+
+def _author_sources(
+    structured: StructuredData, hints: Mapping[str, Any], fallback: _PageMetadata, sign_off: list[str]
+) -> Iterator[list[tuple[str, bool]]]:
+    """Author credits, most trusted first; ``clean_authors`` stops at the first naming a person."""
+    yield from structured.author_sources()
+    yield [(name, False) for name in hints.get("authors", [])]
+    yield [(fallback.document.author or "", False)]
+    # Last: a closing "Source: ..." line credits organisations when nothing else does.
+    yield [(name, True) for name in sign_off]
+
+
+def _published_candidates(
+    structured: StructuredData, url: str, hints: Mapping[str, Any], fallback: _PageMetadata
+) -> Iterator[tuple[str, str]]:
+    """Publication dates, most trusted first; ``first_valid`` stops at the first that passes."""
+    yield from structured.published_candidates(url)
+    if hints.get("published"):
+        yield hints.get("via", "feed"), hints["published"]
+    if fallback.document.date:
+        yield "htmldate", fallback.document.date
+
+
+def _paragraph_chars(tree: HtmlElement) -> int:
+    """Characters in the page's substantial paragraphs: what a full extraction roughly holds."""
+    lengths = (len(element_text(p)) for p in tree.iter("p"))
+    return sum(n for n in lengths if n >= SUBSTANTIAL_PARAGRAPH)
+
+
+def _completes(paragraphs: list[str], declared: str) -> bool:
+    """Whether JSON-LD ``articleBody`` is a fuller version of what was extracted.
+
+    Trusted only when the extracted text is nearly all inside it (consistent) and it is much
+    longer (the extraction lost part of the story); otherwise the page's own text wins.
+    """
+    ours = [w.casefold() for w in _WORD.findall(" ".join(paragraphs))]
+    theirs = [w.casefold() for w in _WORD.findall(declared)]
+    if not ours or len(ours) >= DECLARED_BODY_GAIN * len(theirs):
+        return False
+    inside = set(theirs)
+    return sum(w in inside for w in ours) >= DECLARED_BODY_OVERLAP * len(ours)
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for value in values:
+        if value and value.casefold() not in {k.casefold() for k in seen}:
+            seen[value] = None
+    return list(seen)
