@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy import signals
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 
-from crawler.dedupe.sitechrome import ChromeIndex
+from crawler.dedupe import ChromeIndex
 from crawler.distributed.leases import release
 from crawler.extensions.site_counts import PREFIX, count_site, per_site
 from crawler.items import ArticleItem

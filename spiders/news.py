@@ -33,10 +33,8 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 
-from crawler.dedupe.copies import CopyBook
-from crawler.discovery.feeds import NotAFeed, parse_feed
-from crawler.discovery.sitemaps import NotASitemap, parse_sitemap
-from crawler.discovery.sources import select_sources
+from crawler.dedupe import CopyBook
+from crawler.discovery import NotAFeed, NotASitemap, parse_feed, parse_sitemap, select_sources
 from crawler.distributed.leases import LEASE, release
 from crawler.downloadermiddlewares.site_slots import slot_settings
 from crawler.extensions.site_counts import count_site, paywalled

@@ -18,7 +18,7 @@ import scrapy
 from scrapy.http import HtmlResponse
 from tqdm import tqdm
 
-from crawler.discovery.warc import ArchivedPage, WarcFilter, WarcReader
+from crawler.discovery import ArchivedPage, WarcFilter, WarcReader
 from crawler.downloadermiddlewares.private_networks import AddressPolicy
 from crawler.items import ArticleItem
 from crawler.urls import normal_host, split_arguments

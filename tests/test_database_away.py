@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from crawler import spill
+from crawler.storage import spill
 from crawler.cli.schedule import due, last_runs
 from crawler.demo.site import load_articles
 from crawler.discovery.sources import load_sources

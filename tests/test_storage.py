@@ -8,7 +8,7 @@ from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 from sqlalchemy import select
 
-from crawler import spill
+from crawler.storage import spill
 from crawler.cli.common import project_settings
 from crawler.dedupe.fingerprints import body_fingerprint
 from crawler.items import ArticleItem

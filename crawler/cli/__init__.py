@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from crawler.cli import archives, crawl, database, reading, schedule, shared, sources
 from crawler.cli.common import BAD_INPUT, OK, STOPPED, UsageError
 from crawler.cli.options import _Parser
-from crawler.discovery.sources import SourcesError
+from crawler.discovery import SourcesError
 from crawler.storage import DatabaseError
 
 if TYPE_CHECKING:

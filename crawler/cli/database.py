@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.cli.common import UsageError, project_settings
 from crawler.cli.options import Commands, db_option, set_option
-from crawler.dedupe.sitechrome import ChromeIndex
+from crawler.dedupe import ChromeIndex
 from crawler.runner import open_database
 from crawler.storage import (
     Site,

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy.settings import Settings
 
 from crawler.cli.common import UsageError, check_urls
-from crawler.discovery.sources import load_sources, select_sources, written_as
+from crawler.discovery import load_sources, select_sources, written_as
 
 if TYPE_CHECKING:
 

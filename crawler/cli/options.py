@@ -9,7 +9,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, NoReturn, TypeAlias
 
 from crawler.cli.common import BAD_INPUT
-from crawler.discovery.sources import DEFAULT_FILE
+from crawler.discovery import DEFAULT_FILE
 from crawler.extraction.dates import cutoff
 from crawler.validation import domain, language_codes
 

@@ -37,7 +37,7 @@ from crawler.cli.options import (
     seconds,
     set_option,
 )
-from crawler.discovery.sources import DEFAULT_FILE, Source, SourcesError, load_sources
+from crawler.discovery import DEFAULT_FILE, Source, SourcesError, load_sources
 from crawler.runner import open_database
 from crawler.storage import DatabaseError, make_sessionmaker, resolve_url
 from crawler.storage.models import CrawlRun

@@ -8,7 +8,7 @@ import datetime as dt
 from pathlib import Path
 
 from crawler.cli.options import Commands
-from crawler.discovery.sources import DEFAULT_FILE, load_sources
+from crawler.discovery import DEFAULT_FILE, load_sources
 from crawler.extraction.dates import format_window
 
 

@@ -5,4 +5,7 @@ out, the jobs a crawl records, idle close) and ``leases`` (a worker's requests g
 queue when it dies). Imported only where a crawl shares its queue, so that a crawl that shares
 nothing never loads Redis; may import storage and below, never spiders, pipelines or the command
 line.
+
+It re-exports nothing, so that importing ``crawler.distributed.leases`` (as every spider does)
+never loads the Redis client.
 """

@@ -8,4 +8,6 @@ pages), ``meta_refresh``, ``page_budget`` (``--max-pages``) and ``warc_out`` (ar
 Each is enabled in ``crawler/settings.py`` at its place in Scrapy's chain; settings reach it
 through ``from_crawler``. May import storage, extraction, dedupe, items and urls; never spiders,
 pipelines or the command line.
+
+Scrapy names each by its module path in settings: the package re-exports nothing.
 """

@@ -4,4 +4,6 @@
 run) and ``contact`` (a warning while the user agent names the project's page). Connected to
 signals in ``from_crawler``; may import storage and below, never spiders, pipelines or the
 command line.
+
+Scrapy names each by its module path in settings: the package re-exports nothing.
 """

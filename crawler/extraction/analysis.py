@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from lxml.html import HtmlElement
 from trafilatura.utils import HTML_PARSER, load_html
 
-from crawler.dedupe.neardup import signature
+from crawler.dedupe import signature
 from crawler.extraction.charset import page_text
 from crawler.extraction.dates import cutoff
 from crawler.extraction.extractor import ArticleExtractor, NotAnArticle

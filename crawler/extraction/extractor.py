@@ -20,7 +20,7 @@ from trafilatura.metadata import extract_metadata
 from trafilatura.settings import Document, Extractor
 from trafilatura.utils import load_html
 
-from crawler.dedupe.fingerprints import PARAGRAPH_BREAK, body_keys
+from crawler.dedupe import PARAGRAPH_BREAK, body_keys
 from crawler.extraction.authors import clean_authors, sign_off_credits
 from crawler.extraction.bodylines import without_stray_lines
 from crawler.extraction.boilerplate import body_paragraphs, prune_furniture

@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from w3lib.url import canonicalize_url
 
-from crawler.dedupe.neardup import signature
+from crawler.dedupe import signature
 from crawler.items import ArticleItem
 from crawler.storage.models import Article, ArticleUrl
 from crawler.storage.stories import index_heads, lock_stories, place_articles

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, cast
 
 from sqlalchemy import Table, delete, insert, select, text, update
 
-from crawler.dedupe.neardup import band_keys, signature, similarity
+from crawler.dedupe import band_keys, signature, similarity
 from crawler.storage.models import Article, StoryBand, StoryHead
 
 if TYPE_CHECKING:
