@@ -1,6 +1,12 @@
 """The command line's contract with operators and their scripts: bad input is one line and
 status 2, read commands never write, exit statuses mean what the README says, and the README's
-command table lists every option there is."""
+command table lists every option there is.
+
+Where the contract needs a crawl of its own kind, its test sits with that kind: a run the database
+was away for (test_database_away), figures that agree with the rows (test_run_figures), copies of
+dropped pages (test_copies), `scrapy crawl news -a source=NAME` (test_sources), the search table
+readers find (test_migrations), robots.txt once per site (test_sitemaps) and the contact warning
+(test_crawl)."""
 
 import hashlib
 import os
