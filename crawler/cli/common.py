@@ -1,5 +1,5 @@
-"""What every command shares: settings from the command line, the database it opens, the crawl
-summary and the exit statuses (README, "Exit statuses").
+"""What every command shares: settings from the command line, the checks made before a crawl,
+the crawl summary and the exit statuses (README, "Exit statuses").
 """
 
 from __future__ import annotations
@@ -23,12 +23,9 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 
-
 # A crawl that ended for one of these reasons did its job.
 FINISHED_REASONS = ("finished", "closespider_pagecount", "closespider_itemcount")
-
-
-# Exit statuses (the module's docstring).
+# Exit statuses: done; interrupted or stopped by the database; bad input; no start URL reached.
 OK, STOPPED, BAD_INPUT, UNREACHABLE = 0, 1, 2, 3
 
 

@@ -1,5 +1,4 @@
-"""``newscrawl crawl`` and ``newscrawl demo``.
-"""
+"""``newscrawl crawl`` and ``newscrawl demo``."""
 
 from __future__ import annotations
 

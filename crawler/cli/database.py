@@ -1,5 +1,4 @@
-"""The database itself: ``db current|upgrade``, ``import`` of spill files and ``reclean``.
-"""
+"""The database itself: ``db current|upgrade``, ``import`` of spill files and ``reclean``."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Shared crawls: ``newscrawl enqueue`` and ``newscrawl worker``.
-"""
+"""Shared crawls: ``newscrawl enqueue`` and ``newscrawl worker``."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""``newscrawl sources check|list``.
-"""
+"""``newscrawl sources check|list``."""
 
 from __future__ import annotations
 
