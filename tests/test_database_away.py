@@ -13,11 +13,17 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from crawler.storage import spill
 from crawler.cli.schedule import due, last_runs
 from crawler.demo.site import load_articles
 from crawler.discovery.sources import load_sources
-from crawler.storage import CrawlRun, DatabaseError, make_engine, make_sessionmaker, run_sites
+from crawler.storage import (
+    CrawlRun,
+    DatabaseError,
+    make_engine,
+    make_sessionmaker,
+    run_sites,
+    spill,
+)
 from crawler.storage.pending_ends import PATTERN, record_pending_ends
 from tests.conftest import FAST, ROOT, newscrawl
 from tests.proxy import TcpProxy

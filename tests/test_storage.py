@@ -8,7 +8,6 @@ from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 from sqlalchemy import select
 
-from crawler.storage import spill
 from crawler.cli.common import project_settings
 from crawler.dedupe.fingerprints import body_fingerprint
 from crawler.items import ArticleItem
@@ -19,6 +18,7 @@ from crawler.storage import (
     DatabaseError,
     init_db,
     make_engine,
+    spill,
     store_articles,
 )
 from crawler.storage.pages import stored_article_urls
