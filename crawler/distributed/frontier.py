@@ -204,7 +204,7 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]
         scheduler.heartbeat_interval = crawler.settings.getfloat("NEWS_WORKER_HEARTBEAT")
         scheduler.pop_leased = scheduler.server.register_script(_POP_LEASED)
         scheduler.enqueue_unseen = scheduler.server.register_script(_ENQUEUE_UNSEEN)
-        crawler.distributed.leases = scheduler  # type: ignore[attr-defined]
+        crawler.leases = scheduler  # type: ignore[attr-defined]
         return scheduler
 
     def open(self, spider: Spider) -> None:
