@@ -28,7 +28,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 bench: $(STAMP)
-	$(BIN)/python bench/extraction_quality.py
+	$(BIN)/python bench/extraction_quality.py --all
 	$(BIN)/python bench/store_throughput.py --rows 100000
 	$(BIN)/python bench/dedupe_quality.py
 	$(BIN)/python bench/dedupe_scale.py

@@ -1,7 +1,7 @@
 """Extraction quality and cost on evaluation sets: newscrawl vs. plain trafilatura, same run.
 
-Reads real pages with gold answers from ``../shared/eval/<set>/`` (``ground-truth.json`` and
-``html/<id>.html.gz``) and prints, for newscrawl and for trafilatura 2.3 alone:
+Reads real pages with gold answers from ``../shared/eval/<set>/`` and prints, for newscrawl and
+for trafilatura 2.3 alone. Sets with ``ground-truth.json`` and ``html/<id>.html.gz`` (gold bodies):
 
 - body precision, recall and F1 (bag of ``\\w+`` tokens, casefolded; mean over pages) and the
   share of pages with F1 >= 0.9;
@@ -10,7 +10,16 @@ Reads real pages with gold answers from ``../shared/eval/<set>/`` (``ground-trut
 - extraction time per page, newscrawl against ``bare_extraction(with_metadata=True)``, both run
   one page at a time in one process.
 
+Sets with ``cases.json`` and ``pages/*.gz``: snippet tests (a page passes when its body holds
+every ``must_include`` snippet and no ``must_exclude`` one, whitespace collapsed, as trafilatura's
+own benchmark matches them) with title, authors and date where known; or publication days
+(``expected_date``), beside htmldate's ``find_date(original_date=True)``.
+
+Every set with bodies also counts the pages **lost**: trafilatura's ``extract`` keeps at least
+200 characters and newscrawl keeps nothing.
+
     python bench/extraction_quality.py [--set scrapinghub] [--set fundus-dev] [--worst N]
+    python bench/extraction_quality.py --all     # every set in the evaluation folder, one run
     python bench/extraction_quality.py --check   # exit 1 if below bench/extraction_baseline.json
 """
 
@@ -31,6 +40,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import htmldate
 import trafilatura
 
 from crawler import settings
@@ -41,6 +51,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_EVAL_DIR = ROOT.parent / "shared" / "eval"
 BASELINE = Path(__file__).resolve().parent / "extraction_baseline.json"
 _TOKEN = re.compile(r"\w+", re.UNICODE)
+METADATA = {"title": "title exact match", "date": "published day accuracy", "authors": "author token F1"}
+# A page is lost when trafilatura keeps this much and newscrawl nothing.
+LOST_CHARS = 200
 
 # The extractor as a crawl builds it, with the shipped default settings.
 OURS = ArticleExtractor(
@@ -101,18 +114,21 @@ def score_page(job: tuple[str, dict[str, Any]]) -> dict[str, Any]:
     default_body = trafilatura.extract(html, url=url) or ""
     precision_body = trafilatura.extract(html, url=url, favor_precision=True) or ""
     row: dict[str, Any] = {
+        "lost": not body and len(default_body) >= LOST_CHARS,
         "newscrawl": prf(body, gold["articleBody"]),
         "trafilatura": prf(default_body, gold["articleBody"]),
         "trafilatura precision": prf(precision_body, gold["articleBody"]),
     }
-    if "title" in gold:
-        traf_authors = [a.strip() for a in (doc.author or "").split(";") if a.strip()] if doc else []
-        expected_authors = " ".join(gold_authors(gold.get("authors")))
+    if gold.get("title"):
         row["title"] = (same_title(title, gold["title"]), same_title(doc and doc.title, gold["title"]))
+    if gold.get("publishing_date"):
         row["date"] = (
             same_day(published, gold["publishing_date"]),
             same_day(doc and doc.date, gold["publishing_date"]),
         )
+    if "authors" in gold:
+        traf_authors = [a.strip() for a in (doc.author or "").split(";") if a.strip()] if doc else []
+        expected_authors = " ".join(gold_authors(gold.get("authors")))
         row["authors"] = (
             prf(" ".join(authors), expected_authors)[2],
             prf(" ".join(traf_authors), expected_authors)[2],
@@ -152,15 +168,17 @@ def evaluate(folder: Path, worst: int) -> dict[str, float]:
         print(f"  {name:34s} {p:7.4f} {r:7.4f} {f:7.4f} {share:7.3f}")
         figures[f"{name}/body_f1"] = round(f, 4)
         figures[f"{name}/body_f1_share_0.9"] = round(share, 4)
-    if "title" in rows[0]:
+    if any(key in row for row in rows for key in METADATA):
         print(f"  {'metadata':34s} {'ours':>7s} {'traf.':>7s}")
-        for key, label in (("title", "title exact match"), ("date", "published day accuracy"),
-                           ("authors", "author token F1")):
-            ours = statistics.fmean(float(row[key][0]) for row in rows)
-            theirs = statistics.fmean(float(row[key][1]) for row in rows)
+    for key, label in METADATA.items():
+        scored = [row[key] for row in rows if key in row]
+        if scored:
+            ours, theirs = (statistics.fmean(float(values[i]) for values in scored) for i in (0, 1))
             print(f"  {label:34s} {ours:7.4f} {theirs:7.4f}")
             figures[f"newscrawl/{key}"] = round(ours, 4)
             figures[f"trafilatura/{key}"] = round(theirs, 4)
+    figures["newscrawl/lost"] = sum(row["lost"] for row in rows)
+    print(f"  lost (trafilatura keeps >= {LOST_CHARS} characters, newscrawl nothing): {figures['newscrawl/lost']:.0f}")
     ratio = ours_s / traf_s
     print(f"  time per page: newscrawl {ours_s * 1000:.1f} ms, trafilatura with metadata "
           f"{traf_s * 1000:.1f} ms, ratio {ratio:.2f}")
@@ -169,6 +187,80 @@ def evaluate(folder: Path, worst: int) -> dict[str, float]:
         ranked = sorted(zip(jobs, rows, strict=True), key=lambda jr: jr[1]["newscrawl"][2] - jr[1]["trafilatura"][2])
         for (path, gold), row in ranked[:worst]:
             print(f"    {row['newscrawl'][2]:.3f} vs {row['trafilatura'][2]:.3f}  {Path(path).name[:16]}  {gold.get('url', '')[:90]}")
+    return figures
+
+
+def _collapsed(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def _ours(html: str, url: str) -> tuple[str, str | None, str | None, list[str]]:
+    """newscrawl's body, title, published date (as written) and authors; empty when it keeps no article."""
+    try:
+        ours = OURS.extract(html, url)
+    except NotAnArticle:
+        return "", None, None, []
+    return ours.body, ours.title, ours.published_at_raw, ours.authors or ours.author_organisations
+
+
+def score_case(job: tuple[str, dict[str, Any]]) -> dict[str, Any]:
+    path, case = job
+    html = gzip.decompress(Path(path).read_bytes()).decode("utf-8", errors="replace")
+    url = case["url"] if case.get("url", "").startswith("http") else ""
+    body, title, published, authors = _ours(html, url)
+    doc = trafilatura.bare_extraction(html, url=url or None, with_metadata=True)
+    if "expected_date" in case:
+        found = htmldate.find_date(html, url=url or None, original_date=True)
+        return {"date": (same_day(published, case["expected_date"]), same_day(doc and doc.date, case["expected_date"]),
+                         same_day(found, case["expected_date"]))}
+    theirs = doc.text if doc else ""
+    default_body = trafilatura.extract(html, url=url or None) or ""
+    row: dict[str, Any] = {"lost": not body and len(default_body) >= LOST_CHARS}
+    for name, text in (("newscrawl", body), ("trafilatura", theirs)):
+        text = _collapsed(text)
+        included = [_collapsed(s) in text for s in case.get("must_include") or []]
+        excluded = [_collapsed(s) not in text for s in case.get("must_exclude") or []]
+        row[name] = (all(included) and all(excluded), included, excluded)
+    traf_authors = [a.strip() for a in (doc.author or "").split(";") if a.strip()] if doc else []
+    if case.get("title"):
+        row["title"] = (same_title(title, case["title"]), same_title(doc and doc.title, case["title"]))
+    if case.get("author"):
+        row["authors"] = (prf(" ".join(authors), case["author"])[2], prf(" ".join(traf_authors), case["author"])[2])
+    if case.get("date"):
+        row["date"] = (same_day(published, case["date"]), same_day(doc and doc.date, case["date"]))
+    return row
+
+
+def evaluate_cases(folder: Path) -> dict[str, float]:
+    cases = json.loads((folder / "cases.json").read_text("utf-8"))
+    jobs = [(str(folder / case["page_file"]), case) for case in cases]
+    with ProcessPoolExecutor() as pool:
+        rows = list(pool.map(score_case, jobs, chunksize=4))
+    figures: dict[str, float] = {}
+    print(f"\n{folder.name}: {len(rows)} cases")
+    if "newscrawl" in rows[0]:
+        print(f"  {'snippets':34s} {'passed':>7s} {'kept':>7s} {'out':>7s}")
+        for name in ("newscrawl", "trafilatura"):
+            passed = statistics.fmean(float(row[name][0]) for row in rows)
+            kept = [hit for row in rows for hit in row[name][1]]
+            out = [hit for row in rows for hit in row[name][2]]
+            print(f"  {name:34s} {passed:7.4f} {statistics.fmean(kept):7.4f} {statistics.fmean(out):7.4f}")
+            figures[f"{name}/pages_passed"] = round(passed, 4)
+            figures[f"{name}/snippets_kept"] = round(statistics.fmean(kept), 4)
+            figures[f"{name}/junk_kept_out"] = round(statistics.fmean(out), 4)
+        figures["newscrawl/lost"] = sum(row["lost"] for row in rows)
+        print(f"  lost (trafilatura keeps >= {LOST_CHARS} characters, newscrawl nothing): {figures['newscrawl/lost']:.0f}")
+    columns = ["ours", "traf.", "htmldate"]
+    for key, label in METADATA.items():
+        scored = [row[key] for row in rows if key in row]
+        if not scored:
+            continue
+        means = [statistics.fmean(float(values[i]) for values in scored) for i in range(len(scored[0]))]
+        print(f"  {label + f' ({len(scored)})':34s} " + " ".join(f"{c}={m:.4f}" for c, m in zip(columns, means, strict=False)))
+        figures[f"newscrawl/{key}"] = round(means[0], 4)
+        figures[f"trafilatura/{key}"] = round(means[1], 4)
+        if len(means) > 2:
+            figures[f"htmldate/{key}"] = round(means[2], 4)
     return figures
 
 
@@ -195,14 +287,21 @@ def main() -> int:
     parser.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL_DIR)
     parser.add_argument("--worst", type=int, default=0, help="list the N pages where we lose most")
     parser.add_argument("--check", action="store_true", help=f"fail below {BASELINE.name}")
+    parser.add_argument("--all", action="store_true", help="every set of the evaluation folder")
     args = parser.parse_args()
+    names = args.sets or ["scrapinghub", "fundus-dev"]
+    if args.all:
+        names = sorted(p.parent.name for p in [*args.eval_dir.glob("*/ground-truth.json"), *args.eval_dir.glob("*/cases.json")])
     results = {}
-    for name in args.sets or ["scrapinghub", "fundus-dev"]:
+    for name in names:
         folder = args.eval_dir / name
-        if not (folder / "ground-truth.json").exists():
+        if (folder / "ground-truth.json").exists():
+            results[name] = evaluate(folder, args.worst)
+        elif (folder / "cases.json").exists():
+            results[name] = evaluate_cases(folder)
+        else:
             print(f"no evaluation set at {folder}: pass --eval-dir", file=sys.stderr)
             return 2
-        results[name] = evaluate(folder, args.worst)
     return check(results) if args.check else 0
 
 
