@@ -77,11 +77,7 @@ def make_reader(url: str) -> Engine:
         engine.dispose()
         if found is None:
             raise DatabaseError(f"no newscrawl database at {where}")
-        if not migrate.is_known(found):
-            raise DatabaseError(f"database {where} has schema {found}, newer than this newscrawl's {wanted}: "
-                                "upgrade newscrawl")
-        raise DatabaseError(f"database {where} has schema {found}, this newscrawl reads {wanted}: "
-                            f"run `newscrawl db upgrade --db {where}`")
+        raise schema_mismatch(where, found, wanted, "reads")
     return engine
 
 
@@ -155,10 +151,7 @@ def init_db(engine: Engine, *, upgrade: bool = True) -> None:
             connection.execute(text("SELECT 1"))
             found = migrate.current(connection)
             if found != wanted and not migrate.is_known(found):
-                raise DatabaseError(
-                    f"database {where} has schema {found}, newer than this newscrawl's {wanted}: "
-                    "upgrade newscrawl"
-                )
+                raise schema_mismatch(where, found, wanted, "writes")
             if found != wanted and engine.dialect.name == "postgresql":
                 # Workers starting together on a new database: one migrates, the others wait for
                 # it (the lock ends with the transaction) and find the schema done.
@@ -166,13 +159,20 @@ def init_db(engine: Engine, *, upgrade: bool = True) -> None:
                 found = migrate.current(connection)
             if found != wanted:
                 if not upgrade:
-                    raise DatabaseError(
-                        f"database {where} has schema {found or 'none'}, this newscrawl writes {wanted}: "
-                        f"run `newscrawl db upgrade --db {where}`"
-                    )
+                    raise schema_mismatch(where, found, wanted, "writes")
                 migrate.upgrade(connection)
     except SQLAlchemyError as exc:
         raise unusable(engine, exc) from exc
+
+
+def schema_mismatch(where: str, found: str | None, wanted: str, verb: str) -> DatabaseError:
+    """The database at ``where`` holds schema ``found``, not the ``wanted`` one this newscrawl
+    ``verb`` (reads, writes): what to do about it."""
+    if not migrate.is_known(found):
+        return DatabaseError(f"database {where} has schema {found}, newer than this newscrawl's {wanted}: "
+                             "upgrade newscrawl")
+    return DatabaseError(f"database {where} has schema {found or 'none'}, this newscrawl {verb} {wanted}: "
+                         f"run `newscrawl db upgrade --db {where}`")
 
 
 def unusable(engine: Engine, exc: SQLAlchemyError) -> DatabaseError:
