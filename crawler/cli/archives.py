@@ -48,8 +48,6 @@ def add_parsers(commands: Commands) -> None:
 
 def cmd_warc(args: argparse.Namespace) -> int:
     settings = command_settings(args)
-    if args.allow_private_networks:
-        settings.set("NEWS_ALLOW_PRIVATE_NETWORKS", True, priority="cmdline")
     if args.since is not None:
         settings.set("NEWS_SINCE", args.since, priority="cmdline")
     check_settings(settings, {}, args.source)

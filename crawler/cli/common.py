@@ -34,10 +34,13 @@ class UsageError(Exception):
 
 
 def command_settings(args: argparse.Namespace) -> Settings:
-    """The settings of a command that crawls: ``-s`` overrides, ``--log-level`` and ``-v``."""
+    """The settings of a command that crawls: ``-s`` overrides, ``--log-level``, ``-v`` and, for
+    the commands that take it, ``--allow-private-networks``."""
     settings = project_settings(args.set)
     if args.log_level:
         settings.set("LOG_LEVEL", args.log_level, priority="cmdline")
+    if getattr(args, "allow_private_networks", False):
+        settings.set("NEWS_ALLOW_PRIVATE_NETWORKS", True, priority="cmdline")
     set_verbosity(args.verbose)
     return settings
 

@@ -84,8 +84,6 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         # Side-by-side crawls each need their own queue and seen-requests file.
         for overrides, arguments in jobs:
             overrides["JOBDIR"] = str(Path(args.jobdir) / arguments["source"])
-    if args.allow_private_networks:
-        settings.set("NEWS_ALLOW_PRIVATE_NETWORKS", True, priority="cmdline")
     if args.warc_out:
         settings.set("NEWS_WARC_DIR", args.warc_out, priority="cmdline")
     frontier = shared_frontier(settings, args.redis)

@@ -149,8 +149,6 @@ def add_parsers(commands: Commands) -> None:
 
 def cmd_schedule(args: argparse.Namespace) -> int:
     settings = command_settings(args)
-    if args.allow_private_networks:
-        settings.set("NEWS_ALLOW_PRIVATE_NETWORKS", True, priority="cmdline")
     check_settings(settings, {}, None)
     try:
         sources = [source for source in load_sources(Path(args.sources)) if source.schedule is not None]

@@ -62,8 +62,6 @@ def cmd_worker(args: argparse.Namespace) -> int:
     settings = command_settings(args)
     if args.idle_timeout is not None:
         settings.set("NEWS_IDLE_TIMEOUT", args.idle_timeout, priority="cmdline")
-    if args.allow_private_networks:
-        settings.set("NEWS_ALLOW_PRIVATE_NETWORKS", True, priority="cmdline")
     check_settings(settings, {}, None)
     frontier = shared_frontier(settings, args.redis)
     if frontier is None:
