@@ -42,6 +42,8 @@ class ArticleItem:
     # The learned-chrome block hash of each paragraph of the body (crawler.dedupe.fingerprints), made
     # with the fingerprint; None where the body was made elsewhere (spill file read).
     body_blocks: list[str] | None = field(default=None, repr=False)
+    # What made extraction judge the page an article: "declared" or "running_text" (a stats key).
+    evidence: str | None = field(default=None, repr=False)
     # Set by DedupPipeline when this URL repeats an article already seen: "url" or "body".
     duplicate_of: str | None = None
     # In a shared crawl, the lease on the page's request, released once the article is committed.

@@ -359,7 +359,7 @@ class NewsSpider(scrapy.Spider):
         analysis = await self.analyse(response, dt.datetime.now(dt.UTC))
         article = analysis.article if analysis is not None else None
         dropped = self.unwanted(article) if article is not None else None
-        if analysis is not None and analysis.counts["news/page/navigation"]:
+        if analysis is not None and analysis.kind is not None and analysis.kind.is_listing:
             dropped = "not_article"
         for copy in self.copies.settle(self._addresses(response.request), dropped):
             if (kept := self._copy_kept(copy, dropped)) is not None:

@@ -6,14 +6,13 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse, Request
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
-from trafilatura.utils import load_html
 
 from crawler.cli.common import project_settings
 from crawler.dedupe.fingerprints import body_fingerprint
 from crawler.downloadermiddlewares.meta_refresh import MetaRefreshMiddleware
 from crawler.downloadermiddlewares.site_slots import SiteSlotsMiddleware
 from crawler.extraction import ArticleExtractor
-from crawler.extraction.analysis import LinkRules, PageAnalyser, SiteRules, is_article
+from crawler.extraction.analysis import LinkRules, PageAnalyser, SiteRules
 from crawler.items import ArticleItem
 from crawler.storage import resolve_url
 from pipelines.dedup import DedupPipeline
@@ -53,24 +52,6 @@ def page(head="", body="<p>text</p>"):
     return f"<html><head>{head}</head><body>{body}</body></html>"
 
 
-@pytest.mark.parametrize(
-    ("url", "head", "expected"),
-    [
-        ("https://n.example/", '<meta property="og:type" content="article">', True),
-        ("https://n.example/", '<script type="application/ld+json">{"@type": "NewsArticle"}</script>', True),
-        ("https://n.example/x", '<script type="application/ld+json">{"@type": ["Article", "Thing"]}</script>', True),
-        ("https://n.example/2025/01/02/x", "", True),
-        ("https://n.example/world/a-long-slug-about-the-story", '<meta property="og:type" content="website">', True),
-        ("https://n.example/", "", False),
-        ("https://n.example/world/page/2/", "", False),
-        ("https://n.example/story?id=7", '<meta property="og:type" content="website">', False),
-        ("https://n.example/story?id=7", "", True),  # no evidence either way: extraction decides
-    ],
-)
-def test_article_evidence(url, head, expected):
-    assert is_article(load_html(page(head)), url) is expected
-
-
 def test_spider_arguments():
     spider = NewsSpider(urls="https://www.n.example/, http://10.0.0.7:8080/", allowed_domains="cdn.n.example")
     assert spider.start_urls == ["https://www.n.example/", "http://10.0.0.7:8080/"]
@@ -107,7 +88,7 @@ def test_links_are_cleaned_judged_and_counted():
         ]
         assert analysis.feeds == ["http://127.0.0.1:8080/rss.xml"]
         assert analysis.counts == {"news/trap/repeated_path": 1, "news/link/filtered": 1,
-                                   "news/language/skipped": 1, "news/page/navigation": 1}
+                                   "news/language/skipped": 1, "news/page/listing/link_text": 1}
         assert analysis.article is None
 
 
@@ -154,7 +135,7 @@ def test_a_crawl_confined_to_no_site_follows_nothing():
     assert len(confined.links) == 2 and confined.feeds == ["http://127.0.0.1:8080/rss.xml"]
     nowhere = PageAnalyser(ArticleExtractor(), LinkRules(())).analyse(page(head, body), url)
     assert nowhere.links == [] and nowhere.feeds == []
-    assert nowhere.counts == {"news/page/navigation": 1}
+    assert nowhere.counts == {"news/page/listing/no_text": 1}
 
 
 def test_pagination_chains_stop_at_the_limit():

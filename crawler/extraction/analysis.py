@@ -26,22 +26,18 @@ from crawler.dedupe import signature
 from crawler.extraction.charset import page_text
 from crawler.extraction.dates import cutoff
 from crawler.extraction.extractor import ArticleExtractor, NotAnArticle
+from crawler.extraction.pagekind import PageKind
 from crawler.items import ArticleItem
 from crawler.urls import (
     absolute,
     clean_url,
     is_pagination,
     is_trap,
-    looks_like_article,
-    looks_like_listing,
     on_site,
     site_of,
     split_arguments,
 )
 
-_JSONLD_ARTICLE = re.compile(
-    r'"@type"\s*:\s*\[?[^\]}]*"(?:\w*NewsArticle|Article|BlogPosting|Report)"'
-)
 _NOT_FOLLOWED = ("#", "javascript:", "mailto:", "tel:", "data:")
 
 # The types of the feeds a page announces with <link rel="alternate">.
@@ -142,6 +138,8 @@ class PageAnalysis:
     counts: Counter[str] = field(default_factory=Counter)
     # Why the page was not extracted at all, when the page itself is at fault.
     skipped: str | None = None
+    # Article or listing, and why; None for a page not judged (unparsable, skipped).
+    kind: PageKind | None = None
 
 
 class PageAnalyser:
@@ -183,15 +181,18 @@ class PageAnalyser:
             result.counts["news/extract/dropped/too_deep"] += 1
             result.skipped = "nested too deep to parse (over 256 levels)"
             return result
-        if not is_article(tree, url):
-            result.counts["news/page/navigation"] += 1
-            return result
-        result.counts["news/page/article_candidate"] += 1
         try:  # last: extraction prunes the tree
             result.article = self.extractor.extract(tree, url, fetched_at=fetched_at, hints=hints)
         except NotAnArticle as exc:
-            result.counts[f"news/extract/dropped/{exc.reason}"] += 1
+            if exc.kind is not None:
+                result.kind = exc.kind
+                result.counts[f"news/page/{exc.kind.kind}/{exc.kind.reason}"] += 1
+            else:
+                result.counts[f"news/page/article/{exc.reason}"] += 1
+                result.counts[f"news/extract/dropped/{exc.reason}"] += 1
         else:
+            result.kind = PageKind("article", result.article.evidence or "running_text")
+            result.counts[f"news/page/article/{result.kind.reason}"] += 1
             result.article.body_signature = signature(result.article.body)
         return result
 
@@ -272,24 +273,6 @@ def outside(code: str | None, languages: Collection[str]) -> bool:
     no declaration, no languages wanted, or "x-default": not outside."""
     code = (code or "").strip().lower()
     return bool(code and languages and code != "x-default" and code.split("-")[0] not in languages)
-
-
-def is_article(tree: HtmlElement, url: str) -> bool:
-    """Positive evidence wins; listing evidence rules a page out; else extraction decides.
-
-    ``og:type`` "website" alone is weak evidence: many publishers put it on every page.
-    """
-    og_type = ""
-    for meta in tree.iter("meta"):
-        if meta.get("property") == "og:type":
-            og_type = str(meta.get("content") or "").strip().lower()
-            break
-    jsonld = " ".join(
-        el.text or "" for el in tree.iter("script") if el.get("type") == "application/ld+json"
-    )
-    if og_type == "article" or _JSONLD_ARTICLE.search(jsonld) or looks_like_article(url):
-        return True
-    return og_type not in {"website", "profile"} and not looks_like_listing(url)
 
 
 def _resolution_key(base: str, href: str) -> str:

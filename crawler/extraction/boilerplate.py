@@ -14,6 +14,8 @@ from lxml.html import HtmlElement
 
 _FURNITURE = re.compile(
     r"newsletter|signup|sign-up|promo|blurb|cookie|consent|related|social|skip-link|byline|more-from"
+    # A consent management platform's layer, by the abbreviation its vendors' classes share.
+    r"|(?:^|[\s_-])cmp(?:$|[\s_-])"
 )
 _NEVER_PRUNED = frozenset({"html", "body", "main", "article"})
 # A box holding this many paragraphs is more likely the story itself than furniture.

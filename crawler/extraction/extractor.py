@@ -7,6 +7,7 @@ Pure and Scrapy-free so it runs in worker processes and in benchmarks unchanged.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import logging
 import re
@@ -16,6 +17,7 @@ from typing import Any
 
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction
+from trafilatura.external import justext_rescue
 from trafilatura.metadata import extract_metadata
 from trafilatura.settings import Document, Extractor
 from trafilatura.utils import load_html
@@ -27,7 +29,9 @@ from crawler.extraction.boilerplate import body_paragraphs, prune_furniture
 from crawler.extraction.dates import first_valid
 from crawler.extraction.htmltext import element_text
 from crawler.extraction.nextstory import this_story_only
+from crawler.extraction.pagekind import LinkLayout, PageKind
 from crawler.extraction.recover import dropped_paragraphs_restored
+from crawler.extraction.runningtext import page_running_chars, running_chars
 from crawler.extraction.splitbody import whole_story
 from crawler.extraction.standfirst import printed_standfirst
 from crawler.extraction.structured import StructuredData
@@ -37,9 +41,11 @@ from crawler.urls import absolute, canonicalize, host_of
 
 logger = logging.getLogger(__name__)
 
-# Extracted text shorter than this share of the page's substantial paragraphs is suspect.
+# Extracted text shorter than this share of the page's substantial paragraphs is suspect...
 TRUNCATED_SHARE = 0.5
 SUBSTANTIAL_PARAGRAPH = 80
+# ...and so is extracted running text under this share of the running text the page holds.
+FRAGMENT_SHARE = 0.25
 # JSON-LD articleBody replaces an extraction holding less than this share of its words...
 DECLARED_BODY_GAIN = 0.6
 # ...when at least this share of the extracted words are in it.
@@ -48,11 +54,15 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 class NotAnArticle(Exception):
-    """The page is not an article or has no usable body; ``reason`` is a short stats key."""
+    """The page is not an article or has no usable body; ``reason`` is a short stats key.
 
-    def __init__(self, reason: str) -> None:
+    ``kind`` is set when the page is a listing: its reason is then the listing's evidence.
+    """
+
+    def __init__(self, reason: str, kind: PageKind | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.kind = kind
 
 
 class ArticleExtractor:
@@ -98,17 +108,12 @@ class ArticleExtractor:
             raise NotAnArticle("unparsable")
         now = fetched_at or dt.datetime.now(dt.UTC)
         structured = StructuredData(tree)
+        declared = bool(structured.articles) or structured.meta("og:type") == "article"
+        layout = LinkLayout(tree, url)
         prune_furniture(tree)
         self.options.url = url
         self.options.source = url
-        document = bare_extraction(tree, options=self.options)
-        if not isinstance(document, Document):
-            raise NotAnArticle("no_body")
-        text = document.text or ""
-        if self.fallback is not None and len(text) < TRUNCATED_SHARE * _paragraph_chars(tree):
-            fuller = bare_extraction(tree, options=self.fallback)
-            if isinstance(fuller, Document) and len(fuller.text or "") > len(text):
-                text = fuller.text or ""
+        text = self._body_text(tree)
         fallback = _PageMetadata(tree, url, self.options)
         site_name = structured.site_name() or fallback.document.sitename
         title = choose_title(
@@ -127,6 +132,13 @@ class ArticleExtractor:
         declared_body = structured.article_body()
         if declared_body and _completes(paragraphs, declared_body):
             paragraphs = body_paragraphs(declared_body, title)
+        if not paragraphs:
+            if kind := layout.bodiless(declared):
+                raise NotAnArticle(kind.reason, kind)
+            raise NotAnArticle("no_body")
+        kind = layout.judge(paragraphs, declared)
+        if kind.is_listing:
+            raise NotAnArticle(kind.reason, kind)
         if sign_off := sign_off_credits(paragraphs[-1] if paragraphs else "", site_name):
             paragraphs = paragraphs[:-1]  # a credit, not the story
         people, organisations = clean_authors(
@@ -139,6 +151,9 @@ class ArticleExtractor:
             lines.insert(0, standfirst)
         body = PARAGRAPH_BREAK.join(lines)
         if len(body) < self.min_body_chars:
+            if not declared and not running_chars(lines):
+                # Labels and links, nothing that reads as a story: a page of navigation.
+                raise NotAnArticle("no_text", PageKind("listing", "no_text"))
             raise NotAnArticle("short_body")
 
         published, published_raw, date_source = first_valid(_published_candidates(structured, url, hints, fallback), now)
@@ -147,14 +162,15 @@ class ArticleExtractor:
             modified = modified_raw = None
 
         fingerprint, blocks = body_keys(body)
-        declared = structured.canonical()
-        declared = absolute(url, declared.strip()) if declared else None
-        if declared and host_of(declared) != host_of(url):
-            declared = None  # a canonical on another site is syndication, not this page's URL
+        canonical = structured.canonical()
+        canonical = absolute(url, canonical.strip()) if canonical else None
+        if canonical and host_of(canonical) != host_of(url):
+            canonical = None  # a canonical on another site is syndication, not this page's URL
         return ArticleItem(
             url=url,
-            canonical_url=canonicalize(declared or url, self.drop_params),
-            canonical_from_page=declared is not None,
+            canonical_url=canonicalize(canonical or url, self.drop_params),
+            canonical_from_page=canonical is not None,
+            evidence=kind.reason,
             site=host_of(url),
             body=body,
             title=title,
@@ -176,6 +192,39 @@ class ArticleExtractor:
             content_fingerprint=fingerprint,
             body_blocks=blocks,
         )
+
+
+    def _body_text(self, tree: HtmlElement) -> str:
+        """The body text, by the first way of extracting that keeps the story.
+
+        The precision pass first. When it keeps less than half the text of the page's
+        substantial paragraphs, or a fragment of the running text the page holds wherever it
+        lives (one table cell, a banner, a box of teasers), the balanced pass, if it keeps more.
+        When neither keeps any running text outside table rows while the page has some (a
+        layout table read as rows, a story in ``<br>`` runs), trafilatura's own fallback,
+        jusText, which reads table cells and ``<br>`` runs as paragraphs. jusText comes last
+        and only then: on a page with a comment thread or other prose around the story, it
+        keeps that too.
+        """
+        text = _trafilatura_text(tree, self.options)
+        kept = running_chars(text.splitlines())
+        available = page_running_chars(tree)
+        fragment = kept < FRAGMENT_SHARE * available or len(text) < TRUNCATED_SHARE * _paragraph_chars(tree)
+        if fragment and self.fallback is not None:
+            fuller = _trafilatura_text(tree, self.fallback)
+            if (fuller_kept := running_chars(fuller.splitlines())) > kept:
+                text, kept = fuller, fuller_kept
+        if kept == 0 and available:
+            body, _ = justext_rescue(copy.deepcopy(tree), self.options)
+            rescued = "\n".join(paragraph.text or "" for paragraph in body)
+            if running_chars(rescued.splitlines()):
+                return rescued
+        return text
+
+
+def _trafilatura_text(tree: HtmlElement, options: Extractor) -> str:
+    document = bare_extraction(tree, options=options)
+    return (document.text or "") if isinstance(document, Document) else ""
 
 
 class _PageMetadata:

@@ -1,0 +1,231 @@
+"""Whether a page is one story or a list of other pages, judged on what its body is made of.
+
+Neither the address nor the page's declarations can tell: day archives sit at dated paths, and
+archive, tag and section pages often declare ``og:type`` "article". What tells is the main
+content. A listing's is a column of teasers: a link to another page on a line of its own (the
+headline), with a little text that belongs to it (a summary, a section, a time). An article's is
+running text under one headline that links nowhere. So the page's teaser blocks are found in the
+tree before extraction, and the extracted body is measured against them: a body made mostly of
+teasers, or of link text, is a listing's.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import urldefrag
+
+from lxml.html import HtmlElement
+
+from crawler.extraction.htmltext import element_text
+from crawler.extraction.runningtext import running_chars, text_lines
+from crawler.urls import absolute
+
+# A headline link holds at least this many characters (about three words), or this many of a
+# script written without spaces.
+HEADLINE_MIN_CHARS = 20
+HEADLINE_MIN_CHARS_UNSPACED = 8
+# A link is a line of its own when its text is at least this share of the line (a short CJK
+# headline with its photo count or date beside it is half of it).
+OWN_LINE_SHARE = 0.5
+# A teaser (headline, summary, section, time) holds at most this many characters: past it, the
+# block around a headline is a story that links to another.
+TEASER_MAX_CHARS = 1500
+# A teaser's line is looked for inside a longer body line when it is as long as a headline:
+# shorter ones (a section name, "Read more") are found in running text too.
+# A page declaring an article is one when its body opens with this much running text before
+# any teaser (the teasers that follow are its related stories).
+STORY_LEAD_CHARS = 300
+# A body is a listing's when it holds at least this many teasers and they, with the other
+# link text in it, make at least this share of it...
+LISTING_MIN_TEASERS = 3
+LISTING_SHARE = 0.5
+# ...or when this share of it is the text of links, on at least this many lines.
+LINK_TEXT_SHARE = 0.5
+LINK_TEXT_MIN_LINES = 3
+
+_BLOCKS = frozenset({
+    "p", "li", "dd", "dt", "td", "th", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "div", "article",
+    "section", "header", "footer", "aside", "nav", "main", "figure", "figcaption", "blockquote",
+    "ul", "ol", "dl", "table", "tbody", "form", "body",
+})
+_NOT_PAGES = ("#", "javascript:", "mailto:", "tel:", "data:")
+_SPACE = re.compile(r"\s+")
+# How trafilatura writes list items and table rows: "- item", "| cell | cell |".
+_LIST_MARKER = re.compile(r"^(?:[-*•]|\d{1,2}\.)\s+")
+_TABLE_ROW = re.compile(r"^\|.*\|$")
+_CELL_BORDER = re.compile(r"(?<!\\)\|")
+_UNSPACED = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+@dataclass(frozen=True)
+class PageKind:
+    """``kind`` "article" or "listing", and ``reason``, the evidence that decided (a stats key)."""
+
+    kind: str
+    reason: str
+
+    @property
+    def is_listing(self) -> bool:
+        return self.kind == "listing"
+
+
+class LinkLayout:
+    """The page's links to other pages, read before extraction prunes the tree: their texts, and
+    the teaser blocks around the ones that stand on a line of their own."""
+
+    def __init__(self, tree: HtmlElement, url: str) -> None:
+        here = urldefrag(url)[0]
+        anchors: list[str] = []
+        headlines: list[HtmlElement] = []
+        for a in tree.iter("a"):
+            href = str(a.get("href") or "").strip()
+            target = absolute(url, href) if href and not href.startswith(_NOT_PAGES) else None
+            if target is None or urldefrag(target)[0] == here:
+                continue
+            text = element_text(a)
+            if not text:
+                continue
+            anchors.append(text)
+            if _headline_like(text) and _own_line(a, text):
+                headlines.append(a)
+        self.anchor_text = "\n".join(_squeezed(text) for text in anchors)
+        blocks = _teaser_blocks(headlines)
+        self.teasers = [_squeezed(element_text(block)) for block in blocks]
+        # Each teaser's lines (headline, summary, time), for a body line holding parts of several.
+        self._pieces = [
+            [piece for line, _ in text_lines(block) if _headline_like(line) and (piece := _squeezed(line))]
+            for block in blocks
+        ]
+        self._joined = "\n".join(self.teasers)
+        self._starts: list[int] = []
+        at = 0
+        for text in self.teasers:
+            self._starts.append(at)
+            at += len(text) + 1
+
+    def judge(self, paragraphs: Sequence[str], declared_article: bool) -> PageKind:
+        """The kind of a page whose extracted body is ``paragraphs``."""
+        lines = [line for paragraph in paragraphs for line in _cells(paragraph)]
+        total = sum(len(line) for line in lines) or 1
+        teasers: set[int] = set()
+        covered = link_chars = link_lines = 0
+        lead: int | None = None  # running text before the first teaser or link line
+        for at, line in enumerate(lines):
+            before = covered
+            linked = line in self.anchor_text
+            if linked:
+                link_chars += len(line)
+                link_lines += 1
+            if (found := self._joined.find(line)) >= 0:
+                teasers.add(bisect_right(self._starts, found) - 1)
+                covered += len(line)
+            else:
+                # A table cell or a paragraph holding several teasers, or parts of them, at once.
+                found_chars = 0
+                for block, pieces in enumerate(self._pieces):
+                    if inside := sum(len(piece) for piece in pieces if piece in line):
+                        teasers.add(block)
+                        found_chars += inside
+                covered += len(line) if linked else min(len(line), found_chars)
+            if lead is None and covered > before:
+                lead = running_chars(lines[:at])
+        if declared_article and (lead is None or lead >= STORY_LEAD_CHARS):
+            # A story, then teasers of others: the page says it is an article, and reads as one.
+            return PageKind("article", "declared")
+        if len(teasers) >= LISTING_MIN_TEASERS and covered >= LISTING_SHARE * total:
+            return PageKind("listing", "teasers")
+        if link_lines >= LINK_TEXT_MIN_LINES and link_chars >= LINK_TEXT_SHARE * total:
+            return PageKind("listing", "link_text")
+        return PageKind("article", "declared" if declared_article else "running_text")
+
+    def bodiless(self, declared_article: bool) -> PageKind | None:
+        """The kind of a page extraction found no body on: None (an article that lost its body,
+        to be counted as such) when the page declares an article, else a listing: of teasers,
+        or of nothing but links and labels (a home page, a menu)."""
+        if declared_article:
+            return None
+        return PageKind("listing", "teasers" if len(self.teasers) >= LISTING_MIN_TEASERS else "no_text")
+
+
+def _squeezed(text: str) -> str:
+    """``text`` without whitespace: markup and extraction space inline elements differently."""
+    return _SPACE.sub("", text)
+
+
+def _cells(paragraph: str) -> list[str]:
+    """The squeezed lines of an extracted paragraph: without a list marker, a table row cut into
+    its cells."""
+    paragraph = _LIST_MARKER.sub("", paragraph.strip())
+    parts = _CELL_BORDER.split(paragraph.strip("|")) if _TABLE_ROW.match(paragraph) else [paragraph]
+    return [squeezed for part in parts if (squeezed := _squeezed(part))]
+
+
+def _headline_like(text: str) -> bool:
+    return len(text) >= HEADLINE_MIN_CHARS or (
+        len(text) >= HEADLINE_MIN_CHARS_UNSPACED and _UNSPACED.search(text) is not None
+    )
+
+
+def _own_line(a: HtmlElement, text: str) -> bool:
+    """Whether the link is a line of its own (a headline), not a phrase linked inside a sentence:
+    it wraps a block of its own (a heading), or it holds most of the line it is on, the text
+    of its block between line breaks."""
+    if any(isinstance(child.tag, str) and child.tag in _BLOCKS for child in a.iterdescendants()):
+        return True
+    block = a.getparent()
+    while block is not None and block.tag not in _BLOCKS:
+        block = block.getparent()
+    if block is None:
+        return True
+    line = _line_around(block, a)
+    return len(text) >= OWN_LINE_SHARE * len(line)
+
+
+def _line_around(block: HtmlElement, a: HtmlElement) -> str:
+    """The text of the line of ``block`` that holds ``a``: its inline content, cut at ``<br>``
+    and at nested blocks."""
+    lines: list[list[str]] = [[]]
+    found = -1
+
+    def add(element: HtmlElement) -> None:
+        nonlocal found
+        if element is a:
+            found = len(lines) - 1
+        if element.tag == "br" or element.tag in _BLOCKS:
+            lines.append([])
+        else:
+            lines[-1].append(element.text_content() if isinstance(element.tag, str) else "")
+        if element.tail:
+            lines[-1].append(element.tail)
+
+    lines[-1].append(block.text or "")
+    for child in block:
+        if child is a or a in child.iterdescendants():
+            inline = child
+            add(inline)
+            if found < 0:
+                found = len(lines) - 1
+        else:
+            add(child)
+    return " ".join("".join(lines[max(found, 0)]).split())
+
+
+def _teaser_blocks(headlines: list[HtmlElement]) -> list[HtmlElement]:
+    """Each headline's teaser block: the largest element around it that holds no other headline
+    and is short enough to be a teaser."""
+    counts: dict[HtmlElement, int] = {}
+    for a in headlines:
+        for element in a.iterancestors():
+            counts[element] = counts.get(element, 0) + 1
+    blocks: dict[HtmlElement, None] = {}
+    for a in headlines:
+        block = a
+        for element in a.iterancestors():
+            if counts[element] > 1 or element.tag in ("body", "html") or len(element_text(element)) > TEASER_MAX_CHARS:
+                break
+            block = element
+        blocks[block] = None
+    return list(blocks)
