@@ -151,9 +151,8 @@ class ArticleExtractor:
             lines.insert(0, standfirst)
         body = PARAGRAPH_BREAK.join(lines)
         if len(body) < self.min_body_chars:
-            if not declared and not running_chars(lines):
-                # Labels and links, nothing that reads as a story: a page of navigation.
-                raise NotAnArticle("no_text", PageKind("listing", "no_text"))
+            if kind := layout.bodiless(declared, lines):
+                raise NotAnArticle(kind.reason, kind)
             raise NotAnArticle("short_body")
 
         published, published_raw, date_source = first_valid(_published_candidates(structured, url, hints, fallback), now)

@@ -141,10 +141,17 @@ class LinkLayout:
             return PageKind("listing", "link_text")
         return PageKind("article", "declared" if declared_article else "running_text")
 
-    def bodiless(self, declared_article: bool) -> PageKind | None:
-        """The kind of a page extraction found no body on: None (an article that lost its body,
-        to be counted as such) when the page declares an article, else a listing: of teasers,
-        or of nothing but links and labels (a home page, a menu)."""
+    def bodiless(self, declared_article: bool, paragraphs: Sequence[str] = ()) -> PageKind | None:
+        """The kind of a page extraction found no body, or too short a one, on: None (an article
+        that lost its body, counted as such) when the page declares an article, else a listing:
+        of teasers, or of nothing but links and labels (a home page, a menu).
+
+        A short body that is a teaser of the page, on a page of teasers, is a listing's whatever
+        the page declares: a precision pass keeps one box of a list as readily as of a story.
+        """
+        lines = [line for paragraph in paragraphs for line in _cells(paragraph)]
+        if lines and len(self.teasers) >= LISTING_MIN_TEASERS and all(line in self._joined for line in lines):
+            return PageKind("listing", "teasers")
         if declared_article:
             return None
         return PageKind("listing", "teasers" if len(self.teasers) >= LISTING_MIN_TEASERS else "no_text")
