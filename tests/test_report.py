@@ -82,6 +82,15 @@ def test_runs_are_stored_without_per_site_keys_and_bad_ids_are_refused(tmp_path,
     with sqlite3.connect(tmp_path / "news.db") as connection:
         stats = json.loads(connection.execute("SELECT stats FROM crawl_runs").fetchone()[0])
     assert stats["news/sites"] == 1 and not any(key.startswith("news/site/") for key in stats)
+    # Every page judged, and the decisions shown with their reasons.
+    judged = {key: n for key, n in stats.items() if key.startswith(("news/page/article/", "news/page/listing/"))}
+    assert sum(n for key, n in judged.items() if key.startswith("news/page/article/")) >= stats["news/store/stored"]
+    assert any(key.startswith("news/page/listing/") for key in judged)
+    shown = newscrawl("runs", "show", "1", "--db", db)
+    line = next(line for line in shown.stdout.splitlines() if line.startswith("pages judged:"))
+    for key, n in judged.items():
+        kind, reason = key.split("/")[2:]
+        assert f"{reason} {n}" in line and f"{kind} " in line
     missing = newscrawl("runs", "show", "42", "--db", db)
     assert missing.returncode == 2 and "no crawl run 42" in missing.stderr
     wrong = newscrawl("runs", "list", "--db", db)

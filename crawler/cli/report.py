@@ -20,6 +20,19 @@ def key_figures(stats: dict[str, Any]) -> dict[str, int]:
     }
 
 
+def page_kinds(stats: dict[str, Any]) -> str:
+    """The page-kind decisions of a run with their reasons: "article 33 (declared 30,
+    running_text 3), listing 12 (teasers 9, no_text 3)"."""
+    parts = []
+    for kind in ("article", "listing"):
+        prefix = f"news/page/{kind}/"
+        reasons = {key[len(prefix):]: value for key, value in stats.items() if key.startswith(prefix)}
+        if reasons:
+            detail = ", ".join(f"{reason} {n}" for reason, n in sorted(reasons.items()))
+            parts.append(f"{kind} {sum(reasons.values())} ({detail})")
+    return ", ".join(parts) or "none"
+
+
 def _duration(run: CrawlRun) -> str:
     if run.finished_at is None:
         return "-"
@@ -59,6 +72,7 @@ def run_report(run: CrawlRun, sites: Sequence[CrawlRunSite]) -> str:
         title,
         f"start URLs:       {', '.join(starts) or '-'}",
         f"pages fetched:    {figures['pages']}" + (f" ({figures['pages'] / elapsed:.1f}/s)" if elapsed else ""),
+        f"pages judged:     {page_kinds(stats)}",
         f"articles stored:  {figures['stored']}, duplicates {figures['duplicates']}",
         "pages not stored: " + (", ".join(f"{k} {v}" for k, v in sorted(dropped(stats).items())) or "none"),
         "errors:           " + (", ".join(f"{k} {v}" for k, v in sorted(errors(stats).items())) or "none"),
