@@ -82,14 +82,20 @@ class _PagesHandler(BaseHTTPRequestHandler):
         pass
 
 
+class _BackloggedServer(ThreadingHTTPServer):
+    # A crawl opens connections in bursts: past the default backlog of 5 the kernel drops them,
+    # and each one dropped costs the crawler a second (a SYN resent), or its download timeout.
+    request_queue_size = 128
+    daemon_threads = True
+
+
 @contextlib.contextmanager
 def serving(address: str, pages: dict[str, tuple[int, dict[str, str], str]]) -> Iterator[tuple[int, list[str]]]:
     """An HTTP server in this process on ``address`` answering ``pages`` (path: status, headers,
     body; a test may change them between crawls); yields its port and the paths requested."""
     seen: list[str] = []
     handler = type("Handler", (_PagesHandler,), {"pages": pages, "seen": seen})
-    server = ThreadingHTTPServer((address, 0), handler)
-    server.daemon_threads = True
+    server = _BackloggedServer((address, 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
