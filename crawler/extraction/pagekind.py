@@ -135,7 +135,9 @@ class LinkLayout:
         if declared_article and (lead is None or lead >= STORY_LEAD_CHARS):
             # A story, then teasers of others: the page says it is an article, and reads as one.
             return PageKind("article", "declared")
-        if len(teasers) >= LISTING_MIN_TEASERS and covered >= LISTING_SHARE * total:
+        # Two teasers do when the page does not claim to be an article: the last page of a section.
+        least = LISTING_MIN_TEASERS if declared_article else LISTING_MIN_TEASERS - 1
+        if len(teasers) >= least and covered >= LISTING_SHARE * total:
             return PageKind("listing", "teasers")
         if link_lines >= LINK_TEXT_MIN_LINES and link_chars >= LINK_TEXT_SHARE * total:
             return PageKind("listing", "link_text")
