@@ -152,7 +152,7 @@ def _init_worker(folder: Path, keep: list[int] | None) -> None:
         _pages.keep(keep)
     _extractor = ArticleExtractor(
         favor_precision=settings.NEWS_EXTRACT_FAVOR_PRECISION,
-        min_body_chars=settings.NEWS_EXTRACT_MIN_BODY_CHARS,
+        min_body_words=settings.NEWS_EXTRACT_MIN_BODY_WORDS,
         drop_params=[*settings.NEWS_TRACKING_PARAMS, *settings.NEWS_SESSION_PARAMS],
     )
     settle_heap()

@@ -45,6 +45,7 @@ import trafilatura
 
 from crawler import settings
 from crawler.extraction import ArticleExtractor, NotAnArticle
+from crawler.extraction.charset import page_text
 from crawler.extraction.dates import parse_date
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,8 +59,14 @@ LOST_CHARS = 200
 # The extractor as a crawl builds it, with the shipped default settings.
 OURS = ArticleExtractor(
     favor_precision=settings.NEWS_EXTRACT_FAVOR_PRECISION,
-    min_body_chars=settings.NEWS_EXTRACT_MIN_BODY_CHARS,
+    min_body_words=settings.NEWS_EXTRACT_MIN_BODY_WORDS,
 )
+
+
+def read_page(path: str) -> str:
+    """A stored page's text, decoded as a crawl decodes it (no HTTP header kept: BOM, ``<meta>``
+    declaration, then the HTML standard's default), for newscrawl and trafilatura alike."""
+    return page_text(gzip.decompress(Path(path).read_bytes()))[0]
 
 
 def prf(predicted: str, gold: str) -> tuple[float, float, float]:
@@ -102,7 +109,7 @@ def gold_authors(value: Any) -> list[str]:
 
 def score_page(job: tuple[str, dict[str, Any]]) -> dict[str, Any]:
     path, gold = job
-    html = gzip.decompress(Path(path).read_bytes()).decode("utf-8", errors="replace")
+    html = read_page(path)
     url = gold.get("url") or ""
     try:
         ours = OURS.extract(html, url)
@@ -140,7 +147,7 @@ def timing(jobs: list[tuple[str, dict[str, Any]]]) -> tuple[float, float]:
     """Seconds per page for newscrawl and for trafilatura with metadata, interleaved, one process."""
     ours_s = traf_s = 0.0
     for path, gold in jobs:
-        html = gzip.decompress(Path(path).read_bytes()).decode("utf-8", errors="replace")
+        html = read_page(path)
         url = gold.get("url") or ""
         start = time.perf_counter()
         with contextlib.suppress(NotAnArticle):
@@ -205,7 +212,7 @@ def _ours(html: str, url: str) -> tuple[str, str | None, str | None, list[str]]:
 
 def score_case(job: tuple[str, dict[str, Any]]) -> dict[str, Any]:
     path, case = job
-    html = gzip.decompress(Path(path).read_bytes()).decode("utf-8", errors="replace")
+    html = read_page(path)
     url = case["url"] if case.get("url", "").startswith("http") else ""
     body, title, published, authors = _ours(html, url)
     doc = trafilatura.bare_extraction(html, url=url or None, with_metadata=True)

@@ -106,7 +106,10 @@ NEWS_DB_SPILL_DIR = "."
 # --- newscrawl: extraction -----------------------------------------------------------------
 NEWS_EXTRACT_FAVOR_PRECISION = True
 NEWS_EXTRACT_MAX_IN_FLIGHT = 0
-NEWS_EXTRACT_MIN_BODY_CHARS = 250
+# A shorter body is not an article ("short_body"): words, or for scripts written without spaces
+# characters over the characters a word takes in them (crawler/textlength.py). 40 words hold
+# what 250 characters of English do.
+NEWS_EXTRACT_MIN_BODY_WORDS = 40
 # Seconds one page may take to parse and extract; past it the page is skipped (as "timeout")
 # and its worker replaced. A news page takes well under a second.
 NEWS_EXTRACT_TIMEOUT = 60.0

@@ -109,7 +109,7 @@ class StorePipeline:
             ChromeIndex(
                 settings.getint("NEWS_CHROME_MIN_PAGES"),
                 settings.getfloat("NEWS_CHROME_MIN_SHARE"),
-                settings.getint("NEWS_EXTRACT_MIN_BODY_CHARS"),
+                settings.getint("NEWS_EXTRACT_MIN_BODY_WORDS"),
             )
             if settings.getbool("NEWS_CHROME_ENABLED")
             else None,

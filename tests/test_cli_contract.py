@@ -129,6 +129,8 @@ def test_hints_and_errors_name_the_database(stored_db: Path) -> None:
         (["crawl", "http://127.0.0.1:9/", "-s", "DOWNLOAD_DELAY=fast"], "DOWNLOAD_DELAY must be a number, not 'fast'"),
         (["crawl", "http://127.0.0.1:9/", "-s", "CONCURRENT_REQUESTS=0"], "CONCURRENT_REQUESTS must be at least 1"),
         (["crawl", "http://127.0.0.1:9/", "-s", "DOWNLOD_DELAY=2"], "DOWNLOD_DELAY: unknown setting (did you mean DOWNLOAD_DELAY?)"),
+        (["crawl", "http://127.0.0.1:9/", "-s", "NEWS_EXTRACT_MIN_BODY_CHARS=250"],
+         "NEWS_EXTRACT_MIN_BODY_CHARS: unknown setting (did you mean NEWS_EXTRACT_MIN_BODY_WORDS?)"),
         (["crawl", "http://127.0.0.1:9/", "-s", "NEWS_EXTRACT_TIMEOUT=0"], "NEWS_EXTRACT_TIMEOUT must be a number of seconds above 0, not '0'"),
         (["crawl", "http://127.0.0.1:9/", "-s", "NEWS_DEDUP_MEMORY=lots"], "NEWS_DEDUP_MEMORY must be a whole number, not 'lots'"),
         (["crawl", "http://127.0.0.1:9/", "-s", "NEWS_CHROME_ENABLED=maybe"], "NEWS_CHROME_ENABLED must be true or false, not 'maybe'"),

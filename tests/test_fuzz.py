@@ -36,6 +36,7 @@ from crawler.extraction import ArticleExtractor
 from crawler.extraction.analysis import Link, LinkRules, PageAnalyser, PageAnalysis
 from crawler.extraction.workers import PagePool
 from crawler.items import ArticleItem
+from crawler.textlength import word_count
 from crawler.urls import canonicalize, clean_url, on_site
 
 settings.register_profile(
@@ -339,7 +340,7 @@ def article_page() -> str:
 
 RULES = LinkRules((SITE,), session_params=tuple(crawl_settings.NEWS_SESSION_PARAMS))
 EXTRACTOR_OPTIONS: dict[str, Any] = {"favor_precision": True, "drop_params": DROP}
-MIN_BODY_CHARS = ArticleExtractor(**EXTRACTOR_OPTIONS).min_body_chars
+MIN_BODY_WORDS = ArticleExtractor(**EXTRACTOR_OPTIONS).min_body_words
 ANALYSER = PageAnalyser(ArticleExtractor(**EXTRACTOR_OPTIONS), RULES)
 
 
@@ -390,7 +391,7 @@ def check_analysis(result: PageAnalysis) -> None:
         assert isinstance(result.article, ArticleItem)
         assert result.kind is not None and result.kind.kind == "article"
         assert result.article.url == ARTICLE_URL
-        assert len(result.article.body) >= MIN_BODY_CHARS
+        assert word_count(result.article.body) >= MIN_BODY_WORDS
         assert result.article.body_signature is not None
     elif result.kind is None and judged:
         # An article without a body is counted as dropped, with its reason.

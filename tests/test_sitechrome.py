@@ -4,6 +4,7 @@ import asyncio
 import dataclasses
 import datetime as dt
 
+import pytest
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 from sqlalchemy import select
@@ -69,6 +70,15 @@ def test_never_cuts_a_body_to_less_than_half():
     page = ArticleItem(url="https://x.example/9", canonical_url="https://x.example/9", site="x.example",
                        body="\n\n".join([*shared, "Own line 9."]))
     assert index.clean(page) is page
+
+
+@pytest.mark.parametrize(("min_body_words", "cleaned"), [(27, True), (28, False)])
+def test_never_cuts_a_body_below_the_minimum_length(min_body_words, cleaned):
+    index = ChromeIndex(min_pages=5, min_share=0.2, min_body_words=min_body_words)
+    for n in range(5):
+        index.record(article(n, NOTE))
+    page = article(99, NOTE)
+    assert index.clean(page).body == (article(99).body if cleaned else page.body)  # the story: 27 words
 
 
 def test_blocks_count_once_per_article():
@@ -145,7 +155,7 @@ def test_articles_cleaned_as_stored_counts_only_those_stored(tmp_path):
     """A copy of a stored article, cleaned of the chrome and then found to be a copy, is no article
     "removed from as stored": the run's summary would count work that left nothing behind."""
     settings = project_settings([f"DATABASE_URL=sqlite:///{tmp_path / 'news.db'}", f"NEWS_DB_SPILL_DIR={tmp_path}",
-                                 "NEWS_EXTRACT_MIN_BODY_CHARS=10"]).copy_to_dict()
+                                 "NEWS_EXTRACT_MIN_BODY_WORDS=10"]).copy_to_dict()
     settings["TWISTED_REACTOR_ENABLED"] = False  # the pipeline alone, on asyncio, no crawl
     crawler = get_crawler(NewsSpider, settings)
     pipeline = build_from_crawler(StorePipeline, crawler)

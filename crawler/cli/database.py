@@ -97,7 +97,7 @@ def cmd_reclean(args: argparse.Namespace) -> int:
     index = ChromeIndex(
         settings.getint("NEWS_CHROME_MIN_PAGES"),
         settings.getfloat("NEWS_CHROME_MIN_SHARE"),
-        settings.getint("NEWS_EXTRACT_MIN_BODY_CHARS"),
+        settings.getint("NEWS_EXTRACT_MIN_BODY_WORDS"),
     )
     sessions = make_sessionmaker(engine)
     with sessions() as session:

@@ -2,9 +2,9 @@
 signatures (``neardup``), the chrome a site repeats on every article (``sitechrome``) and the
 fate of copies that name another page as canonical (``copies``).
 
-Pure functions and small in-memory indexes: imports nothing of newscrawl but ``crawler.items``
-and ``crawler.urls``, and neither Scrapy, Twisted nor SQLAlchemy, since the extraction workers
-compute the keys (docs/architecture.md). What a database decides lives in ``crawler.storage``.
+Pure functions and small in-memory indexes: imports nothing of newscrawl but ``crawler.items``,
+``crawler.urls`` and ``crawler.textlength``, and neither Scrapy, Twisted nor SQLAlchemy, since the
+extraction workers compute the keys (docs/architecture.md). What a database decides lives in ``crawler.storage``.
 """
 
 from crawler.dedupe.copies import CopyBook

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from crawler.dedupe.fingerprints import PARAGRAPH_BREAK, body_keys
+from crawler.textlength import word_count
 
 if TYPE_CHECKING:
     from crawler.items import ArticleItem
@@ -38,10 +39,10 @@ def blocks_of(item: ArticleItem) -> dict[str, str]:
 class ChromeIndex:
     """Per-site block counts, as loaded from the database plus what this process stored since."""
 
-    def __init__(self, min_pages: int = 5, min_share: float = 0.2, min_body_chars: int = 0) -> None:
+    def __init__(self, min_pages: int = 5, min_share: float = 0.2, min_body_words: int = 0) -> None:
         self.min_pages = min_pages
         self.min_share = min_share
-        self.min_body_chars = min_body_chars
+        self.min_body_words = min_body_words
         self.articles: Counter[str] = Counter()
         self.blocks: dict[str, Counter[str]] = {}
         # chrome(site) until the site's counts change: a batch is cleaned with one computation.
@@ -82,7 +83,7 @@ class ChromeIndex:
         paragraphs = item.body.split(PARAGRAPH_BREAK)
         kept = [p for p, block in zip(paragraphs, paragraph_blocks(item), strict=True) if block not in chrome]
         body = PARAGRAPH_BREAK.join(kept)
-        if len(kept) == len(paragraphs) or 2 * len(kept) < len(paragraphs) or len(body) < self.min_body_chars:
+        if len(kept) == len(paragraphs) or 2 * len(kept) < len(paragraphs) or word_count(body) < self.min_body_words:
             return item
         fingerprint, blocks = body_keys(body)
         return dataclasses.replace(

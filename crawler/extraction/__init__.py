@@ -8,9 +8,9 @@ links and kind with its article (``analysis``) and the pool of worker processes 
 (``workers``).
 
 A library of its own: it imports neither Scrapy, Twisted nor SQLAlchemy (``make lint`` checks
-it), only ``crawler.dedupe`` for the keys it computes, and ``crawler.items`` and ``crawler.urls``.
-``from crawler.extraction import ArticleExtractor`` is the way to extract one page without
-crawling (docs/api.md).
+it), only ``crawler.dedupe`` for the keys it computes, and ``crawler.items``, ``crawler.urls`` and
+``crawler.textlength``. ``from crawler.extraction import ArticleExtractor`` is the way to extract
+one page without crawling (docs/api.md).
 """
 
 from crawler.extraction.extractor import ArticleExtractor, NotAnArticle

@@ -37,6 +37,7 @@ from crawler.extraction.standfirst import printed_standfirst
 from crawler.extraction.structured import StructuredData
 from crawler.extraction.titles import choose_title
 from crawler.items import ArticleItem
+from crawler.textlength import word_count
 from crawler.urls import absolute, canonicalize, host_of
 
 logger = logging.getLogger(__name__)
@@ -72,7 +73,7 @@ class ArticleExtractor:
         self,
         *,
         favor_precision: bool = False,
-        min_body_chars: int = 250,
+        min_body_words: int = 40,
         drop_params: Iterable[str] = (),
     ) -> None:
         # Comments are not part of an article; tables and formatting stay as trafilatura sees fit.
@@ -84,7 +85,7 @@ class ArticleExtractor:
             if favor_precision
             else None
         )
-        self.min_body_chars = min_body_chars
+        self.min_body_words = min_body_words
         self.drop_params = tuple(drop_params)
 
     def extract(
@@ -150,7 +151,7 @@ class ArticleExtractor:
         if standfirst := printed_standfirst(tree, description, "\n".join(lines)):
             lines.insert(0, standfirst)
         body = PARAGRAPH_BREAK.join(lines)
-        if len(body) < self.min_body_chars:
+        if word_count(body) < self.min_body_words:
             if kind := layout.bodiless(declared, lines):
                 raise NotAnArticle(kind.reason, kind)
             raise NotAnArticle("short_body")

@@ -118,7 +118,7 @@ class PagePool:
     def from_settings(cls, settings: BaseSettings, rules: LinkRules) -> PagePool:
         options = {
             "favor_precision": settings.getbool("NEWS_EXTRACT_FAVOR_PRECISION"),
-            "min_body_chars": settings.getint("NEWS_EXTRACT_MIN_BODY_CHARS"),
+            "min_body_words": settings.getint("NEWS_EXTRACT_MIN_BODY_WORDS"),
             "drop_params": [
                 *settings.getlist("NEWS_TRACKING_PARAMS"),
                 *settings.getlist("NEWS_SESSION_PARAMS"),
