@@ -15,7 +15,7 @@ from scrapy.settings import Settings
 
 from crawler.cli.console_log import set_verbosity
 from crawler.downloadermiddlewares.private_networks import HINT, AddressPolicy
-from crawler.extensions.progress import dropped, errors
+from crawler.extensions.progress import dropped, errors, page_kinds
 from crawler.urls import is_http_url
 from crawler.validation import check_crawl_settings
 
@@ -62,6 +62,7 @@ def summary(stats: dict[str, Any], db_url: str) -> str:
     the database it names (docs/settings.md, "Stats keys")."""
     lines = [
         f"pages fetched:      {stats.get('response_received_count', 0)}",
+        f"pages judged:       {page_kinds(stats)}",
         f"articles stored:    {stats.get('news/store/stored', 0)}",
         *([f"articles updated:   {stats['news/store/updated']} (revisited, their text had changed)"]
           if stats.get("news/store/updated") else []),

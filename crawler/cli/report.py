@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from crawler.extensions.progress import dropped, errors
+from crawler.extensions.progress import dropped, errors, page_kinds
 from crawler.storage import CrawlRun, CrawlRunSite
 from crawler.storage.runs import KINDS
 
@@ -18,19 +18,6 @@ def key_figures(stats: dict[str, Any]) -> dict[str, int]:
         "duplicates": stats.get("news/store/duplicates", 0),
         "errors": sum(errors(stats).values()),
     }
-
-
-def page_kinds(stats: dict[str, Any]) -> str:
-    """The page-kind decisions of a run with their reasons: "article 33 (declared 30,
-    running_text 3), listing 12 (teasers 9, no_text 3)"."""
-    parts = []
-    for kind in ("article", "listing"):
-        prefix = f"news/page/{kind}/"
-        reasons = {key[len(prefix):]: value for key, value in stats.items() if key.startswith(prefix)}
-        if reasons:
-            detail = ", ".join(f"{reason} {n}" for reason, n in sorted(reasons.items()))
-            parts.append(f"{kind} {sum(reasons.values())} ({detail})")
-    return ", ".join(parts) or "none"
 
 
 def _duration(run: CrawlRun) -> str:

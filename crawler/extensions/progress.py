@@ -44,6 +44,19 @@ def errors(stats: dict[str, Any]) -> Counter[str]:
     return Counter({key[len(prefix):]: value for key, value in stats.items() if key.startswith(prefix)})
 
 
+def page_kinds(stats: dict[str, Any]) -> str:
+    """The page-kind decisions of a run with their reasons: "article 33 (declared 30,
+    running_text 3), listing 12 (teasers 9, no_text 3)"."""
+    parts = []
+    for kind in ("article", "listing"):
+        prefix = f"news/page/{kind}/"
+        reasons = {key[len(prefix):]: value for key, value in stats.items() if key.startswith(prefix)}
+        if reasons:
+            detail = ", ".join(f"{reason} {n}" for reason, n in sorted(reasons.items()))
+            parts.append(f"{kind} {sum(reasons.values())} ({detail})")
+    return ", ".join(parts) or "none"
+
+
 def _listed(counts: Counter[str]) -> str:
     return ", ".join(f"{name} {n}" for name, n in counts.most_common()) or "none"
 
