@@ -31,13 +31,6 @@ class LabelledPage:
     body_start: str | None
 
 
-# Pages today's decision gets wrong, each with why: a test expects them to fail until it is fixed.
-MISJUDGED = {
-    "hokuto-area-nanbu.html": "a section front whose precision pass keeps only its lead teaser, "
-    "long enough in words to pass the minimum: one teaser is too little evidence on its own",
-}
-
-
 def labels() -> dict[str, dict[str, str]]:
     """``labels.json``: file name to its labels."""
     return json.loads((PAGES / "labels.json").read_text(encoding="utf-8"))

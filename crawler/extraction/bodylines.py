@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from crawler.extraction.titles import word_key
+from crawler.extraction.runningtext import is_running
+from crawler.extraction.titles import headline_keys, word_key
 
 # Byline, headline and kicker lines are looked for until this many story lines are kept.
 HEAD_LINES = 4
@@ -22,6 +23,8 @@ KICKER_MAX_WORDS = 4
 # A headline line may carry this many more characters than the title (kicker, site name).
 HEADLINE_EXTRA_CHARS = 40
 BYLINE_MAX_WORDS = 20
+DATELINE_MAX_WORDS = 15
+_SENTENCE_ENDS = (".", "!", "?", "。", "！", "？", "…", "»", "”", '"')
 LINK_LINE_MAX_WORDS = 25
 STAMP_MAX_CHARS = 80
 # Words a timestamp line may hold besides its date and time ("Stand:", "Uhr", "Updated").
@@ -126,9 +129,29 @@ def is_byline(line: str, authors: Sequence[str]) -> bool:
     return bool(names) and len(rest.split()) <= 2
 
 
-def _is_headline(line: str, title_key: str, title: str) -> bool:
-    """The headline again, maybe joined to its kicker or the site's name."""
-    return bool(title_key) and title_key in word_key(line) and len(line) <= len(title) + HEADLINE_EXTRA_CHARS
+def _is_headline(line: str, keys: Sequence[str], title: str) -> bool:
+    """The headline again, maybe joined to its kicker or the site's name, or run together with
+    the dateline, section and byline printed around it (as a layout table reads): a line that
+    holds the headline, adds a byline's worth of words at most, and ends no sentence."""
+    folded = word_key(line)
+    for key in keys:
+        if key and key in folded:
+            if len(line) <= len(title) + HEADLINE_EXTRA_CHARS:
+                return True
+            rest = len(folded.split()) - len(key.split())
+            if rest <= BYLINE_MAX_WORDS and not line.rstrip().endswith(_SENTENCE_ENDS):
+                return True
+    return False
+
+
+def _is_dateline(line: str) -> bool:
+    """A line of the story's particulars over it: a date with a place, a source or a byline
+    ("publié le 3 novembre 2026 par ...", a source and a time in Chinese), no sentence."""
+    return (
+        len(line.split()) <= DATELINE_MAX_WORDS
+        and _DATE.search(line) is not None
+        and not line.rstrip().endswith(_SENTENCE_ENDS)
+    )
 
 
 def _is_kicker(line: str) -> bool:
@@ -141,7 +164,7 @@ def without_stray_lines(paragraphs: Sequence[str], title: str | None, authors: S
     In the head: bylines, the headline and the kicker just above it. Anywhere: timestamps, links
     to other stories, lone interface words, photo credits and media teasers.
     """
-    title_key = word_key(title or "")
+    keys = headline_keys(title)
     kept: list[str] = []
     previous_kept = False
     for line in paragraphs:
@@ -150,9 +173,15 @@ def without_stray_lines(paragraphs: Sequence[str], title: str | None, authors: S
             if is_byline(line, authors):
                 previous_kept = False
                 continue
-            if _is_headline(line, title_key, title or ""):
+            if _is_headline(line, keys, title or ""):
                 if previous_kept and _is_kicker(kept[-1]):
                     kept.pop()
+                # Above the headline, nothing of the story: the site's motto, the breadcrumb.
+                while kept and not is_running(kept[-1]):
+                    kept.pop()
+                previous_kept = False
+                continue
+            if not any(is_running(k) for k in kept) and _is_dateline(line):
                 previous_kept = False
                 continue
         if is_timestamp(line) or is_interface_line(line):

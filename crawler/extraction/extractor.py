@@ -137,7 +137,7 @@ class ArticleExtractor:
             if kind := layout.bodiless(declared):
                 raise NotAnArticle(kind.reason, kind)
             raise NotAnArticle("no_body")
-        kind = layout.judge(paragraphs, declared)
+        kind = layout.judge(paragraphs, declared, title)
         if kind.is_listing:
             raise NotAnArticle(kind.reason, kind)
         if sign_off := sign_off_credits(paragraphs[-1] if paragraphs else "", site_name):

@@ -92,8 +92,14 @@ class LinkLayout:
             if _headline_like(text) and _own_line(a, text):
                 headlines.append(a)
         self.anchor_text = "\n".join(_squeezed(text) for text in anchors)
-        blocks = _teaser_blocks(headlines)
+        led = _teaser_blocks(headlines)
+        blocks = list(led)
         self.teasers = [_squeezed(element_text(block)) for block in blocks]
+        # The headline a teaser opens with: a teaser is led by its link, a story is not.
+        self._headlines = [
+            _squeezed(text) if (lines := text_lines(block)) and lines[0][0] == (text := element_text(a)) else None
+            for block, a in led.items()
+        ]
         # Each teaser's lines (headline, summary, time), for a body line holding parts of several.
         self._pieces = [
             [piece for line, _ in text_lines(block) if _headline_like(line) and (piece := _squeezed(line))]
@@ -106,8 +112,8 @@ class LinkLayout:
             self._starts.append(at)
             at += len(text) + 1
 
-    def judge(self, paragraphs: Sequence[str], declared_article: bool) -> PageKind:
-        """The kind of a page whose extracted body is ``paragraphs``."""
+    def judge(self, paragraphs: Sequence[str], declared_article: bool, title: str | None = None) -> PageKind:
+        """The kind of a page titled ``title`` whose extracted body is ``paragraphs``."""
         lines = [line for paragraph in paragraphs for line in _cells(paragraph)]
         total = sum(len(line) for line in lines) or 1
         teasers: set[int] = set()
@@ -139,9 +145,23 @@ class LinkLayout:
         least = LISTING_MIN_TEASERS if declared_article else LISTING_MIN_TEASERS - 1
         if len(teasers) >= least and covered >= LISTING_SHARE * total:
             return PageKind("listing", "teasers")
+        if not declared_article and len(teasers) == 1 and covered >= total and self._leads_elsewhere(teasers, title):
+            # All the body is one teaser of a page of them (a section front's lead story), led by
+            # a headline that is not the page's own.
+            return PageKind("listing", "teasers")
         if link_lines >= LINK_TEXT_MIN_LINES and link_chars >= LINK_TEXT_SHARE * total:
             return PageKind("listing", "link_text")
         return PageKind("article", "declared" if declared_article else "running_text")
+
+    def _leads_elsewhere(self, teasers: set[int], title: str | None) -> bool:
+        [at] = teasers
+        headline = self._headlines[at]
+        own = _squeezed(title or "").casefold()
+        return (
+            len(self.teasers) >= LISTING_MIN_TEASERS
+            and headline is not None
+            and not (own and (own in headline.casefold() or headline.casefold() in own))
+        )
 
     def bodiless(self, declared_article: bool, paragraphs: Sequence[str] = ()) -> PageKind | None:
         """The kind of a page extraction found no body, or too short a one, on: None (an article
@@ -222,19 +242,19 @@ def _line_around(block: HtmlElement, a: HtmlElement) -> str:
     return " ".join("".join(lines[max(found, 0)]).split())
 
 
-def _teaser_blocks(headlines: list[HtmlElement]) -> list[HtmlElement]:
-    """Each headline's teaser block: the largest element around it that holds no other headline
-    and is short enough to be a teaser."""
+def _teaser_blocks(headlines: list[HtmlElement]) -> dict[HtmlElement, HtmlElement]:
+    """Each headline's teaser block, with its headline: the largest element around it that holds
+    no other headline and is short enough to be a teaser."""
     counts: dict[HtmlElement, int] = {}
     for a in headlines:
         for element in a.iterancestors():
             counts[element] = counts.get(element, 0) + 1
-    blocks: dict[HtmlElement, None] = {}
+    blocks: dict[HtmlElement, HtmlElement] = {}
     for a in headlines:
         block = a
         for element in a.iterancestors():
             if counts[element] > 1 or element.tag in ("body", "html") or len(element_text(element)) > TEASER_MAX_CHARS:
                 break
             block = element
-        blocks[block] = None
-    return list(blocks)
+        blocks.setdefault(block, a)
+    return blocks

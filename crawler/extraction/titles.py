@@ -159,6 +159,27 @@ def _clean(text: str | None) -> str:
     return " ".join(html.unescape(text or "").split())
 
 
+# Where a title joins its parts, in any writing: "Story - Paper", "Paper :: Story", "故事_报纸".
+_TITLE_PARTS = re.compile(r"\s+[|\-–—:·•»]+\s+|\s*(?:[|｜：·•»_]+|::)\s*")
+HEADLINE_PART_WORDS = 3
+HEADLINE_PART_CHARS_UNSPACED = 6
+
+
+def headline_keys(title: str | None) -> list[str]:
+    """The word keys a printed headline may match: the title's, and those of each of its parts
+    long enough to be a headline, for a title whose site name was not recognised."""
+    if not title:
+        return []
+    keys = [word_key(title)]
+    for part in _TITLE_PARTS.split(title):
+        key = word_key(part)
+        words = key.split()
+        if len(words) >= HEADLINE_PART_WORDS or (len(words) == 1 and len(key) >= HEADLINE_PART_CHARS_UNSPACED
+                                                 and not key.isascii()):
+            keys.append(key)
+    return [key for key in dict.fromkeys(keys) if key]
+
+
 def word_key(text: str) -> str:
     """Text compared by its words alone: casefolded, punctuation and spacing dropped."""
     return " ".join(_words(text))
