@@ -65,7 +65,7 @@ def test_the_api_examples_run_from_a_plain_install(tmp_path: Path) -> None:
         "Harbour ferries return after the winter pause",
         "['Ada Lindqvist'] 2026-11-30 08:00:00+00:00",
         "3 paragraphs",
-        "not an article: short_body",
+        "not an article: no_text PageKind(kind='listing', reason='no_text')",
     ]
     assert crawled.startswith("33 articles stored\n")
     assert "2026-10-19 Two Dairy Cooperatives Agree Merger to Form Largest Producer in Estrava" in crawled

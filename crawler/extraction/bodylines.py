@@ -24,7 +24,7 @@ KICKER_MAX_WORDS = 4
 HEADLINE_EXTRA_CHARS = 40
 BYLINE_MAX_WORDS = 20
 DATELINE_MAX_WORDS = 15
-_SENTENCE_ENDS = (".", "!", "?", "。", "！", "？", "…", "»", "”", '"')
+_SENTENCE_ENDS = (".", "!", "?", "。", "！", "？", "…", "»", "«", "”", '"')
 LINK_LINE_MAX_WORDS = 25
 STAMP_MAX_CHARS = 80
 # Words a timestamp line may hold besides its date and time ("Stand:", "Uhr", "Updated").
@@ -132,21 +132,26 @@ def is_byline(line: str, authors: Sequence[str]) -> bool:
 def _is_headline(line: str, keys: Sequence[str], title: str) -> bool:
     """The headline again, maybe joined to its kicker or the site's name, or run together with
     the dateline, section and byline printed around it (as a layout table reads): a line that
-    holds the headline, adds a byline's worth of words at most, and ends no sentence."""
+    holds the headline and a date, adds a byline's worth of words at most, and ends no sentence."""
     folded = word_key(line)
-    for key in keys:
-        if key and key in folded:
-            if len(line) <= len(title) + HEADLINE_EXTRA_CHARS:
-                return True
-            rest = len(folded.split()) - len(key.split())
-            if rest <= BYLINE_MAX_WORDS and not line.rstrip().endswith(_SENTENCE_ENDS):
-                return True
+    for at, key in enumerate(keys):
+        if not key or key not in folded:
+            continue
+        if folded == key:
+            return True
+        # Past the title itself, a key is a part of it, which a sentence of the story may quote.
+        sentence = line.rstrip().endswith(_SENTENCE_ENDS)
+        if len(line) <= len(title) + HEADLINE_EXTRA_CHARS and not (at and sentence):
+            return True
+        rest = len(folded.split()) - len(key.split())
+        if rest <= BYLINE_MAX_WORDS and _DATE.search(line) and not sentence:
+            return True
     return False
 
 
 def _is_dateline(line: str) -> bool:
-    """A line of the story's particulars over it: a date with a place, a source or a byline
-    ("publié le 3 novembre 2026 par ...", a source and a time in Chinese), no sentence."""
+    """A line of the story's particulars under its headline: a date with a place, a source or a
+    byline ("publié le 3 novembre 2026 par ...", a source and a time in Chinese), no sentence."""
     return (
         len(line.split()) <= DATELINE_MAX_WORDS
         and _DATE.search(line) is not None
@@ -167,6 +172,7 @@ def without_stray_lines(paragraphs: Sequence[str], title: str | None, authors: S
     keys = headline_keys(title)
     kept: list[str] = []
     previous_kept = False
+    below_headline = False
     for line in paragraphs:
         # The head is counted in kept lines: furniture (video boxes, timestamps) can fill the first ones.
         if len(kept) < HEAD_LINES:
@@ -180,8 +186,9 @@ def without_stray_lines(paragraphs: Sequence[str], title: str | None, authors: S
                 while kept and not is_running(kept[-1]):
                     kept.pop()
                 previous_kept = False
+                below_headline = True
                 continue
-            if not any(is_running(k) for k in kept) and _is_dateline(line):
+            if below_headline and not kept and _is_dateline(line):
                 previous_kept = False
                 continue
         if is_timestamp(line) or is_interface_line(line):

@@ -31,7 +31,7 @@ from crawler.extraction.htmltext import element_text
 from crawler.extraction.nextstory import this_story_only
 from crawler.extraction.pagekind import LinkLayout, PageKind
 from crawler.extraction.recover import dropped_paragraphs_restored
-from crawler.extraction.runningtext import page_running_chars, running_chars
+from crawler.extraction.runningtext import page_running_chars, running_chars, running_chars_in_rows
 from crawler.extraction.splitbody import whole_story
 from crawler.extraction.standfirst import printed_standfirst
 from crawler.extraction.structured import StructuredData
@@ -198,23 +198,26 @@ class ArticleExtractor:
         """The body text, by the first way of extracting that keeps the story.
 
         The precision pass first. When it keeps less than half the text of the page's
-        substantial paragraphs, or a fragment of the running text the page holds wherever it
-        lives (one table cell, a banner, a box of teasers), the balanced pass, if it keeps more.
-        When neither keeps any running text outside table rows while the page has some (a
-        layout table read as rows, a story in ``<br>`` runs), trafilatura's own fallback,
-        jusText, which reads table cells and ``<br>`` runs as paragraphs. jusText comes last
-        and only then: on a page with a comment thread or other prose around the story, it
-        keeps that too.
+        substantial paragraphs, or is a fragment of the running text the page holds wherever it
+        lives (a banner, a box of teasers: little running text, and less text than the page's
+        running text), the balanced pass, if it keeps more. When neither keeps any running text
+        but in the cells of table rows (a layout table, the story run together with the menus
+        and the headline) or keeps nothing, while the page has running text, trafilatura's own
+        fallback, jusText, which reads table cells and ``<br>`` runs as paragraphs. jusText
+        comes last and only then: on a page with a comment thread or other prose around the
+        story, it keeps that too; a table of data is no layout table, and stays.
         """
         text = _trafilatura_text(tree, self.options)
         kept = running_chars(text.splitlines())
         available = page_running_chars(tree)
-        fragment = kept < FRAGMENT_SHARE * available or len(text) < TRUNCATED_SHARE * _paragraph_chars(tree)
+        fragment = (kept < FRAGMENT_SHARE * available and len(text) < available) or (
+            len(text) < TRUNCATED_SHARE * _paragraph_chars(tree)
+        )
         if fragment and self.fallback is not None:
             fuller = _trafilatura_text(tree, self.fallback)
             if (fuller_kept := running_chars(fuller.splitlines())) > kept:
                 text, kept = fuller, fuller_kept
-        if kept == 0 and available:
+        if kept == 0 and available and (not text.strip() or running_chars_in_rows(text.splitlines())):
             body, _ = justext_rescue(copy.deepcopy(tree), self.options)
             rescued = "\n".join(paragraph.text or "" for paragraph in body)
             if running_chars(rescued.splitlines()):

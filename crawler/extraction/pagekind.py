@@ -11,17 +11,17 @@ teasers, or of link text, is a listing's.
 
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
-from urllib.parse import urldefrag
+from urllib.parse import urldefrag, urlsplit
 
 from lxml.html import HtmlElement
 
 from crawler.extraction.htmltext import element_text
 from crawler.extraction.runningtext import running_chars, text_lines
-from crawler.urls import absolute
 
 # A headline link holds at least this many characters (about three words), or this many of a
 # script written without spaces.
@@ -77,13 +77,12 @@ class LinkLayout:
     the teaser blocks around the ones that stand on a line of their own."""
 
     def __init__(self, tree: HtmlElement, url: str) -> None:
-        here = urldefrag(url)[0]
         anchors: list[str] = []
         headlines: list[HtmlElement] = []
+        itself = _addresses_of(url)
         for a in tree.iter("a"):
             href = str(a.get("href") or "").strip()
-            target = absolute(url, href) if href and not href.startswith(_NOT_PAGES) else None
-            if target is None or urldefrag(target)[0] == here:
+            if not href or href.startswith(_NOT_PAGES) or href.split("#", 1)[0] in itself:
                 continue
             text = element_text(a)
             if not text:
@@ -92,25 +91,30 @@ class LinkLayout:
             if _headline_like(text) and _own_line(a, text):
                 headlines.append(a)
         self.anchor_text = "\n".join(_squeezed(text) for text in anchors)
-        led = _teaser_blocks(headlines)
-        blocks = list(led)
-        self.teasers = [_squeezed(element_text(block)) for block in blocks]
-        # The headline a teaser opens with: a teaser is led by its link, a story is not.
-        self._headlines = [
-            _squeezed(text) if (lines := text_lines(block)) and lines[0][0] == (text := element_text(a)) else None
-            for block, a in led.items()
-        ]
-        # Each teaser's lines (headline, summary, time), for a body line holding parts of several.
-        self._pieces = [
-            [piece for line, _ in text_lines(block) if _headline_like(line) and (piece := _squeezed(line))]
-            for block in blocks
-        ]
+        self._led = _teaser_blocks(headlines)
+        self.teasers = [_squeezed(element_text(block)) for block in self._led]
         self._joined = "\n".join(self.teasers)
         self._starts: list[int] = []
         at = 0
         for text in self.teasers:
             self._starts.append(at)
             at += len(text) + 1
+
+    @functools.cached_property
+    def _pieces(self) -> list[list[str]]:
+        """Each teaser's lines (headline, summary, time), for a body line holding parts of
+        several teasers: read when a body line is no teaser whole."""
+        return [[_squeezed(line) for line, _ in text_lines(block) if _headline_like(line)] for block in self._led]
+
+    @functools.cached_property
+    def _headlines(self) -> list[str | None]:
+        """The headline each teaser opens with, if it does: a teaser is led by its link, a story
+        is not."""
+        headlines: list[str | None] = []
+        for block, a in self._led.items():
+            lines = text_lines(block)
+            headlines.append(_squeezed(lines[0][0]) if lines and lines[0][0] == element_text(a) else None)
+        return headlines
 
     def judge(self, paragraphs: Sequence[str], declared_article: bool, title: str | None = None) -> PageKind:
         """The kind of a page titled ``title`` whose extracted body is ``paragraphs``."""
@@ -177,6 +181,15 @@ class LinkLayout:
         if declared_article:
             return None
         return PageKind("listing", "teasers" if len(self.teasers) >= LISTING_MIN_TEASERS else "no_text")
+
+
+def _addresses_of(url: str) -> set[str]:
+    """How the page's own links to itself are written: absolute, from the root, or its last
+    path segment alone."""
+    parts = urlsplit(urldefrag(url)[0])
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    last = path.rsplit("/", 1)[-1]
+    return {f"{parts.scheme}://{parts.netloc}{path}", f"//{parts.netloc}{path}", path} | ({last} if last else set())
 
 
 def _squeezed(text: str) -> str:

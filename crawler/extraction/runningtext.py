@@ -33,6 +33,7 @@ _NOT_STORY = frozenset({"nav", "aside", "footer", "header", "li", "form"})
 _UNSPACED = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u9fff]")
 # trafilatura writes a table row as "| cell | cell |".
 _TABLE_ROW = re.compile(r"^\|.*\|$")
+_CELL_BORDER = re.compile(r"(?<!\\)\|")
 
 
 def is_running(text: str) -> bool:
@@ -94,3 +95,13 @@ def running_chars(lines: Iterable[str]) -> int:
     """Characters of running text in extracted lines; a table row, as trafilatura writes a layout
     table, is not running text whatever its length."""
     return sum(len(line) for line in lines if is_running(line) and not _TABLE_ROW.match(line.strip()))
+
+
+def running_chars_in_rows(lines: Iterable[str]) -> int:
+    """Characters of running text in the cells of extracted table rows: a story a layout table
+    holds, where a table of data holds none."""
+    rows = (line.strip() for line in lines)
+    return sum(
+        len(cell) for row in rows if _TABLE_ROW.match(row) for cell in _CELL_BORDER.split(row.strip("|"))
+        if is_running(cell.strip())
+    )

@@ -166,17 +166,20 @@ HEADLINE_PART_CHARS_UNSPACED = 6
 
 
 def headline_keys(title: str | None) -> list[str]:
-    """The word keys a printed headline may match: the title's, and those of each of its parts
-    long enough to be a headline, for a title whose site name was not recognised."""
+    """The word keys a printed headline may match: the title's, and the title's without its
+    first or its last part, for a title whose site name was not recognised ("Paper - Story",
+    "Story : detail - Paper", "故事_报纸"), when what is left is long enough to be a headline."""
     if not title:
         return []
-    keys = [word_key(title)]
-    for part in _TITLE_PARTS.split(title):
-        key = word_key(part)
-        words = key.split()
-        if len(words) >= HEADLINE_PART_WORDS or (len(words) == 1 and len(key) >= HEADLINE_PART_CHARS_UNSPACED
-                                                 and not key.isascii()):
-            keys.append(key)
+    parts = [word_key(part) for part in _TITLE_PARTS.split(title)]
+    keys = [" ".join(parts)]
+    if len(parts) > 1:
+        for rest in (" ".join(parts[1:]), " ".join(parts[:-1])):
+            words = rest.split()
+            if len(words) >= HEADLINE_PART_WORDS or (
+                len(words) == 1 and len(rest) >= HEADLINE_PART_CHARS_UNSPACED and not rest.isascii()
+            ):
+                keys.append(rest)
     return [key for key in dict.fromkeys(keys) if key]
 
 
