@@ -19,7 +19,8 @@ import re
 _UNSPACED_SCRIPTS = (
     # Han (unified ideographs, extensions A to H in planes 2 and 3, compatibility ideographs,
     # 々, 〆 and the ideographic zero): 1.52 characters per English word in Chinese; translators
-    # count 1.5 to 1.8. 1.6 keeps a caption of 60 Chinese characters short of 40 words.
+    # count 1.5 to 1.8. 1.6, the stricter side, keeps a caption of 55 Chinese characters short of
+    # the 35 words of the minimum.
     ("\u3005-\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff", 1.6),
     # Kana (hiragana, katakana but its middle dot ・, phonetic extensions, half-width katakana):
     # with kanji at 1.6, the Japanese messages leave 4.5 kana per English word, for particles,

@@ -15,8 +15,8 @@ LEAD_JA = (
     "市の担当者は「学生や働く世代にもっと図書館を使ってほしい」と話している。"
     "同様の取り組みは県内の他の市にも広がりつつあり、注目を集めている。"
 )
-# A photo caption of 60 characters (56 of them Han), and an English sentence of 30 words.
-FRAGMENT_ZH = "图为南滨市民在新开放的滨江步道上散步。步道全长约三公里，沿途设有十二处观景平台和休息座椅，夜间照明将于下个月起正式启用。"
+# A photo caption of 45 characters (42 of them Han), and an English sentence of 30 words.
+FRAGMENT_ZH = "图为南滨市民在新开放的滨江步道上散步。步道全长约三公里，沿途设有十二处观景平台和休息座椅。"
 FRAGMENT_EN = (
     "Residents queued outside the town hall on Monday morning to sign a petition against the planned "
     "closure of the swimming pool, which the council says it can no longer afford."
@@ -57,12 +57,12 @@ def test_word_count(text, words):
 
 
 def test_the_fixtures_are_what_they_say():
-    assert (len(LEAD_JA), len(FRAGMENT_ZH), len(FRAGMENT_EN.split())) == (237, 60, 30)
-    assert (word_count(LEAD_JA), word_count(FRAGMENT_ZH), word_count(FRAGMENT_EN)) == (98, 35, 30)
+    assert (len(LEAD_JA), len(FRAGMENT_ZH), len(FRAGMENT_EN.split())) == (237, 45, 30)
+    assert (word_count(LEAD_JA), word_count(FRAGMENT_ZH), word_count(FRAGMENT_EN)) == (98, 26, 30)
 
 
 def test_the_extractor_and_the_crawl_share_the_default():
-    assert ArticleExtractor().min_body_words == settings.NEWS_EXTRACT_MIN_BODY_WORDS == 40
+    assert ArticleExtractor().min_body_words == settings.NEWS_EXTRACT_MIN_BODY_WORDS == 35
 
 
 def page(language: str, title: str, text: str) -> str:

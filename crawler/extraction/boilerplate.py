@@ -9,14 +9,22 @@ the body.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from lxml.html import HtmlElement
+
+from crawler.extraction.htmltext import element_text
 
 _FURNITURE = re.compile(
     r"newsletter|signup|sign-up|promo|blurb|cookie|consent|related|social|skip-link|byline|more-from"
     # A consent management platform's layer, by the abbreviation its vendors' classes share.
     r"|(?:^|[\s_-])cmp(?:$|[\s_-])"
 )
+# Consent layers never hold the story, whatever their size.
+_CONSENT = re.compile(r"cookie|consent|(?:^|[\s_-])cmp(?:$|[\s_-])")
+# A box holding more than this share of the page's paragraph text holds the story (a theme's
+# "social icons" wrapper around it), not furniture.
+_STORY_SHARE = 0.5
 _NEVER_PRUNED = frozenset({"html", "body", "main", "article"})
 # A box holding this many paragraphs is more likely the story itself than furniture.
 _MAX_PARAGRAPHS = 3
@@ -36,17 +44,27 @@ BOILERPLATE_MAX_WORDS = 70
 def prune_furniture(tree: HtmlElement) -> int:
     """Remove furniture boxes from ``tree`` in place; returns how many were removed."""
     removed = 0
+    page_text: int | None = None
     for element in tree.xpath("//*[@class or @id]"):
         if element.tag in _NEVER_PRUNED:
             continue
         names = f"{element.get('class', '')} {element.get('id', '')}".lower()
         if not _FURNITURE.search(names):
             continue
-        if len(element.xpath(".//p")) > _MAX_PARAGRAPHS:
+        paragraphs = element.xpath(".//p")
+        if len(paragraphs) > _MAX_PARAGRAPHS:
             continue
+        if paragraphs and not _CONSENT.search(names):
+            page_text = _paragraph_text(tree.iter("p")) if page_text is None else page_text
+            if _paragraph_text(paragraphs) > _STORY_SHARE * page_text:
+                continue
         element.drop_tree()
         removed += 1
     return removed
+
+
+def _paragraph_text(paragraphs: Iterable[HtmlElement]) -> int:
+    return sum(len(element_text(p)) for p in paragraphs)
 
 
 def is_boilerplate(line: str) -> bool:

@@ -73,7 +73,7 @@ class ArticleExtractor:
         self,
         *,
         favor_precision: bool = False,
-        min_body_words: int = 40,
+        min_body_words: int = 35,
         drop_params: Iterable[str] = (),
     ) -> None:
         # Comments are not part of an article; tables and formatting stay as trafilatura sees fit.
@@ -205,22 +205,30 @@ class ArticleExtractor:
         and the headline) or keeps nothing, while the page has running text, trafilatura's own
         fallback, jusText, which reads table cells and ``<br>`` runs as paragraphs. jusText
         comes last and only then: on a page with a comment thread or other prose around the
-        story, it keeps that too; a table of data is no layout table, and stays.
+        story, it keeps that too; a table of data is no layout table, and stays. A body short of
+        the minimum climbs the same ladder, each rung taken when it holds more words, jusText
+        when it reaches the minimum: a story is not dropped while a way to read it is left.
         """
         text = _trafilatura_text(tree, self.options)
         kept = running_chars(text.splitlines())
+        short = word_count(text) < self.min_body_words
         available = page_running_chars(tree)
         fragment = (kept < FRAGMENT_SHARE * available and len(text) < available) or (
             len(text) < TRUNCATED_SHARE * _paragraph_chars(tree)
         )
-        if fragment and self.fallback is not None:
+        if (fragment or short) and self.fallback is not None:
             fuller = _trafilatura_text(tree, self.fallback)
-            if (fuller_kept := running_chars(fuller.splitlines())) > kept:
+            fuller_kept = running_chars(fuller.splitlines())
+            if fuller_kept > kept or (short and word_count(fuller) > word_count(text)):
                 text, kept = fuller, fuller_kept
-        if kept == 0 and available and (not text.strip() or running_chars_in_rows(text.splitlines())):
+                short = word_count(text) < self.min_body_words
+        layout_table = kept == 0 and available and (not text.strip() or running_chars_in_rows(text.splitlines()))
+        if layout_table or short:
             body, _ = justext_rescue(copy.deepcopy(tree), self.options)
             rescued = "\n".join(paragraph.text or "" for paragraph in body)
-            if running_chars(rescued.splitlines()):
+            if (layout_table and running_chars(rescued.splitlines())) or (
+                short and word_count(rescued) >= self.min_body_words
+            ):
                 return rescued
         return text
 

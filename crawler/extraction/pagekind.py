@@ -38,6 +38,8 @@ TEASER_MAX_CHARS = 1500
 # A page declaring an article is one when its body opens with this much running text before
 # any teaser (the teasers that follow are its related stories).
 STORY_LEAD_CHARS = 300
+# A body that is, this much of it, one teaser led by another page's headline is a listing's.
+LONE_TEASER_SHARE = 0.8
 # A body is a listing's when it holds at least this many teasers and they, with the other
 # link text in it, make at least this share of it...
 LISTING_MIN_TEASERS = 3
@@ -108,12 +110,15 @@ class LinkLayout:
 
     @functools.cached_property
     def _headlines(self) -> list[str | None]:
-        """The headline each teaser opens with, if it does: a teaser is led by its link, a story
-        is not."""
+        """The headline each teaser opens with, if it does (after a time or a section name at
+        most): a teaser is led by its link, a story is not."""
         headlines: list[str | None] = []
         for block, a in self._led.items():
-            lines = text_lines(block)
-            headlines.append(_squeezed(lines[0][0]) if lines and lines[0][0] == element_text(a) else None)
+            lines = [line for line, _ in text_lines(block)]
+            headline = element_text(a)
+            at = lines.index(headline) if headline in lines else -1
+            led = at >= 0 and all(not _headline_like(line) for line in lines[:at])
+            headlines.append(_squeezed(headline) if led else None)
         return headlines
 
     def judge(self, paragraphs: Sequence[str], declared_article: bool, title: str | None = None) -> PageKind:
@@ -149,9 +154,9 @@ class LinkLayout:
         least = LISTING_MIN_TEASERS if declared_article else LISTING_MIN_TEASERS - 1
         if len(teasers) >= least and covered >= LISTING_SHARE * total:
             return PageKind("listing", "teasers")
-        if not declared_article and len(teasers) == 1 and covered >= total and self._leads_elsewhere(teasers, title):
-            # All the body is one teaser of a page of them (a section front's lead story), led by
-            # a headline that is not the page's own.
+        if not declared_article and len(teasers) == 1 and covered >= LONE_TEASER_SHARE * total and self._leads_elsewhere(teasers, title):
+            # The body is one teaser of a page of them (a section front's lead story), led by a
+            # headline that is not the page's own.
             return PageKind("listing", "teasers")
         if link_lines >= LINK_TEXT_MIN_LINES and link_chars >= LINK_TEXT_SHARE * total:
             return PageKind("listing", "link_text")
