@@ -41,6 +41,11 @@ _UNSPACED = re.compile("[" + "".join(chars for chars, _ in _UNSPACED_SCRIPTS) + 
 _WORD = re.compile(r"[^\s\w]*[^\W_]\S*")
 
 
+def is_unspaced(text: str) -> bool:
+    """Whether ``text`` holds a script written without spaces between words."""
+    return _UNSPACED.search(text) is not None
+
+
 def word_count(text: str) -> int:
     """The length of ``text`` in English-word equivalents, each run of characters counted by
     its script: "東京で iPhone を買った" is its kanji and kana over their factors, plus one word."""

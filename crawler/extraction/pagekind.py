@@ -21,20 +21,22 @@ from urllib.parse import urldefrag, urlsplit
 from lxml.html import HtmlElement
 
 from crawler.extraction.htmltext import element_text
-from crawler.extraction.runningtext import running_chars, text_lines
+from crawler.extraction.runningtext import LINE_BREAKS, cells, running_chars, text_lines
+from crawler.textlength import is_unspaced, word_count
 
-# A headline link holds at least this many characters (about three words), or this many of a
-# script written without spaces.
-HEADLINE_MIN_CHARS = 20
-HEADLINE_MIN_CHARS_UNSPACED = 8
+# A headline holds at least this many words (crawler/textlength.py: in any script) and, in a
+# script written with spaces, this many characters: a menu's items ("Local News") and buttons
+# ("Lire la suite") hold fewer.
+HEADLINE_MIN_WORDS = 3
+HEADLINE_MIN_CHARS = 14
 # A link is a line of its own when its text is at least this share of the line (a short CJK
 # headline with its photo count or date beside it is half of it).
 OWN_LINE_SHARE = 0.5
 # A teaser (headline, summary, section, time) holds at most this many characters: past it, the
 # block around a headline is a story that links to another.
 TEASER_MAX_CHARS = 1500
-# A teaser's line is looked for inside a longer body line when it is as long as a headline:
-# shorter ones (a section name, "Read more") are found in running text too.
+# ...and opens with its headline, after this many characters at most (a time, a kicker).
+TEASER_LEAD_CHARS = 40
 # A page declaring an article is one when its body opens with this much running text before
 # any teaser (the teasers that follow are its related stories).
 STORY_LEAD_CHARS = 300
@@ -48,18 +50,10 @@ LISTING_SHARE = 0.5
 LINK_TEXT_SHARE = 0.5
 LINK_TEXT_MIN_LINES = 3
 
-_BLOCKS = frozenset({
-    "p", "li", "dd", "dt", "td", "th", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "div", "article",
-    "section", "header", "footer", "aside", "nav", "main", "figure", "figcaption", "blockquote",
-    "ul", "ol", "dl", "table", "tbody", "form", "body",
-})
 _NOT_PAGES = ("#", "javascript:", "mailto:", "tel:", "data:")
 _SPACE = re.compile(r"\s+")
-# How trafilatura writes list items and table rows: "- item", "| cell | cell |".
+# How trafilatura writes a list item: "- item".
 _LIST_MARKER = re.compile(r"^(?:[-*•]|\d{1,2}\.)\s+")
-_TABLE_ROW = re.compile(r"^\|.*\|$")
-_CELL_BORDER = re.compile(r"(?<!\\)\|")
-_UNSPACED = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 
 @dataclass(frozen=True)
@@ -93,7 +87,12 @@ class LinkLayout:
             if _headline_like(text) and _own_line(a, text):
                 headlines.append(a)
         self.anchor_text = "\n".join(_squeezed(text) for text in anchors)
-        self._led = _teaser_blocks(headlines)
+        # A teaser is led by its headline (after a time or a kicker at most); a block whose link
+        # comes later (an answer signed with a link, a story ending in one) is none.
+        self._led = {
+            block: a for block, a in _teaser_blocks(headlines).items()
+            if 0 <= element_text(block).find(element_text(a)) <= TEASER_LEAD_CHARS
+        }
         self.teasers = [_squeezed(element_text(block)) for block in self._led]
         self._joined = "\n".join(self.teasers)
         self._starts: list[int] = []
@@ -104,14 +103,15 @@ class LinkLayout:
 
     @functools.cached_property
     def _pieces(self) -> list[list[str]]:
-        """Each teaser's lines (headline, summary, time), for a body line holding parts of
+        """Each teaser's lines as long as a headline (headline, summary, time: shorter ones, a
+        section name or "Read more", are in running text too), for a body line holding parts of
         several teasers: read when a body line is no teaser whole."""
         return [[_squeezed(line) for line, _ in text_lines(block) if _headline_like(line)] for block in self._led]
 
     @functools.cached_property
     def _headlines(self) -> list[str | None]:
-        """The headline each teaser opens with, if it does (after a time or a section name at
-        most): a teaser is led by its link, a story is not."""
+        """The headline each teaser opens with as a line of its own, after none that could be
+        one (a time, a kicker): what a section front's lead story opens with."""
         headlines: list[str | None] = []
         for block, a in self._led.items():
             lines = [line for line, _ in text_lines(block)]
@@ -154,7 +154,8 @@ class LinkLayout:
         least = LISTING_MIN_TEASERS if declared_article else LISTING_MIN_TEASERS - 1
         if len(teasers) >= least and covered >= LISTING_SHARE * total:
             return PageKind("listing", "teasers")
-        if not declared_article and len(teasers) == 1 and covered >= LONE_TEASER_SHARE * total and self._leads_elsewhere(teasers, title):
+        lone = len(teasers) == 1 and covered >= LONE_TEASER_SHARE * total
+        if not declared_article and lone and self._leads_elsewhere(teasers, title):
             # The body is one teaser of a page of them (a section front's lead story), led by a
             # headline that is not the page's own.
             return PageKind("listing", "teasers")
@@ -163,14 +164,12 @@ class LinkLayout:
         return PageKind("article", "declared" if declared_article else "running_text")
 
     def _leads_elsewhere(self, teasers: set[int], title: str | None) -> bool:
+        """Whether the one teaser hit is led by a headline that is not the page's own title."""
         [at] = teasers
-        headline = self._headlines[at]
-        own = _squeezed(title or "").casefold()
-        return (
-            len(self.teasers) >= LISTING_MIN_TEASERS
-            and headline is not None
-            and not (own and (own in headline.casefold() or headline.casefold() in own))
-        )
+        if len(self.teasers) < LISTING_MIN_TEASERS or (headline := self._headlines[at]) is None:
+            return False
+        own, headline = _squeezed(title or "").casefold(), headline.casefold()
+        return not (own and (own in headline or headline in own))
 
     def bodiless(self, declared_article: bool, paragraphs: Sequence[str] = ()) -> PageKind | None:
         """The kind of a page extraction found no body, or too short a one, on: None (an article
@@ -205,25 +204,21 @@ def _squeezed(text: str) -> str:
 def _cells(paragraph: str) -> list[str]:
     """The squeezed lines of an extracted paragraph: without a list marker, a table row cut into
     its cells."""
-    paragraph = _LIST_MARKER.sub("", paragraph.strip())
-    parts = _CELL_BORDER.split(paragraph.strip("|")) if _TABLE_ROW.match(paragraph) else [paragraph]
-    return [squeezed for part in parts if (squeezed := _squeezed(part))]
+    return [squeezed for part in cells(_LIST_MARKER.sub("", paragraph.strip())) if (squeezed := _squeezed(part))]
 
 
 def _headline_like(text: str) -> bool:
-    return len(text) >= HEADLINE_MIN_CHARS or (
-        len(text) >= HEADLINE_MIN_CHARS_UNSPACED and _UNSPACED.search(text) is not None
-    )
+    return word_count(text) >= HEADLINE_MIN_WORDS and (len(text) >= HEADLINE_MIN_CHARS or is_unspaced(text))
 
 
 def _own_line(a: HtmlElement, text: str) -> bool:
     """Whether the link is a line of its own (a headline), not a phrase linked inside a sentence:
     it wraps a block of its own (a heading), or it holds most of the line it is on, the text
     of its block between line breaks."""
-    if any(isinstance(child.tag, str) and child.tag in _BLOCKS for child in a.iterdescendants()):
+    if any(isinstance(child.tag, str) and child.tag in LINE_BREAKS for child in a.iterdescendants()):
         return True
     block = a.getparent()
-    while block is not None and block.tag not in _BLOCKS:
+    while block is not None and block.tag not in LINE_BREAKS:
         block = block.getparent()
     if block is None:
         return True
@@ -234,30 +229,18 @@ def _own_line(a: HtmlElement, text: str) -> bool:
 def _line_around(block: HtmlElement, a: HtmlElement) -> str:
     """The text of the line of ``block`` that holds ``a``: its inline content, cut at ``<br>``
     and at nested blocks."""
-    lines: list[list[str]] = [[]]
-    found = -1
-
-    def add(element: HtmlElement) -> None:
-        nonlocal found
-        if element is a:
-            found = len(lines) - 1
-        if element.tag == "br" or element.tag in _BLOCKS:
-            lines.append([])
-        else:
-            lines[-1].append(element.text_content() if isinstance(element.tag, str) else "")
-        if element.tail:
-            lines[-1].append(element.tail)
-
-    lines[-1].append(block.text or "")
+    holders = {a, *a.iterancestors()}
+    lines: list[list[str]] = [[block.text or ""]]
+    found = 0
     for child in block:
-        if child is a or a in child.iterdescendants():
-            inline = child
-            add(inline)
-            if found < 0:
+        if child.tag in LINE_BREAKS:
+            lines.append([])
+        elif isinstance(child.tag, str):
+            lines[-1].append(child.text_content())
+            if child in holders:
                 found = len(lines) - 1
-        else:
-            add(child)
-    return " ".join("".join(lines[max(found, 0)]).split())
+        lines[-1].append(child.tail or "")
+    return " ".join("".join(lines[found]).split())
 
 
 def _teaser_blocks(headlines: list[HtmlElement]) -> dict[HtmlElement, HtmlElement]:

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from lxml import etree
 from lxml.html import HtmlElement
 
+from crawler.textlength import is_unspaced
+
 # A run of text is running text from this many characters (about fifteen words), or this many
 # of a script written without spaces...
 RUN_MIN_CHARS = 100
@@ -22,7 +24,7 @@ RUN_MIN_CHARS_UNSPACED = 40
 RUN_MAX_LINK_SHARE = 0.3
 
 # Elements that end a line of text where they open and close.
-_BREAKS = frozenset({
+LINE_BREAKS = frozenset({
     "p", "li", "dd", "dt", "td", "th", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "div", "article",
     "section", "header", "footer", "aside", "nav", "main", "figure", "figcaption", "blockquote",
     "ul", "ol", "dl", "table", "form", "body", "br", "hr", "pre", "address", "center",
@@ -30,7 +32,6 @@ _BREAKS = frozenset({
 _UNREAD = frozenset({"script", "style", "noscript", "template", "head", "select", "button", "svg"})
 # Where a story does not live.
 _NOT_STORY = frozenset({"nav", "aside", "footer", "header", "li", "form"})
-_UNSPACED = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u9fff]")
 # trafilatura writes a table row as "| cell | cell |".
 _TABLE_ROW = re.compile(r"^\|.*\|$")
 _CELL_BORDER = re.compile(r"(?<!\\)\|")
@@ -38,7 +39,7 @@ _CELL_BORDER = re.compile(r"(?<!\\)\|")
 
 def is_running(text: str) -> bool:
     """Whether a run of text is long enough to be prose rather than a label, a link or a line."""
-    return len(text) >= RUN_MIN_CHARS or (len(text) >= RUN_MIN_CHARS_UNSPACED and _UNSPACED.search(text) is not None)
+    return len(text) >= RUN_MIN_CHARS or (len(text) >= RUN_MIN_CHARS_UNSPACED and is_unspaced(text))
 
 
 def text_lines(element: HtmlElement, skipped: frozenset[str] = frozenset()) -> list[tuple[str, int]]:
@@ -66,7 +67,7 @@ def text_lines(element: HtmlElement, skipped: frozenset[str] = frozenset()) -> l
             if tag in _UNREAD or tag in skipped:
                 walker.skip_subtree()
                 continue
-            if tag in _BREAKS:
+            if tag in LINE_BREAKS:
                 flush()
             if tag == "a":
                 in_link += 1
@@ -76,7 +77,7 @@ def text_lines(element: HtmlElement, skipped: frozenset[str] = frozenset()) -> l
             continue
         if tag == "a":
             in_link -= 1
-        if isinstance(tag, str) and tag in _BREAKS:
+        if isinstance(tag, str) and tag in LINE_BREAKS:
             flush()
         if node.tail and node is not element:
             parts.append(node.tail)
@@ -100,8 +101,14 @@ def running_chars(lines: Iterable[str]) -> int:
 def running_chars_in_rows(lines: Iterable[str]) -> int:
     """Characters of running text in the cells of extracted table rows: a story a layout table
     holds, where a table of data holds none."""
-    rows = (line.strip() for line in lines)
     return sum(
-        len(cell) for row in rows if _TABLE_ROW.match(row) for cell in _CELL_BORDER.split(row.strip("|"))
-        if is_running(cell.strip())
+        len(cell) for line in lines if _TABLE_ROW.match(line.strip()) for cell in cells(line) if is_running(cell)
     )
+
+
+def cells(line: str) -> list[str]:
+    """The cells of an extracted table row, or the line alone."""
+    line = line.strip()
+    if not _TABLE_ROW.match(line):
+        return [line]
+    return [cell.strip() for cell in _CELL_BORDER.split(line.strip("|"))]
