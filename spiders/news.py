@@ -337,6 +337,8 @@ class NewsSpider(scrapy.Spider):
                 count_site(self.stats, site, "filtered", count)
         if analysis.skipped:
             self.logger.info("skipped %(url)s: %(reason)s", {"url": response.url, "reason": analysis.skipped})
+        elif analysis.article is None and analysis.kind is not None and not analysis.kind.is_listing:
+            self.logger.info("not stored, no usable body on a page declaring an article: %(url)s", {"url": response.url})
         if analysis.article is not None:
             analysis.article.source = self.link_rules.of(analysis.article.url).source
             analysis.article.redirected_from = list(response.meta.get("redirect_urls", []))

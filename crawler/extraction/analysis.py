@@ -187,8 +187,7 @@ class PageAnalyser:
             if exc.kind is not None:
                 result.kind = exc.kind
                 result.counts[f"news/page/{exc.kind.kind}/{exc.kind.reason}"] += 1
-            else:
-                result.counts[f"news/page/article/{exc.reason}"] += 1
+            if exc.kind is None or not exc.kind.is_listing:
                 result.counts[f"news/extract/dropped/{exc.reason}"] += 1
         else:
             result.kind = PageKind("article", result.article.evidence or "running_text")

@@ -52,12 +52,15 @@ DECLARED_BODY_GAIN = 0.6
 # ...when at least this share of the extracted words are in it.
 DECLARED_BODY_OVERLAP = 0.9
 _WORD = re.compile(r"\w+", re.UNICODE)
+# A page without a usable body is an article only on its own declaration.
+DECLARED = PageKind("article", "declared")
 
 
 class NotAnArticle(Exception):
     """The page is not an article or has no usable body; ``reason`` is a short stats key.
 
-    ``kind`` is set when the page is a listing: its reason is then the listing's evidence.
+    ``kind`` is what the page was judged, with its evidence: a listing (``reason`` is then the
+    listing's evidence), or an article that has no usable body (``reason`` says what is wrong).
     """
 
     def __init__(self, reason: str, kind: PageKind | None = None) -> None:
@@ -136,7 +139,7 @@ class ArticleExtractor:
         if not paragraphs:
             if kind := layout.bodiless(declared):
                 raise NotAnArticle(kind.reason, kind)
-            raise NotAnArticle("no_body")
+            raise NotAnArticle("no_body", DECLARED)
         kind = layout.judge(paragraphs, declared, title)
         if kind.is_listing:
             raise NotAnArticle(kind.reason, kind)
@@ -154,7 +157,7 @@ class ArticleExtractor:
         if word_count(body) < self.min_body_words:
             if kind := layout.bodiless(declared, lines):
                 raise NotAnArticle(kind.reason, kind)
-            raise NotAnArticle("short_body")
+            raise NotAnArticle("short_body", DECLARED)
 
         published, published_raw, date_source = first_valid(_published_candidates(structured, url, hints, fallback), now)
         modified, modified_raw, _ = first_valid(structured.modified_candidates(), now)
@@ -192,7 +195,6 @@ class ArticleExtractor:
             content_fingerprint=fingerprint,
             body_blocks=blocks,
         )
-
 
     def _body_text(self, tree: HtmlElement) -> str:
         """The body text, by the first way of extracting that keeps the story.
