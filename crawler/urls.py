@@ -17,14 +17,8 @@ _VARIANT_PREFIX = re.compile(r"^/(?:amp|print)(?=/.)", re.IGNORECASE)
 _VARIANT_PARAMS = frozenset({"amp", "outputtype", "output", "print", "view"})
 _VARIANT_VALUES = frozenset({"", "1", "true", "amp", "print", "printable"})
 _PATH_SESSION = re.compile(r";(?:jsessionid|phpsessid|sid)=[^/?#]*", re.IGNORECASE)
-_DATED_PATH = re.compile(r"/(19|20)\d{2}/(0?[1-9]|1[0-2])(/(0?[1-9]|[12]\d|3[01]))?/")
-_COMPACT_DATE = re.compile(r"/(19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])/")
 _YEAR = re.compile(r"(?<!\d)(1\d{3}|2\d{3})(?!\d)")
 _CALENDAR_WORDS = re.compile(r"calendar|archive|events?|date|month|day|year", re.IGNORECASE)
-_LISTING_SEGMENTS = frozenset(
-    {"tag", "tags", "topic", "topics", "category", "categories", "author", "authors",
-     "page", "search", "section", "sections", "archive", "archives", "feed", "rss"}
-)
 
 
 def _matches(name: str, patterns: Iterable[str]) -> bool:
@@ -132,33 +126,6 @@ def site_of(url: str, hosts: Iterable[str]) -> str | None:
     crawled as a site of its own); None when it is on none."""
     host = host_of(url)
     return max((h for h in hosts if host == h or host.endswith("." + h)), key=len, default=None)
-
-
-def looks_like_article(url: str) -> bool:
-    """URL shape evidence: a dated path or a long hyphenated slug as the last segment."""
-    path = urlsplit(url).path
-    if _DATED_PATH.search(path) or _COMPACT_DATE.search(path + "/"):
-        return True
-    segments = [s for s in path.split("/") if s]
-    if not segments or segments[0].lower() in _LISTING_SEGMENTS:
-        return False
-    last = re.sub(r"\.(s?html?|php|aspx?)$", "", segments[-1].lower())
-    return last.count("-") + last.count("_") >= 3 and sum(c.isalpha() for c in last) >= 15
-
-
-def looks_like_listing(url: str) -> bool:
-    """URL shape evidence of a home, section, tag or pagination page."""
-    parts = urlsplit(url)
-    segments = [s.lower() for s in parts.path.split("/") if s]
-    if not segments:
-        return True
-    if any(s in _LISTING_SEGMENTS for s in segments):
-        return True
-    query_keys = {k.lower() for k, _ in parse_qsl(parts.query, keep_blank_values=True)}
-    if query_keys and query_keys <= {"page", "p", "offset", "start"}:
-        return True  # only paging the path: a listing (with an id too, it may be a story)
-    # "/world" is a section; "/story?id=7" is not known to be one.
-    return len(segments) == 1 and not parts.query and not re.search(r"[-.]", segments[0])
 
 
 _PAGE_NUMBER = re.compile(r"/page/\d+/?$|[?&](?:page|p|pg)=\d+(?:&|$)", re.IGNORECASE)

@@ -9,8 +9,6 @@ from crawler.urls import (
     clean_url,
     is_pagination,
     is_trap,
-    looks_like_article,
-    looks_like_listing,
     on_site,
 )
 
@@ -70,26 +68,6 @@ def test_tracking_params_are_configurable():
 )
 def test_on_site(url, hosts, expected):
     assert on_site(url, hosts) is expected
-
-
-@pytest.mark.parametrize(
-    ("url", "article", "listing"),
-    [
-        ("https://n.example/2024/05/17/council-votes.html", True, False),
-        ("https://n.example/world/bridge-repairs-close-river-crossing", True, False),
-        ("https://n.example/20240517/short/", True, False),
-        ("https://n.example/", False, True),
-        ("https://n.example/world/", False, True),
-        ("https://n.example/world/page/3/", False, True),
-        ("https://n.example/tag/flood-defence-and-rivers-policy", False, True),
-        ("https://n.example/world/?page=2", False, True),
-        ("https://n.example/about", False, True),
-        ("https://n.example/news/view.html?idx=8576&page=1&bc=03", False, False),
-    ],
-)
-def test_url_shapes(url, article, listing):
-    assert looks_like_article(url) is article
-    assert looks_like_listing(url) is listing
 
 
 @pytest.mark.parametrize(

@@ -166,8 +166,10 @@ def _is_kicker(line: str) -> bool:
 def without_stray_lines(paragraphs: Sequence[str], title: str | None, authors: Sequence[str]) -> list[str]:
     """``paragraphs`` without the page furniture among them.
 
-    In the head: bylines, the headline and the kicker just above it. Anywhere: timestamps, links
-    to other stories, lone interface words, photo credits and media teasers.
+    In the head: bylines, the headline (alone, or run together with its dateline and byline) with
+    the kicker and whatever short lines stand above it (a motto, a breadcrumb), and the dateline
+    under it. Anywhere: timestamps, links to other stories, lone interface words, photo credits
+    and media teasers.
     """
     keys = headline_keys(title)
     kept: list[str] = []
