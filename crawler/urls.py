@@ -16,6 +16,8 @@ _VARIANT_PATH = re.compile(r"/(?:amp|print)/?$", re.IGNORECASE)
 _VARIANT_PREFIX = re.compile(r"^/(?:amp|print)(?=/.)", re.IGNORECASE)
 _VARIANT_PARAMS = frozenset({"amp", "outputtype", "output", "print", "view"})
 _VARIANT_VALUES = frozenset({"", "1", "true", "amp", "print", "printable"})
+# How a link that leads to no other page begins: a fragment, a script, an address, inline data.
+NOT_PAGE_HREFS = ("#", "javascript:", "mailto:", "tel:", "data:")
 _PATH_SESSION = re.compile(r";(?:jsessionid|phpsessid|sid)=[^/?#]*", re.IGNORECASE)
 _YEAR = re.compile(r"(?<!\d)(1\d{3}|2\d{3})(?!\d)")
 _CALENDAR_WORDS = re.compile(r"calendar|archive|events?|date|month|day|year", re.IGNORECASE)

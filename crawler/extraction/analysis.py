@@ -29,6 +29,7 @@ from crawler.extraction.extractor import ArticleExtractor, NotAnArticle
 from crawler.extraction.pagekind import PageKind
 from crawler.items import ArticleItem
 from crawler.urls import (
+    NOT_PAGE_HREFS,
     absolute,
     clean_url,
     is_pagination,
@@ -37,8 +38,6 @@ from crawler.urls import (
     site_of,
     split_arguments,
 )
-
-_NOT_FOLLOWED = ("#", "javascript:", "mailto:", "tel:", "data:")
 
 # The types of the feeds a page announces with <link rel="alternate">.
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json")
@@ -232,7 +231,7 @@ class PageAnalyser:
         self, links: dict[str, Link], href: str, base: str, next_page: bool,
         hreflangs: dict[str, str], counts: Counter[str],
     ) -> None:
-        if not href or href.startswith(_NOT_FOLLOWED):
+        if not href or href.startswith(NOT_PAGE_HREFS):
             return
         url, refused = self._judge(_resolution_key(base, href), href)
         if refused:

@@ -23,6 +23,7 @@ from lxml.html import HtmlElement
 from crawler.extraction.htmltext import element_text
 from crawler.extraction.runningtext import LINE_BREAKS, cells, running_chars, text_lines
 from crawler.textlength import is_unspaced, word_count
+from crawler.urls import NOT_PAGE_HREFS
 
 # A headline holds at least this many words (crawler/textlength.py: in any script) and, in a
 # script written with spaces, this many characters: a menu's items ("Local News") and buttons
@@ -50,7 +51,6 @@ LISTING_SHARE = 0.5
 LINK_TEXT_SHARE = 0.5
 LINK_TEXT_MIN_LINES = 3
 
-_NOT_PAGES = ("#", "javascript:", "mailto:", "tel:", "data:")
 _SPACE = re.compile(r"\s+")
 # How trafilatura writes a list item: "- item".
 _LIST_MARKER = re.compile(r"^(?:[-*•]|\d{1,2}\.)\s+")
@@ -78,7 +78,7 @@ class LinkLayout:
         itself = _addresses_of(url)
         for a in tree.iter("a"):
             href = str(a.get("href") or "").strip()
-            if not href or href.startswith(_NOT_PAGES) or href.split("#", 1)[0] in itself:
+            if not href or href.startswith(NOT_PAGE_HREFS) or href.split("#", 1)[0] in itself:
                 continue
             text = element_text(a)
             if not text:
