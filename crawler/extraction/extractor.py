@@ -212,18 +212,18 @@ class ArticleExtractor:
         when it reaches the minimum: a story is not dropped while a way to read it is left.
         """
         text = _trafilatura_text(tree, self.options)
-        kept = running_chars(text.splitlines())
-        short = word_count(text) < self.min_body_words
+        kept, words = running_chars(text.splitlines()), word_count(text)
+        short = words < self.min_body_words
         available = page_running_chars(tree)
         fragment = (kept < FRAGMENT_SHARE * available and len(text) < available) or (
             len(text) < TRUNCATED_SHARE * _paragraph_chars(tree)
         )
         if (fragment or short) and self.fallback is not None:
             fuller = _trafilatura_text(tree, self.fallback)
-            fuller_kept = running_chars(fuller.splitlines())
-            if fuller_kept > kept or (short and word_count(fuller) > word_count(text)):
+            fuller_kept, fuller_words = running_chars(fuller.splitlines()), word_count(fuller)
+            if fuller_kept > kept or (short and fuller_words > words):
                 text, kept = fuller, fuller_kept
-                short = word_count(text) < self.min_body_words
+                short = fuller_words < self.min_body_words
         layout_table = kept == 0 and available and (not text.strip() or running_chars_in_rows(text.splitlines()))
         if layout_table or short:
             body, _ = justext_rescue(copy.deepcopy(tree), self.options)

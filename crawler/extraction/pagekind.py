@@ -89,11 +89,14 @@ class LinkLayout:
         self.anchor_text = "\n".join(_squeezed(text) for text in anchors)
         # A teaser is led by its headline (after a time or a kicker at most); a block whose link
         # comes later (an answer signed with a link, a story ending in one) is none.
-        self._led = {
-            block: a for block, a in _teaser_blocks(headlines).items()
-            if 0 <= element_text(block).find(element_text(a)) <= TEASER_LEAD_CHARS
-        }
-        self.teasers = [_squeezed(element_text(block)) for block in self._led]
+        self._led: dict[HtmlElement, HtmlElement] = {}
+        texts: list[str] = []
+        for block, a in _teaser_blocks(headlines).items():
+            text = element_text(block)
+            if 0 <= text.find(element_text(a)) <= TEASER_LEAD_CHARS:
+                self._led[block] = a
+                texts.append(text)
+        self.teasers = [_squeezed(text) for text in texts]
         self._joined = "\n".join(self.teasers)
         self._starts: list[int] = []
         at = 0
