@@ -125,6 +125,22 @@ def _page(head: str, url_date: str = "") -> tuple[str, str]:
         (('<meta property="article:published_time" content="1970-01-01T00:00:00Z">'
          '</head><body><time datetime="2023-04-05T06:07:08Z">5 April</time>'), "",
          "2023-04-05T06:07:08+00:00", "time", None),
+        # A UTC instant is written in the page's own clock when another field shows that clock.
+        (('<meta property="article:published_time" content="2025-06-02T03:30:00Z">'
+         '<meta name="date" content="2025-06-01 22:30:00">'),
+         "", "2025-06-01T22:30:00-05:00", "meta", None),
+        (('<meta property="article:published_time" content="2025-06-01T22:30:00Z">'
+         '<meta name="date" content="2025-06-02T00:30:00+02:00">'),
+         "", "2025-06-02T00:30:00+02:00", "meta", None),
+        # Wall time that is no whole quarter hour away is another time, not the local clock.
+        (('<meta property="article:published_time" content="2025-06-02T03:30:00Z">'
+         '<meta name="date" content="2025-06-01 22:31:00">'),
+         "", "2025-06-02T03:30:00+00:00", "meta", None),
+        # A <time> that disagrees with the day in the URL dates something else on the page.
+        ('</head><body><time datetime="2019-04-05T06:07:08Z">5 April 2019</time>', "2024/02/29/",
+         "2024-02-29", "url", None),
+        ('</head><body><time datetime="2024-02-29T06:07:08+01:00">29 Feb</time>', "2024/02/29/",
+         "2024-02-29T06:07:08+01:00", "time", None),
         # A modification before publication is dropped.
         (('<meta property="article:published_time" content="2025-06-01T10:00:00+00:00">'
          '<meta property="article:modified_time" content="2025-05-01T10:00:00+00:00">'),
@@ -144,6 +160,10 @@ def test_date_rules(extractor, head, url_date, published, source, modified):
         ("2024-03-01T23:30:00+05:30", dt.datetime(2024, 3, 1, 18, 0, tzinfo=dt.UTC), "2024-03-01T23:30:00+05:30"),
         ("2024-03-01T10:00:00Z", dt.datetime(2024, 3, 1, 10, 0, tzinfo=dt.UTC), "2024-03-01T10:00:00+00:00"),
         ("Tue, 05 Mar 2024 08:00:00 GMT", dt.datetime(2024, 3, 5, 8, 0, tzinfo=dt.UTC), "2024-03-05T08:00:00+00:00"),
+        # Numeric dates with dashes or dots are day first; slashed ones month first.
+        ("01-11-2023 10:29", dt.datetime(2023, 11, 1, 10, 29, tzinfo=dt.UTC), "2023-11-01T10:29:00"),
+        ("5.3.2024", dt.datetime(2024, 3, 5, tzinfo=dt.UTC), "2024-03-05T00:00:00"),
+        ("03/05/2024", dt.datetime(2024, 3, 5, tzinfo=dt.UTC), "2024-03-05T00:00:00"),
     ],
 )
 def test_parse_date_keeps_the_offset(value, utc, raw):

@@ -13,6 +13,12 @@ EARLIEST = dt.datetime(1990, 1, 1, tzinfo=dt.UTC)
 # Pages and servers disagree about clocks; a date this far ahead is still accepted as "now".
 FUTURE_LEEWAY = dt.timedelta(hours=2)
 _DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
+# "01-11-2023", "1.11.2023": numeric dates written day first, as everywhere but in US-style
+# slashed dates ("11/01/2023").
+_DAY_FIRST = re.compile(r"\d{1,2}[.-]\d{1,2}[.-]\d{4}\b")
+# A local clock is at most this far from UTC (UTC-12 to UTC+14), in steps of a quarter hour.
+_MAX_OFFSET = dt.timedelta(hours=14)
+_OFFSET_STEP = dt.timedelta(minutes=15)
 
 
 def parse_date(value: str) -> tuple[dt.datetime, str] | None:
@@ -30,7 +36,7 @@ def parse_date(value: str) -> tuple[dt.datetime, str] | None:
             with warnings.catch_warnings():
                 # "EST"-style names are ambiguous; such a value is read as UTC.
                 warnings.simplefilter("ignore", dateparser.UnknownTimezoneWarning)
-                parsed = dateparser.parse(value, fuzzy=False)
+                parsed = dateparser.parse(value, fuzzy=False, dayfirst=bool(_DAY_FIRST.match(value)))
         except (ValueError, OverflowError):
             return None
     raw = parsed.date().isoformat() if _DATE_ONLY.fullmatch(value) else parsed.isoformat()
@@ -95,3 +101,28 @@ def first_valid(
         if EARLIEST <= when <= now + FUTURE_LEEWAY:
             return when, raw, source
     return None, None, None
+
+
+def on_local_clock(when: dt.datetime | None, raw: str | None, others: Iterable[str]) -> str | None:
+    """``raw``, a time given in UTC, as the page's own clock shows it, when another of the page's
+    dates gives the same instant with a local offset or as local wall time.
+
+    Publishers often serialise one field in UTC and print or declare the time where they are; a
+    reader (and an archive) dates a story by the local day, which differs from the UTC day for
+    hours every evening. Local wall time without an offset counts when it is a whole number of
+    quarter hours from the UTC instant, at most 14 hours: that difference is the page's offset.
+    """
+    if when is None or raw is None or not raw.endswith("+00:00"):
+        return raw
+    for value in others:
+        parsed = parse_date(value)
+        if parsed is None or len(parsed[1]) == 10:
+            continue
+        other = dt.datetime.fromisoformat(parsed[1])
+        if other.utcoffset():
+            if other == when:
+                return parsed[1]
+        elif other.tzinfo is None and _OFFSET_STEP <= abs(offset := other - when.replace(tzinfo=None)) <= _MAX_OFFSET:
+            if offset % _OFFSET_STEP == dt.timedelta(0):
+                return other.replace(tzinfo=dt.timezone(offset)).isoformat()
+    return raw

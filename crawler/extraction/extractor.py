@@ -26,7 +26,7 @@ from crawler.dedupe import PARAGRAPH_BREAK, body_keys
 from crawler.extraction.authors import clean_authors, sign_off_credits
 from crawler.extraction.bodylines import without_stray_lines
 from crawler.extraction.boilerplate import body_paragraphs, prune_furniture
-from crawler.extraction.dates import first_valid
+from crawler.extraction.dates import first_valid, on_local_clock
 from crawler.extraction.htmltext import element_text
 from crawler.extraction.nextstory import this_story_only
 from crawler.extraction.pagekind import LinkLayout, PageKind
@@ -160,6 +160,7 @@ class ArticleExtractor:
             raise NotAnArticle("short_body", DECLARED)
 
         published, published_raw, date_source = first_valid(_published_candidates(structured, url, hints, fallback), now)
+        published_raw = on_local_clock(published, published_raw, (v for _, v in structured.published_candidates(url)))
         modified, modified_raw, _ = first_valid(structured.modified_candidates(), now)
         if modified and published and modified < published:
             modified = modified_raw = None

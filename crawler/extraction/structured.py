@@ -14,6 +14,7 @@ from typing import Any
 
 from lxml.html import HtmlElement
 
+from crawler.extraction.dates import parse_date
 from crawler.extraction.htmltext import element_text
 
 ARTICLE_TYPES = frozenset(
@@ -132,12 +133,14 @@ class StructuredData:
         for key in _PUBLISHED_META:
             if self.metas.get(key):
                 yield "meta", self.metas[key]
-        for value in self.times:
-            yield "time", value
         match = _URL_DATE.search(url)
-        if match:
-            year, month, day = (int(g) for g in match.groups())
-            yield "url", f"{year:04d}-{month:02d}-{day:02d}"
+        url_day = "{:04d}-{:02d}-{:02d}".format(*(int(g) for g in match.groups())) if match else None
+        for value in self.times:
+            # A <time> may date a comment or a related story; a day in the article's URL may not.
+            if url_day is None or ((parsed := parse_date(value)) is not None and parsed[1][:10] == url_day):
+                yield "time", value
+        if url_day:
+            yield "url", url_day
 
     def modified_candidates(self) -> Iterator[tuple[str, str]]:
         value = self.article_value("dateModified")
