@@ -1,9 +1,10 @@
 """Authors and titles: the general rules, on credits and titles shaped like real pages'."""
 
+import lxml.html
 import pytest
 
 from crawler.extraction.authors import clean_authors
-from crawler.extraction.titles import choose_title, strip_site_name
+from crawler.extraction.titles import choose_title, printed_title_parts, strip_site_name
 
 
 @pytest.mark.parametrize(
@@ -228,3 +229,46 @@ def test_spelling_most_sources_contain_wins():
     assert choose_title(
         "Ferry vote - terminal approved", ["Ferry vote: terminal approved", "Ferry vote: terminal approved - Local news"], [], []
     ) == "Ferry vote: terminal approved"
+
+
+def _printed(body: str, *titles: str | None) -> dict[str, tuple[str, bool]]:
+    return printed_title_parts(lxml.html.fromstring(f"<html><body>{body}</body></html>"), titles)
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "expected"),
+    [
+        # Parts the page does not print with the headline go, whatever they name and wherever they are.
+        ("Sports | Veteran and rookie lead the win | Harbour Times Newspaper",
+         "<div>Sports</div><h2>Veteran and rookie lead the win</h2>", "Veteran and rookie lead the win"),
+        ("Harbour Times > Ferry terminal approved after review",
+         "<table><tr><td><b>Ferry terminal approved after review</b></td></tr></table>", "Ferry terminal approved after review"),
+        ("Ferry terminal approved_English_Harbour", "<font size=4>Ferry terminal approved</font>", "Ferry terminal approved"),
+        # A <title> declared alone may glue anything to the headline: what the page prints of it counts.
+        ("Ferry terminal approved after review (from Harbour Times)",
+         "<td class=head>Ferry terminal approved after review</td>", "Ferry terminal approved after review"),
+        # A headline the page prints whole, in a heading, keeps every part.
+        ("Ferry vote - terminal approved", "<h1>Ferry vote - <span>terminal approved</span></h1><p>Ferry vote</p>",
+         "Ferry vote - terminal approved"),
+        # A <title> naming only the site and its section gives way to the page's headline.
+        ("Harbour Times | Local", "<h1>Ferry terminal approved after review</h1>", "Ferry terminal approved after review"),
+        # Nothing printed: the title as declared.
+        ("Ferry terminal approved | Harbour Times", "<p>Other news of the day</p>", "Ferry terminal approved | Harbour Times"),
+    ],
+)
+def test_a_title_keeps_what_the_page_prints_of_it(title, body, expected):
+    h1s = [" ".join(h1.text_content().split()) for h1 in lxml.html.fromstring(f"<div>{body}</div>").iter("h1")]
+    assert choose_title(None, [title], h1s, [], _printed(body, title)) == expected
+
+
+def test_a_kicker_set_apart_by_a_colon_is_not_a_glued_on_part():
+    title = "Harbour works: Ferry terminal approved after review"
+    printed = _printed("<p>Harbour works</p><h1>Ferry terminal approved after review</h1>", title, title)
+    assert choose_title(None, [title, title], ["Ferry terminal approved after review"], [], printed) == title
+
+
+def test_a_title_the_jsonld_headline_repeats_is_kept_whole():
+    title = "Ferry terminal approved after review - Local news"
+    printed = _printed("<h1>Ferry terminal approved after review</h1>", title, title)
+    assert choose_title(title, [title], ["Ferry terminal approved after review"], [], printed) == title
+    assert choose_title(None, [title, title], ["Ferry terminal approved after review"], [], printed) == "Ferry terminal approved after review"

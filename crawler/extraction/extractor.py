@@ -35,7 +35,7 @@ from crawler.extraction.runningtext import page_running_chars, running_chars, ru
 from crawler.extraction.splitbody import whole_story
 from crawler.extraction.standfirst import printed_standfirst
 from crawler.extraction.structured import StructuredData
-from crawler.extraction.titles import choose_title
+from crawler.extraction.titles import choose_title, printed_title_parts
 from crawler.items import ArticleItem
 from crawler.textlength import word_count
 from crawler.urls import absolute, canonicalize, host_of
@@ -114,6 +114,8 @@ class ArticleExtractor:
         structured = StructuredData(tree)
         declared = bool(structured.articles) or structured.meta("og:type") == "article"
         layout = LinkLayout(tree, url)
+        social = [structured.meta("og:title"), structured.meta("twitter:title"), structured.html_title]
+        printed = printed_title_parts(tree, [structured.headline(), *social])
         prune_furniture(tree)
         self.options.url = url
         self.options.source = url
@@ -122,9 +124,10 @@ class ArticleExtractor:
         site_name = structured.site_name() or fallback.document.sitename
         title = choose_title(
             structured.headline(),
-            [structured.meta("og:title"), structured.meta("twitter:title"), structured.html_title],
+            social,
             structured.h1s,
             [site_name, structured.meta("og:site_name"), host_of(url)],
+            printed,
         ) or hints.get("title")
         paragraphs = body_paragraphs(text, title)
         if story := whole_story(tree, paragraphs):

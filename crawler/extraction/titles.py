@@ -5,7 +5,10 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+
+from lxml import etree
+from lxml.html import HtmlElement
 
 _SEPARATORS = re.compile(r"\s+[|\-–—:·•»]\s+|\s*[|｜：·•»]\s*")
 _PIPE = re.compile(r"\s*[|｜]\s*")
@@ -56,6 +59,7 @@ def choose_title(
     social: Iterable[str | None],
     h1s: Iterable[str],
     site_names: Iterable[str | None],
+    printed: Mapping[str, tuple[str, bool]] | None = None,
 ) -> str | None:
     """The headline most of the page's independent sources agree on.
 
@@ -63,12 +67,28 @@ def choose_title(
     card, ``<title>``), which publishers copy from one another and so get one vote, their own
     majority; and an ``<h1>`` close to either. Publishers rewrite one of them for search or social
     media and keep the story's headline in the others. Ties go to JSON-LD, then the social title.
-    A kicker some sources carry and others do not is dropped before the vote.
+    A kicker some sources carry and others do not is dropped before the vote, and so is what a
+    title adds to the headline the page prints (``printed``, from ``printed_title_parts``).
     """
     names = [n for n in site_names if n]
+    printed = printed or {}
+    declared = [_clean(t) for t in social if _clean(t)]
+    # A page declaring its title once, in <title>, glues anything to it in any way ("Story (from
+    # Paper)", "Story on site.com"); the headline is then what the page prints of it.
+    loose = not _clean(headline) and len(declared) == 1
     jsonld = [strip_site_name(_clean(headline), names)] if _clean(headline) else []
-    social_titles = [strip_site_name(_clean(t), names) for t in social if _clean(t)]
-    h1 = next((h for h in map(_clean, h1s) if h and _agrees_with_any(h, jsonld + social_titles)), "")
+    # A title the JSON-LD headline repeats whole is the headline, whatever the page prints.
+    social_titles = [
+        strip_site_name(t if _words(t) == _words(_clean(headline)) else _printed_part(t, printed, loose), names)
+        for t in declared
+    ]
+    h1s = [h for h in map(_clean, h1s) if h]
+    if not jsonld and not social_titles:
+        return h1s[0] if h1s else None  # a page that declares no title: its first headline
+    if loose and not any(_headline_sized(word_key(part)) for part in _TITLE_PARTS.split(social_titles[0])):
+        # A <title> naming only the site and its sections: the page's first headline.
+        return next((h for h in h1s if _headline_sized(word_key(h))), social_titles[0])
+    h1 = next((h for h in h1s if _agrees_with_any(h, jsonld + social_titles)), "")
     everything = _drop_pipe_suffixes([*jsonld, *social_titles, *([h1] if h1 else [])])
     everything = _drop_kickers(everything, declared=len(jsonld) + len(social_titles))
     jsonld, social_titles = everything[: len(jsonld)], everything[len(jsonld) : len(jsonld) + len(social_titles)]
@@ -80,6 +100,66 @@ def choose_title(
     winner = next(word_key(v) for v in voters if votes[word_key(v)] == best)
     # The winning wording, spelled as most sources spell it.
     return _best_spelling([c for c in everything if word_key(c) == winner], everything)
+
+
+def printed_title_parts(tree: HtmlElement, titles: Iterable[str | None]) -> dict[str, tuple[str, bool]]:
+    """What the page prints of its titles as a text of its own (a heading, a bold line, a table
+    cell): by word key, the text as printed and whether a heading (``<h1>`` to ``<h3>``) prints it.
+
+    A title adds the site's name, a section or a slogan to the headline, in any order and with
+    any separator; the page prints the headline itself above the story and rarely the rest in
+    one run. Read before furniture pruning, which may take the headline's row with the menus.
+    """
+    titles = [_clean(title) for title in titles if title]
+    keys = [f" {key} " for title in titles for key in (word_key(title), *(key for key, _ in _part_runs(title)))]
+    body = tree.find("body")
+    if not keys or body is None:
+        return {}
+    longest = 2 * max(map(len, keys)) + 40
+    printed: dict[str, tuple[str, bool]] = {}
+    for element in body.iter(etree.Element):
+        # A heading's own text, and every text node (a headline with no inline markup in it).
+        heading = element.tag in _HEADINGS
+        for text in (element.text_content(), element.text, element.tail) if heading else (element.text, element.tail):
+            if not text or len(text) > longest or not (key := word_key(text)) or not any(f" {key} " in k for k in keys):
+                continue
+            if key not in printed or (heading and not printed[key][1] and text is not element.tail):
+                printed[key] = (" ".join(text.split()), heading and text is not element.tail)
+    return printed
+
+
+def _part_runs(title: str) -> list[tuple[str, str]]:
+    """``(word key, text)`` of each run of a title's parts but the whole, long enough to be a
+    headline, spelled as the title spells it."""
+    joints = [(m.start(), m.end()) for m in _JOINERS.finditer(title)]
+    starts, ends = [0, *(end for _, end in joints)], [*(start for start, _ in joints), len(title)]
+    runs = []
+    for first, start in enumerate(starts):
+        for last in range(first, len(ends)):
+            if joints and (first, last) != (0, len(ends) - 1) and _headline_sized(key := word_key(text := title[start : ends[last]])):
+                runs.append((key, text.strip()))
+    return runs
+
+
+def _printed_part(title: str, printed: Mapping[str, tuple[str, bool]], loose: bool) -> str:
+    """The longest run of the title's parts the page prints, unless a heading prints the title.
+
+    ``loose``: any run of the title's words the page prints, as printed.
+    """
+    whole = word_key(title)
+    if not title or printed.get(whole, ("", False))[1]:
+        return title
+    runs = [(key, text) for key, text in _part_runs(title) if key in printed]
+    if loose:
+        runs += [(key, text) for key, (text, _) in printed.items() if key != whole and _headline_sized(key)]
+    return max(runs, key=lambda run: len(run[0].split()))[1] if runs else title
+
+
+def _headline_sized(key: str) -> bool:
+    words = key.split()
+    return len(words) >= HEADLINE_PART_WORDS or (
+        len(words) == 1 and len(key) >= HEADLINE_PART_CHARS_UNSPACED and not key.isascii()
+    )
 
 
 def _majority(texts: list[str]) -> str | None:
@@ -161,6 +241,9 @@ def _clean(text: str | None) -> str:
 
 # Where a title joins its parts, in any writing: "Story - Paper", "Paper :: Story", "故事_报纸".
 _TITLE_PARTS = re.compile(r"\s+[|\-–—:·•»]+\s+|\s*(?:[|｜：·•»_]+|::)\s*")
+# The same without colons, which end a kicker more often than they join a site name.
+_JOINERS = re.compile(r"\s+[|\-–—·•»>]+\s+|\s*(?:[|｜·•»_]+|::)\s*")
+_HEADINGS = frozenset({"h1", "h2", "h3"})
 HEADLINE_PART_WORDS = 3
 HEADLINE_PART_CHARS_UNSPACED = 6
 
@@ -174,12 +257,7 @@ def headline_keys(title: str | None) -> list[str]:
     parts = [word_key(part) for part in _TITLE_PARTS.split(title)]
     keys = [" ".join(parts)]
     if len(parts) > 1:
-        for rest in (" ".join(parts[1:]), " ".join(parts[:-1])):
-            words = rest.split()
-            if len(words) >= HEADLINE_PART_WORDS or (
-                len(words) == 1 and len(rest) >= HEADLINE_PART_CHARS_UNSPACED and not rest.isascii()
-            ):
-                keys.append(rest)
+        keys.extend(rest for rest in (" ".join(parts[1:]), " ".join(parts[:-1])) if _headline_sized(rest))
     return [key for key in dict.fromkeys(keys) if key]
 
 
