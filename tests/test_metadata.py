@@ -36,6 +36,14 @@ from crawler.extraction.titles import choose_title, printed_title_parts, strip_s
         ([("By JANE DOE - 2026-04-10", False)], ["JANE DOE"], []),
         ([("Jane Doe, April 10, 2026, 11:28 a.m.", False)], ["Jane Doe"], []),
         ([("Von Anna Weber 10. März 2026 um 9.45 Uhr", False)], ["Anna Weber"], []),
+        ([("Anna Weber am Samstag, 19. Oktober 2019 um 11:14 Uhr", False)], ["Anna Weber"], []),
+        ([("Von Anna Weber, 07 Dezember, 2022", False)], ["Anna Weber"], []),
+        ([("harbourfan77 am 20.09.2020", False)], ["harbourfan77"], []),
+        ([("Posted by harbourfan » 21.01.2009", False)], ["harbourfan"], []),
+        # A credit of one word alone is a pen or user name; one word in a list of parts is not.
+        ([("Limespacer", False)], ["Limespacer"], []),
+        ([("Jane Doe, Lille", False)], ["Jane Doe"], []),
+        ([("Name *", False)], [], []),
     ],
 )
 def test_clean_authors(credits, people, organisations):
@@ -86,6 +94,14 @@ def test_visible_byline_when_nothing_is_declared():
                    '<a href="/autoren/name/lea-kurz">Lea Kurz</a></p><ul><li><a href="/autoren/x">Other Writer</a>'
                    '</li></ul></div>') == ["Dr. Max Weber", "Lea Kurz"]
     assert bylines('<div><a rel="author" href="/u/1">Jane Doe</a><a href="/author/tom">Tom Fisher</a></div>') == ["Jane Doe"]
+    # An author box links the name and more to the author's page: its address spells the name.
+    assert bylines('<div class="box"><a href="/author/heiko-sauer/">Heiko Sauer</a>'
+                   '<a href="/author/heiko-sauer/">SHOW ALL ARTICLES OFHeiko Sauer</a></div>') == ["Heiko Sauer"]
+    assert bylines('<p><a href="/authors/catch-more-fish.2107/">More from Catch More Fish</a></p>') == ["Catch More Fish"]
+    assert bylines('<div><a href="/author/jane-doe/">Jane Doe</a> <a href="/author/jane-doe/">Archive →</a></div>') == ["Jane Doe"]
+    # An address with a user id or a first name only spells no whole name: the text stays.
+    assert bylines('<div><a href="/author/jd4711/">Jane Doe</a></div>') == ["Jane Doe"]
+    assert bylines('<div><a href="/author/danilo/">Danilo Berg</a></div>') == ["Danilo Berg"]
     assert bylines('<body><span class="article__author">Von Seb Dunmore, Lille</span>'
                    '<div class="author-box">' + "Long biography. " * 20 + "</div></body>") == ["Von Seb Dunmore, Lille"]
     assert bylines('<body><div class="authorised-dealers">Cars</div><p>No byline.</p></body>') == []

@@ -21,9 +21,10 @@ _SPLIT = re.compile(r"\s*(?:;|\||/|,|、|，|&|\b(?:and|And|AND|und|et|y|e|og|en
 _NOISE = re.compile(
     r"\S+@\S+|https?://\S+|www\.\S+|@\w+|\+?\d[\d\s().-]{6,}\d|"
     r"\b(?:updated|published|aktualisiert|veröffentlicht|mis à jour)\b.*$|"
-    # A byline glued to its date and time: "Jane Doe - April 10, 2026, 11:28 AM", "Jane Doe 10. März 2026".
-    r"(?:\b(?:on|am|le|el|il|op|den)\s+)?(?:\b[^\W\d_]{3,}\.?\s+\d{1,2},?\s+\d{4}\b|"
-    r"\b\d{1,2}\.?\s+[^\W\d_]{3,}\.?\s+\d{4}\b|\b\d{1,2}:\d{2}\b).*$",
+    # A byline glued to its date and time: "Jane Doe - April 10, 2026, 11:28 AM", "Jane Doe 10. März 2026",
+    # "Jane Doe am Samstag, 19. Oktober 2019", "Jane Doe, 07 Dezember, 2022", "Jane Doe 20.09.2020".
+    r"(?:\b(?:on|am|le|el|il|op|den)\s+(?:[^\W\d_]{3,},?\s+)?)?(?:\b[^\W\d_]{3,}\.?\s+\d{1,2},?\s+\d{4}\b|"
+    r"\b\d{1,2}\.?\s+[^\W\d_]{3,}\.?,?\s+\d{4}\b|\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b|\b\d{1,2}:\d{2}\b).*$",
     re.IGNORECASE,
 )
 # A closing credit line is short, and so is each name in it.
@@ -31,8 +32,9 @@ SIGN_OFF_MAX_WORDS = 8
 SIGN_OFF_PART_WORDS = 4
 # "Source: dpa/AFP" credits where the text came from: organisations, whatever their names.
 _SOURCE_LABEL = re.compile(r"^\s*(?:quelle|source|sources|fuente|fonte|bron|kilde|källa|źródło)\s*:\s*", re.IGNORECASE)
-# Scripts that write a name without spaces; in the others a one-word credit is rarely a person
-# (a place, a desk, initials) and needs a second word.
+# Scripts that write a name without spaces; in the others a one-word part of a longer credit is
+# rarely a person (a place, a desk, initials: "Jane Doe, Nairobi"), while a credit of one word
+# alone is a pen name or a user name ("flerche", "Limespacer").
 _UNSPACED_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 # Initials and notes in brackets: "Jane Doe (jd)", "Deutsche Welle (www.dw.com)", a lone "(".
 _BRACKETS = re.compile(r"\([^)]*\)?|\[[^\]]*\]?")
@@ -73,7 +75,7 @@ def _clean(part: str, *, keep_role: bool = False) -> str:
     part = _BY.sub("", part)
     if not keep_role:
         part = _ROLE_SUFFIX.sub("", part)
-    return " ".join(part.strip(" \t\n-–—:,.·|").split())
+    return " ".join(part.strip(" \t\n-–—:,.·|»«›‹→←").split())
 
 
 def _names_publisher(key: str, publisher_key: str) -> bool:
@@ -168,6 +170,6 @@ def _people_and_organisations(
                 continue
             if known_org or desk or key == publisher_key or is_organisation(name) or len(key.split()) > 5:
                 organisations.setdefault(key, name)
-            elif len(key.split()) >= 2 or _UNSPACED_SCRIPT.search(name):
+            elif len(key.split()) >= 2 or _UNSPACED_SCRIPT.search(name) or (len(parts) == 1 and " " not in name):
                 people.setdefault(key, name)
     return list(people.values()), list(organisations.values())

@@ -41,9 +41,11 @@ _CATALOGUE_AUTHOR_META = frozenset({"dc.creator", "dcterms.creator", "citation_a
 _SURNAME_FIRST = re.compile(r"[^,\s]+(?:\s[^,\s]+)?,\s*[^,\s]+(?:\s[^,\s]+)?")
 # Visible bylines: links to an author's page, and elements whose class names a byline.
 _AUTHOR_PAGE = re.compile(
-    r"/(?:authors?|autor(?:en|in|innen)?|auteurs?|autori|autores|journalists?|redakteur(?:in|e)?)/[^/?#]+",
+    r"/(?:authors?|autor(?:en|in|innen)?|auteurs?|autori|autores|journalists?|redakteur(?:in|e)?)/([^/?#]+)",
     re.IGNORECASE,
 )
+# The words of an author page's address that spell a name (a number alone is an id).
+_SLUG_WORD = re.compile(r"[^\W_]+")
 _BYLINE_CLASS = re.compile(r"(?:^|[\s_-])(?:byline|author|autor|auteur|autore)(?:s|name)?(?:$|\s)", re.IGNORECASE)
 _BYLINE_MAX_CHARS = 120
 # A byline block naming several authors (with their roles, photos, dates) is at most this long.
@@ -258,8 +260,9 @@ def _visible_bylines(tree: HtmlElement) -> list[str]:
         if first is not None:
             parent = first.getparent()
             links = [a for a in parent.iterfind(".//a[@href]") if _AUTHOR_PAGE.search(a.get("href", ""))]
-    names = [element_text(a) for a in links]
-    if names := [name for name in dict.fromkeys(names) if 0 < len(name) <= _BYLINE_MAX_CHARS]:
+    names = [name for name in dict.fromkeys(_author_link_names(links)) if 0 < len(name) <= _BYLINE_MAX_CHARS]
+    # "All articles by Jane Doe" beside "Jane Doe": the link around a name, not another name.
+    if names := [name for name in names if not any(other != name and other.casefold() in name.casefold() for other in names)]:
         return names
     for element in tree.xpath(".//*[@class]"):
         if _BYLINE_CLASS.search(element.get("class", "")):
@@ -267,6 +270,31 @@ def _visible_bylines(tree: HtmlElement) -> list[str]:
             if 0 < len(text) <= _BYLINE_MAX_CHARS:
                 return [text]
     return _labelled_byline(tree)
+
+
+def _author_link_names(links: list[HtmlElement]) -> list[str]:
+    """The names links to authors' pages show, held against the pages' addresses.
+
+    Author boxes link the name and also "All articles by Jane Doe", "More posts", "Archive →"
+    to the same page. The address names the author ("/author/jane-doe/"): the words of a text
+    that spell it are the name (a one-word address may be a first name: the text stays whole),
+    and once one text spells its address, the texts sharing no word with theirs name nobody.
+    Addresses that spell no text (user ids) leave the texts as they are.
+    """
+    texts: list[tuple[str, bool | None]] = []
+    for link in links:
+        text = element_text(link)
+        match = _AUTHOR_PAGE.search(link.get("href", ""))
+        slug = [w.casefold() for w in _SLUG_WORD.findall(match.group(1)) if not w.isdigit()] if match else []
+        words = list(_SLUG_WORD.finditer(text))
+        folded = [w.group().casefold() for w in words]
+        spelled = next((i for i in range(len(folded) - len(slug) + 1) if slug and folded[i : i + len(slug)] == slug), None)
+        if spelled is not None and len(slug) > 1:
+            texts.append((text[words[spelled].start() : words[spelled + len(slug) - 1].end()], True))
+        else:  # a one-word address is a user name, maybe the first name only: it spells no whole name
+            texts.append((text, True if spelled is not None else False if slug and not set(folded) & set(slug) else None))
+    spelled_any = any(verdict for _, verdict in texts)
+    return [text for text, verdict in texts if not (spelled_any and verdict is False)]
 
 
 def _first_block(links: list[HtmlElement]) -> list[HtmlElement]:
