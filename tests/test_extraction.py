@@ -153,6 +153,15 @@ def test_date_rules(extractor, head, url_date, published, source, modified):
     assert (article.published_at_raw, article.date_source, article.modified_at_raw) == (published, source, modified)
 
 
+def test_text_is_stored_in_one_spelling(extractor):
+    decomposed = "gepru\u0308ft"  # "geprüft" as a base letter and a combining accent
+    html, url = _page(f"<title>Harbour\u200b story {decomposed}</title>")
+    html = html.replace("details on boats", f"details {decomposed} on boats")
+    article = extractor.extract(html, url)
+    assert "details geprüft on boats" in article.body and "\u0308" not in article.body
+    assert article.title == "Harbour story geprüft"
+
+
 @pytest.mark.parametrize(
     ("value", "utc", "raw"),
     [

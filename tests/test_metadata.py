@@ -288,3 +288,9 @@ def test_a_title_the_jsonld_headline_repeats_is_kept_whole():
     printed = _printed("<h1>Ferry terminal approved after review</h1>", title, title)
     assert choose_title(title, [title], ["Ferry terminal approved after review"], [], printed) == title
     assert choose_title(None, [title, title], ["Ferry terminal approved after review"], [], printed) == "Ferry terminal approved after review"
+
+
+def test_a_menu_run_into_the_title_is_no_set_of_parts():
+    # Broken markup can run a whole menu into <title>: dozens of parts are no title's parts.
+    title = " | ".join(f"Section {i} news" for i in range(40))
+    assert choose_title(None, [title], [], [], _printed("<p>Section 3 news</p>", title)) == title

@@ -11,6 +11,7 @@ import copy
 import datetime as dt
 import logging
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from functools import cached_property
 from typing import Any
@@ -156,7 +157,9 @@ class ArticleExtractor:
         # Printed apart from the story, the standfirst is often left out; it opens the story.
         if standfirst := printed_standfirst(tree, description, "\n".join(lines)):
             lines.insert(0, standfirst)
-        body = PARAGRAPH_BREAK.join(lines)
+        # One spelling of each letter: "geprüft" with a combining accent would not match in search
+        # or dedupe; trafilatura normalises only what ``extract`` returns, not ``bare_extraction``.
+        body = unicodedata.normalize("NFC", PARAGRAPH_BREAK.join(lines))
         if word_count(body) < self.min_body_words:
             if kind := layout.bodiless(declared, lines):
                 raise NotAnArticle(kind.reason, kind)

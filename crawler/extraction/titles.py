@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
@@ -15,6 +16,8 @@ _PIPE = re.compile(r"\s*[|｜]\s*")
 # Where a kicker ("Topic: Story", "Topic - Story") ends and the story's headline begins.
 _KICKER_END = re.compile(r"(?<=\S)[:：]\s+|\s+[-–—]\s+")
 _WORD = re.compile(r"\w+", re.UNICODE)
+# Zero-width space, word joiner, byte order mark: carried over from CMS fields, never seen.
+_INVISIBLE = re.compile("[\u200b\u2060\ufeff]")
 
 
 def _words(text: str) -> list[str]:
@@ -132,6 +135,8 @@ def _part_runs(title: str) -> list[tuple[str, str]]:
     """``(word key, text)`` of each run of a title's parts but the whole, long enough to be a
     headline, spelled as the title spells it."""
     joints = [(m.start(), m.end()) for m in _JOINERS.finditer(title)]
+    if len(joints) > MAX_TITLE_JOINTS:
+        return []  # no title: a menu or a page's text run into <title> by broken markup
     starts, ends = [0, *(end for _, end in joints)], [*(start for start, _ in joints), len(title)]
     runs = []
     for first, start in enumerate(starts):
@@ -235,8 +240,9 @@ def _best_spelling(spellings: list[str], sources: list[str]) -> str | None:
 
 
 def _clean(text: str | None) -> str:
-    """Entities decoded (JSON-LD often carries them) and whitespace collapsed."""
-    return " ".join(html.unescape(text or "").split())
+    """Entities decoded (JSON-LD often carries them), invisible characters dropped, whitespace
+    collapsed and letters in one (composed) spelling."""
+    return unicodedata.normalize("NFC", " ".join(_INVISIBLE.sub("", html.unescape(text or "")).split()))
 
 
 # Where a title joins its parts, in any writing: "Story - Paper", "Paper :: Story", "故事_报纸".
@@ -244,6 +250,8 @@ _TITLE_PARTS = re.compile(r"\s+[|\-–—:·•»]+\s+|\s*(?:[|｜：·•»_]+|
 # The same without colons, which end a kicker more often than they join a site name.
 _JOINERS = re.compile(r"\s+[|\-–—·•»>]+\s+|\s*(?:[|｜·•»_]+|::)\s*")
 _HEADINGS = frozenset({"h1", "h2", "h3"})
+# A title joins a headline to a site's name, section and slogan: a few parts, never dozens.
+MAX_TITLE_JOINTS = 6
 HEADLINE_PART_WORDS = 3
 HEADLINE_PART_CHARS_UNSPACED = 6
 
