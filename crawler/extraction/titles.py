@@ -113,7 +113,7 @@ def printed_title_parts(tree: HtmlElement, titles: Iterable[str | None]) -> dict
     any separator; the page prints the headline itself above the story and rarely the rest in
     one run. Read before furniture pruning, which may take the headline's row with the menus.
     """
-    titles = [_clean(title) for title in titles if title]
+    titles = [_clean(title) for title in titles if title and len(_JOINERS.findall(title)) <= MAX_TITLE_JOINTS]
     keys = [f" {key} " for title in titles for key in (word_key(title), *(key for key, _ in _part_runs(title)))]
     body = tree.find("body")
     if not keys or body is None:
@@ -135,8 +135,6 @@ def _part_runs(title: str) -> list[tuple[str, str]]:
     """``(word key, text)`` of each run of a title's parts but the whole, long enough to be a
     headline, spelled as the title spells it."""
     joints = [(m.start(), m.end()) for m in _JOINERS.finditer(title)]
-    if len(joints) > MAX_TITLE_JOINTS:
-        return []  # no title: a menu or a page's text run into <title> by broken markup
     starts, ends = [0, *(end for _, end in joints)], [*(start for start, _ in joints), len(title)]
     runs = []
     for first, start in enumerate(starts):
@@ -152,8 +150,8 @@ def _printed_part(title: str, printed: Mapping[str, tuple[str, bool]], loose: bo
     ``loose``: any run of the title's words the page prints, as printed.
     """
     whole = word_key(title)
-    if not title or printed.get(whole, ("", False))[1]:
-        return title
+    if not title or printed.get(whole, ("", False))[1] or len(_JOINERS.findall(title)) > MAX_TITLE_JOINTS:
+        return title  # dozens of parts: a menu or a page's text run into <title> by broken markup
     runs = [(key, text) for key, text in _part_runs(title) if key in printed]
     if loose:
         runs += [(key, text) for key, (text, _) in printed.items() if key != whole and _headline_sized(key)]
