@@ -113,21 +113,32 @@ def printed_title_parts(tree: HtmlElement, titles: Iterable[str | None]) -> dict
     any separator; the page prints the headline itself above the story and rarely the rest in
     one run. Read before furniture pruning, which may take the headline's row with the menus.
     """
-    titles = [_clean(title) for title in titles if title and len(_JOINERS.findall(title)) <= MAX_TITLE_JOINTS]
-    keys = [f" {key} " for title in titles for key in (word_key(title), *(key for key, _ in _part_runs(title)))]
+    titles = [_clean(t) for t in titles if t and len(_JOINERS.findall(t)) <= MAX_TITLE_JOINTS]
+    if len(titles) > 1 and not any(_JOINERS.search(title) for title in titles):
+        return {}  # several titles, none with parts: nothing printed can shorten them
+    keys: set[str] = set()
+    for title in titles:
+        words = word_key(title).split()
+        keys.add(" ".join(words))
+        keys.update(key for key, _ in _part_runs(title))
+        runs = (" ".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, len(words) + 1))
+        keys.update(run for run in runs if _headline_sized(run))
     body = tree.find("body")
+    keys.discard("")
     if not keys or body is None:
         return {}
-    longest = 2 * max(map(len, keys)) + 40
+    # Printed, a key's text is about as long (punctuation and spacing aside): the bounds spare
+    # reading the words of every other text on the page.
+    shortest, longest = min(map(len, keys)) - 2, 2 * max(map(len, keys)) + 40
     printed: dict[str, tuple[str, bool]] = {}
-    for element in body.iter(etree.Element):
-        # A heading's own text, and every text node (a headline with no inline markup in it).
-        heading = element.tag in _HEADINGS
-        for text in (element.text_content(), element.text, element.tail) if heading else (element.text, element.tail):
-            if not text or len(text) > longest or not (key := word_key(text)) or not any(f" {key} " in k for k in keys):
-                continue
-            if key not in printed or (heading and not printed[key][1] and text is not element.tail):
-                printed[key] = (" ".join(text.split()), heading and text is not element.tail)
+    # Every text node (a headline with no inline markup in it), then each heading's whole text.
+    texts = _TEXT_NODES(body, shortest=shortest, longest=longest)
+    firsts = {key.split(" ", 1)[0] for key in keys}
+    for text, heading in [*((t, False) for t in texts), *((h.text_content(), True) for h in body.iter(*_HEADINGS))]:
+        if not shortest <= len(text) <= longest or not (first := _WORD.search(text)) or first.group().casefold() not in firsts:
+            continue
+        if (key := word_key(text)) in keys and (heading or key not in printed):
+            printed[key] = (" ".join(text.split()), heading)
     return printed
 
 
@@ -247,7 +258,8 @@ def _clean(text: str | None) -> str:
 _TITLE_PARTS = re.compile(r"\s+[|\-–—:·•»]+\s+|\s*(?:[|｜：·•»_]+|::)\s*")
 # The same without colons, which end a kicker more often than they join a site name.
 _JOINERS = re.compile(r"\s+[|\-–—·•»>]+\s+|\s*(?:[|｜·•»_]+|::)\s*")
-_HEADINGS = frozenset({"h1", "h2", "h3"})
+_HEADINGS = ("h1", "h2", "h3")
+_TEXT_NODES = etree.XPath(".//text()[string-length() >= $shortest and string-length() <= $longest]")
 # A title joins a headline to a site's name, section and slogan: a few parts, never dozens.
 MAX_TITLE_JOINTS = 6
 HEADLINE_PART_WORDS = 3
