@@ -122,7 +122,11 @@ def on_local_clock(when: dt.datetime | None, raw: str | None, others: Iterable[s
         if other.utcoffset():
             if other == when:
                 return parsed[1]
-        elif other.tzinfo is None and _OFFSET_STEP <= abs(offset := other - when.replace(tzinfo=None)) <= _MAX_OFFSET:
-            if offset % _OFFSET_STEP == dt.timedelta(0):
-                return other.replace(tzinfo=dt.timezone(offset)).isoformat()
+        elif other.tzinfo is None and _is_offset(offset := other - when.replace(tzinfo=None)):
+            return other.replace(tzinfo=dt.timezone(offset)).isoformat()
     return raw
+
+
+def _is_offset(difference: dt.timedelta) -> bool:
+    """Whether two clocks this far apart can be UTC and a local clock."""
+    return _OFFSET_STEP <= abs(difference) <= _MAX_OFFSET and difference % _OFFSET_STEP == dt.timedelta(0)

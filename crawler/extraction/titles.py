@@ -113,11 +113,11 @@ def printed_title_parts(tree: HtmlElement, titles: Iterable[str | None]) -> dict
     any separator; the page prints the headline itself above the story and rarely the rest in
     one run. Read before furniture pruning, which may take the headline's row with the menus.
     """
-    titles = [_clean(t) for t in titles if t and len(_JOINERS.findall(t)) <= MAX_TITLE_JOINTS]
-    if len(titles) > 1 and not any(_JOINERS.search(title) for title in titles):
+    declared = [_clean(t) for t in titles if t and len(_JOINERS.findall(t)) <= MAX_TITLE_JOINTS]
+    if len(declared) > 1 and not any(_JOINERS.search(title) for title in declared):
         return {}  # several titles, none with parts: nothing printed can shorten them
     keys: set[str] = set()
-    for title in titles:
+    for title in declared:
         words = word_key(title).split()
         keys.add(" ".join(words))
         keys.update(key for key, _ in _part_runs(title))
