@@ -256,6 +256,28 @@ def test_dropped_story_paragraphs_are_put_back_in_place():
     assert dropped_paragraphs_restored(tree, restored) is None
 
 
+def test_dropped_subheadings_and_questions_are_put_back_in_place():
+    from lxml.html import fromstring
+
+    from crawler.extraction.recover import dropped_paragraphs_restored
+
+    answers = [
+        "We opened the first ferry line in the spring, after two years of planning with the council.",
+        "Next we want a night service, so that people who work late can get home across the water.",
+    ]
+    tree = fromstring(
+        "<html><body><article><div class='story'>"
+        f"<p>{answers[0]}</p><h3>What are you looking forward to next?</h3><p>{answers[1]}</p>"
+        "<h3><a href='/other'>Read the other interview of the week</a></h3><h3>Video</h3>"
+        f"<p>{answers[1].replace('night', 'weekend')}</p>"
+        "</div><h2>More from the harbour desk today</h2></article></body></html>"
+    )
+    kept = [answers[0], answers[1], answers[1].replace("night", "weekend")]
+    # The question comes back in place; a linked heading, a label and a heading outside the
+    # story's own paragraphs do not.
+    assert dropped_paragraphs_restored(tree, kept) == [answers[0], "What are you looking forward to next?", *kept[1:]]
+
+
 STORY = [
     "The council approved the harbour ferry terminal on Tuesday after a two-year review of the plans.",
     "Residents had asked for a quieter design and a later start to the building work, the minutes show.",

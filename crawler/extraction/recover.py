@@ -19,6 +19,9 @@ from crawler.extraction.htmltext import element_text, link_density
 
 # What a restored paragraph must be: a sentence of some length, not mostly link text.
 MIN_CHARS = 80
+# Subheadings and questions are short; shorter than this they are labels ("Video", "Anzeige").
+MIN_HEADING_CHARS = 12
+_HEADINGS = ("h2", "h3", "h4")
 MAX_LINK_DENSITY = 0.5
 # A paragraph with this share of its word pairs already in the body is there in another form
 # (split at a line break, a hidden "opens in a new tab" inside a link, other punctuation).
@@ -67,6 +70,11 @@ def _is_prose(p: HtmlElement) -> bool:
     )
 
 
+def _is_heading(h: HtmlElement) -> bool:
+    """A subheading's text, not a link to another story or a publisher's stock phrase."""
+    return link_density(h) < MAX_LINK_DENSITY and not is_boilerplate(element_text(h))
+
+
 def dropped_paragraphs_restored(tree: HtmlElement, paragraphs: list[str]) -> list[str] | None:
     """``paragraphs`` with the story's dropped prose paragraphs back; None when none are missing."""
     wanted = {_key(p) for p in paragraphs}
@@ -77,25 +85,25 @@ def dropped_paragraphs_restored(tree: HtmlElement, paragraphs: list[str]) -> lis
     container = _common_ancestor(kept[0], kept[-1])
     if container is None or container.tag in ("html", "body"):
         return None
-    inside = list(container.iter("p"))
+    inside = list(container.iter("p", *_HEADINGS))
     start, end = inside.index(kept[0]), inside.index(kept[-1])
     known = _pairs(" ".join(_key(p) for p in paragraphs))
     signatures = {_signature(p) for p in kept}
+    parents = {p.getparent() for p in kept}
     restored: dict[str, list[str]] = {}
     previous = None
     for p in inside[start : end + 1]:
-        key = keys[p]
+        key = keys[p] if p.tag == "p" else _key(element_text(p))
         if key in wanted:
             previous = key
             continue
-        if (
-            previous is not None
-            and len(key) >= MIN_CHARS
-            and p.find(".//p") is None
-            and _signature(p) in signatures
-            and _share_known(key, known) < MAX_KNOWN_PAIRS
-            and _is_prose(p)
-        ):
+        if previous is None or _share_known(key, known) >= MAX_KNOWN_PAIRS:
+            continue
+        if p.tag == "p":
+            story = len(key) >= MIN_CHARS and p.find(".//p") is None and _signature(p) in signatures and _is_prose(p)
+        else:  # a subheading or an interview's question, set among the story's own paragraphs
+            story = len(key) >= MIN_HEADING_CHARS and p.getparent() in parents and _is_heading(p)
+        if story:
             restored.setdefault(previous, []).append(element_text(p))
     if not restored:
         return None
