@@ -256,8 +256,12 @@ def test_ctrl_c_on_schedule_is_interrupted_status_1(tmp_path: Path) -> None:
     sources = tmp_path / "sources.toml"
     sources.write_text('[sources.quiet]\nstart_urls = ["http://127.0.0.1:9/"]\nschedule = "1w"\n')
     db = tmp_path / "x.db"
+    # Ctrl-C as at a terminal, even when the suite runs in the background of a script, whose
+    # shell starts it with SIGINT ignored (which Python, like any program, then keeps).
+    interruptible = "import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); " \
+                    "from crawler.__main__ import main; sys.exit(main())"
     process = subprocess.Popen(
-        [sys.executable, "-m", "crawler", "schedule", "--sources", str(sources), "--db", f"sqlite:///{db}",
+        [sys.executable, "-c", interruptible, "schedule", "--sources", str(sources), "--db", f"sqlite:///{db}",
          "--every", "60", "-s", "NEWS_RUN_STALE_HOURS=1000"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
