@@ -165,8 +165,9 @@ class ArticleExtractor:
                 raise NotAnArticle(kind.reason, kind)
             raise NotAnArticle("short_body", DECLARED)
 
-        published, published_raw, date_source = first_valid(_published_candidates(structured, url, hints, fallback), now)
-        published_raw = on_local_clock(published, published_raw, (v for _, v in structured.published_candidates(url)))
+        declared_dates = list(structured.published_candidates(url))
+        published, published_raw, date_source = first_valid(_published_candidates(declared_dates, hints, fallback), now)
+        published_raw = on_local_clock(published, published_raw, (value for _, value in declared_dates))
         modified, modified_raw, _ = first_valid(structured.modified_candidates(), now)
         if modified and published and modified < published:
             modified = modified_raw = None
@@ -277,10 +278,11 @@ def _author_sources(
 
 
 def _published_candidates(
-    structured: StructuredData, url: str, hints: Mapping[str, Any], fallback: _PageMetadata
+    declared: list[tuple[str, str]], hints: Mapping[str, Any], fallback: _PageMetadata
 ) -> Iterator[tuple[str, str]]:
-    """Publication dates, most trusted first; ``first_valid`` stops at the first that passes."""
-    yield from structured.published_candidates(url)
+    """Publication dates, most trusted first (the page's declared ones, then the feed's, then
+    trafilatura's); ``first_valid`` stops at the first that passes."""
+    yield from declared
     if hints.get("published"):
         yield hints.get("via", "feed"), hints["published"]
     if fallback.document.date:

@@ -281,20 +281,21 @@ def _author_link_names(links: list[HtmlElement]) -> list[str]:
     and once one text spells its address, the texts sharing no word with theirs name nobody.
     Addresses that spell no text (user ids) leave the texts as they are.
     """
-    texts: list[tuple[str, bool | None]] = []
+    names: list[str] = []
+    spells: list[bool] = []  # the text spells its address
+    unrelated: list[bool] = []  # the text shares no word with its address
     for link in links:
         text = element_text(link)
         match = _AUTHOR_PAGE.search(link.get("href", ""))
         slug = [w.casefold() for w in _SLUG_WORD.findall(match.group(1)) if not w.isdigit()] if match else []
         words = list(_SLUG_WORD.finditer(text))
         folded = [w.group().casefold() for w in words]
-        spelled = next((i for i in range(len(folded) - len(slug) + 1) if slug and folded[i : i + len(slug)] == slug), None)
-        if spelled is not None and len(slug) > 1:
-            texts.append((text[words[spelled].start() : words[spelled + len(slug) - 1].end()], True))
-        else:  # a one-word address is a user name, maybe the first name only: it spells no whole name
-            texts.append((text, True if spelled is not None else False if slug and not set(folded) & set(slug) else None))
-    spelled_any = any(verdict for _, verdict in texts)
-    return [text for text, verdict in texts if not (spelled_any and verdict is False)]
+        at = next((i for i in range(len(folded) - len(slug) + 1) if slug and folded[i : i + len(slug)] == slug), None)
+        # A one-word address is a user name, maybe the first name only: it spells no whole name.
+        names.append(text[words[at].start() : words[at + len(slug) - 1].end()] if at is not None and len(slug) > 1 else text)
+        spells.append(at is not None)
+        unrelated.append(bool(slug) and not set(folded) & set(slug))
+    return [name for name, off in zip(names, unrelated, strict=True) if not (any(spells) and off)]
 
 
 def _first_block(links: list[HtmlElement]) -> list[HtmlElement]:

@@ -113,7 +113,7 @@ def printed_title_parts(tree: HtmlElement, titles: Iterable[str | None]) -> dict
     any separator; the page prints the headline itself above the story and rarely the rest in
     one run. Read before furniture pruning, which may take the headline's row with the menus.
     """
-    declared = [_clean(t) for t in titles if t and len(_JOINERS.findall(t)) <= MAX_TITLE_JOINTS]
+    declared = [_clean(t) for t in titles if t and _few_parts(t)]
     if len(declared) > 1 and not any(_JOINERS.search(title) for title in declared):
         return {}  # several titles, none with parts: nothing printed can shorten them
     keys: set[str] = set()
@@ -161,12 +161,18 @@ def _printed_part(title: str, printed: Mapping[str, tuple[str, bool]], loose: bo
     ``loose``: any run of the title's words the page prints, as printed.
     """
     whole = word_key(title)
-    if not title or printed.get(whole, ("", False))[1] or len(_JOINERS.findall(title)) > MAX_TITLE_JOINTS:
-        return title  # dozens of parts: a menu or a page's text run into <title> by broken markup
+    if not title or printed.get(whole, ("", False))[1] or not _few_parts(title):
+        return title
     runs = [(key, text) for key, text in _part_runs(title) if key in printed]
     if loose:
         runs += [(key, text) for key, (text, _) in printed.items() if key != whole and _headline_sized(key)]
     return max(runs, key=lambda run: len(run[0].split()))[1] if runs else title
+
+
+def _few_parts(title: str) -> bool:
+    """Whether a title has no more parts than a title has: dozens are a menu or a page's text run
+    into <title> by broken markup."""
+    return len(_JOINERS.findall(title)) <= MAX_TITLE_JOINTS
 
 
 def _headline_sized(key: str) -> bool:
