@@ -48,3 +48,13 @@ class ArticleItem:
     duplicate_of: str | None = None
     # In a shared crawl, the lease on the page's request, released once the article is committed.
     lease: str | None = None
+
+
+@dataclass
+class CopyUrls:
+    """Links to copies of an article (AMP, print) that a learned rule names, not fetched: stored
+    as aliases of the article whose canonical URL is ``canonical_url``, once it is stored."""
+
+    canonical_url: str
+    urls: list[str]
+    site: str

@@ -68,6 +68,10 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.downloadermiddlewares.meta_refresh.MetaRefreshMiddleware": 580,
     # Above RetryMiddleware (550): a response asking to come back later waits before its retry.
     "crawler.downloadermiddlewares.retry_after.RetryAfterMiddleware": 560,
+    # Copies of known articles recorded as aliases, not sent: before robots.txt is asked for them.
+    "crawler.downloadermiddlewares.copy_links.CopyLinksMiddleware": 65,
+    # Links of a shape that never led to an article sampled, not exhausted.
+    "crawler.downloadermiddlewares.link_yield.LinkYieldMiddleware": 67,
     # A shared crawl's sites whose source sets its own download delay or concurrency.
     "crawler.downloadermiddlewares.site_slots.SiteSlotsMiddleware": 70,
     # Past every filter: a request counts against --max-pages once it is really sent.
@@ -179,6 +183,18 @@ NEWS_CONDITIONAL_GET = True
 NEWS_REVISIT_HOURS = 0.0
 # Never request an article URL the database already holds.
 NEWS_SKIP_STORED = True
+# Learn, per site, how the addresses of copies (AMP, print) are written, from the copies that
+# name their article as canonical; links a rule confirmed by this many articles are recorded as
+# aliases without a request, but for a sample kept to check the rule (crawler.downloadermiddlewares.copy_links).
+NEWS_COPY_RULES = True
+NEWS_COPY_RULE_CONFIRMATIONS = 3
+NEWS_COPY_RULE_SAMPLE = 0.02
+# Sample, not exhaust, a site's links of a shape (crawler.urls.path_template: "/help/{w}") whose
+# first this-many pages led to no article: 404s, help pages, downloads. The share still fetched
+# keeps checking the shape (crawler.downloadermiddlewares.link_yield).
+NEWS_LINK_YIELD = True
+NEWS_LINK_YIELD_MIN_PAGES = 10
+NEWS_LINK_YIELD_SAMPLE = 0.05
 
 # --- newscrawl: URLs -----------------------------------------------------------------------
 NEWS_SESSION_PARAMS = ["sid", "sessionid", "session_id", "phpsessid", "jsessionid", "sessid"]

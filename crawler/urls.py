@@ -133,6 +133,24 @@ def site_of(url: str, hosts: Iterable[str]) -> str | None:
 _PAGE_NUMBER = re.compile(r"/page/\d+/?$|[?&](?:page|p|pg)=\d+(?:&|$)", re.IGNORECASE)
 
 
+def path_template(url: str) -> str:
+    """The shape of a link, as a site's links of one kind share it: the first path segment as
+    written, then ``{n}`` for each further segment of digits and ``{w}`` for any other, the last
+    one's file extension kept, and the names of the query's parameters (``/news/{n}/{n}/{w}.html``,
+    ``/help/{w}``, ``/search?q``)."""
+    parts = urlsplit(url)
+    segments = parts.path.split("/")[1:]
+    shaped = []
+    for position, segment in enumerate(segments):
+        stem, dot, extension = segment.rpartition(".") if "." in segment else (segment, "", "")
+        if position == 0 or not stem:
+            shaped.append(segment.lower())
+        else:
+            shaped.append(("{n}" if stem.isdigit() else "{w}") + dot + extension.lower())
+    names = sorted({name for name, _ in parse_qsl(parts.query, keep_blank_values=True)})
+    return "/" + "/".join(shaped) + ("?" + "&".join(names) if names else "")
+
+
 def is_pagination(url: str) -> bool:
     """A numbered listing page: ``/world/page/3/``, ``/world?page=3``."""
     return _PAGE_NUMBER.search(url) is not None

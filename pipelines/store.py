@@ -22,7 +22,7 @@ from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError,
 from crawler.dedupe import ChromeIndex
 from crawler.distributed.leases import release
 from crawler.extensions.site_counts import PREFIX, count_site, per_site
-from crawler.items import ArticleItem
+from crawler.items import ArticleItem, CopyUrls
 from crawler.storage import (
     BackgroundCheckpoint,
     CrawlRun,
@@ -37,6 +37,7 @@ from crawler.storage import (
     story_threshold,
 )
 from crawler.storage.db import SQLITE_BUSY_TIMEOUT, driver_message
+from crawler.storage.learned import record_copy_urls
 from crawler.storage.pending_ends import keep_end
 from crawler.storage.repository import WRITTEN
 from crawler.storage.runs import DATABASE_UNAVAILABLE, RunEnd, record_end
@@ -79,6 +80,10 @@ class StorePipeline:
         self.started_at: dt.datetime | None = None
         self._crawler: Crawler | None = None
         self._buffer: list[ArticleItem] = []
+        # Links to copies recorded as aliases, written after the articles of the same flush;
+        # those whose article is not stored yet are tried again at the next flush.
+        self._copy_urls: list[CopyUrls] = []
+        self._copy_urls_again: list[CopyUrls] = []
         self._last_flush = time.monotonic()
         self._lock = asyncio.Lock()
         self.auto_upgrade = auto_upgrade
@@ -138,6 +143,9 @@ class StorePipeline:
             self.checkpoint.start()
 
     async def process_item(self, item: Any) -> Any:
+        if isinstance(item, CopyUrls):
+            self._copy_urls.append(item)
+            return item
         if not isinstance(item, ArticleItem):
             return item
         self._buffer.append(item)
@@ -146,24 +154,47 @@ class StorePipeline:
             await self.flush()
         return item
 
-    async def flush(self) -> None:
+    async def flush(self, *, last: bool = False) -> None:
         async with self._lock:
             batch, self._buffer = self._buffer, []
+            again, copy_urls, self._copy_urls, self._copy_urls_again = self._copy_urls_again, self._copy_urls, [], []
             self._last_flush = time.monotonic()
-            if not batch:
-                return
-            if self._closing is not None:  # the database was given up on: keep all for import
-                self.spill.write(batch)
-                self.stats.inc_value("news/store/spilled", len(batch))
-            else:
+            if batch:
+                await self._store(batch)
+            if (copy_urls or again) and self._closing is None:
                 try:
-                    await asyncio.to_thread(self._write_with_retry, batch)
-                except (OperationalError, InterfaceError, DisconnectionError) as exc:
-                    self._give_up(batch, exc)
-                except SQLAlchemyError:
-                    await asyncio.to_thread(self._write_one_by_one, batch)
-            # Each article is committed or in the spill file: its page is done with.
-            release(self._crawler, (item.lease for item in batch))
+                    await asyncio.to_thread(self._write_copy_urls, again, copy_urls, last)
+                except SQLAlchemyError as exc:
+                    # Links never fetched, not articles: the next crawl meets them again.
+                    logger.warning("could not record %(n)d links to copies as aliases (%(error)s)",
+                                   {"n": sum(len(item.urls) for item in again + copy_urls), "error": driver_message(exc)})
+
+    async def _store(self, batch: list[ArticleItem]) -> None:
+        if self._closing is not None:  # the database was given up on: keep all for import
+            self.spill.write(batch)
+            self.stats.inc_value("news/store/spilled", len(batch))
+        else:
+            try:
+                await asyncio.to_thread(self._write_with_retry, batch)
+            except (OperationalError, InterfaceError, DisconnectionError) as exc:
+                self._give_up(batch, exc)
+            except SQLAlchemyError:
+                await asyncio.to_thread(self._write_one_by_one, batch)
+        # Each article is committed or in the spill file: its page is done with.
+        release(self._crawler, (item.lease for item in batch))
+
+    def _write_copy_urls(self, again: list[CopyUrls], new: list[CopyUrls], last: bool) -> None:
+        """Record links to copies as aliases of their articles. An article may still be on its
+        way (its page's links and its item reach the store apart): a link whose article is not
+        stored is tried once more at the next flush, then counted ``news/copies/unmatched``."""
+        with self.sessions.begin() as session:
+            added, unmatched = record_copy_urls(session, again + new, self.run_id)
+        self.stats.inc_value("news/store/alias", added)
+        retried = {id(item) for item in again}
+        given_up = [item for item in unmatched if last or id(item) in retried]
+        self._copy_urls_again += [item for item in unmatched if not (last or id(item) in retried)]
+        if given_up:
+            self.stats.inc_value("news/copies/unmatched", sum(len(item.urls) for item in given_up))
 
     def _write_with_retry(self, batch: list[ArticleItem]) -> None:
         """Write, retrying with back-off while the database is away, up to the retry window."""
@@ -247,7 +278,7 @@ class StorePipeline:
         return outcomes, fates
 
     async def close_spider(self) -> None:
-        await self.flush()
+        await self.flush(last=True)
         if self.chrome is None or not self._chrome_loaded or self._closing is not None:
             return
         try:

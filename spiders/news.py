@@ -36,6 +36,7 @@ from scrapy.utils.sitemap import sitemap_urls_from_robots
 from crawler.dedupe import CopyBook
 from crawler.discovery import NotAFeed, NotASitemap, parse_feed, parse_sitemap, select_sources
 from crawler.distributed.leases import LEASE, release
+from crawler.downloadermiddlewares.copy_links import page_parsed
 from crawler.downloadermiddlewares.site_slots import slot_settings
 from crawler.extensions.site_counts import count_site, paywalled
 from crawler.extraction.analysis import (
@@ -360,6 +361,7 @@ class NewsSpider(scrapy.Spider):
         self.reached(response)
         analysis = await self.analyse(response, dt.datetime.now(dt.UTC))
         article = analysis.article if analysis is not None else None
+        self.crawler.signals.send_catch_log(page_parsed, response=response, article=article)
         dropped = self.unwanted(article) if article is not None else None
         if analysis is not None and analysis.kind is not None and analysis.kind.is_listing:
             dropped = "not_article"

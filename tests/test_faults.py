@@ -162,8 +162,9 @@ def test_traps_stay_finite(fault_crawl):
     _, _, _, _, _, requests, _, _, stats = fault_crawl
     paths = [path for _, path, _, _ in requests]
     calendar = [p for p in paths if p.startswith("/calendar/")]
-    assert stats["news/trap/calendar"] >= 1
-    # Forward until the years cannot hold news yet (the trap rule), backward until DEPTH_LIMIT (20).
+    # Cut by the trap rule (forward until the years cannot hold news yet, backward until
+    # DEPTH_LIMIT) or, sooner, by the shape of its links, which has led to no article.
+    assert stats.get("news/trap/calendar", 0) + stats.get("news/link/barren_skipped", 0) >= 1
     assert 0 < len(calendar) <= 24 + 20
     assert "/calendar/2028/01/" not in calendar
     assert not any("jsessionid" in p or "sid=" in p for p in paths)

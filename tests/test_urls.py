@@ -10,6 +10,7 @@ from crawler.urls import (
     is_pagination,
     is_trap,
     on_site,
+    path_template,
 )
 
 DROP = [*settings.NEWS_TRACKING_PARAMS, *settings.NEWS_SESSION_PARAMS]
@@ -98,3 +99,16 @@ def test_is_trap(url, reason):
 )
 def test_is_pagination(url, expected):
     assert is_pagination(url) is expected
+
+
+@pytest.mark.parametrize(("url", "template"), [
+    ("http://s/news/2025/01/story-001.html", "/news/{n}/{n}/{w}.html"),
+    ("http://s/help/faq", "/help/{w}"),
+    ("http://s/old/123", "/old/{n}"),
+    ("http://s/media/12/download", "/media/{n}/{w}"),
+    ("http://s/Section/local.HTML?page=3&b=1", "/section/{w}.html?b&page"),
+    ("http://s/", "/"),
+    ("http://s/a/b/", "/a/{w}/"),
+])
+def test_a_link_shape_keeps_the_section_and_the_extension_and_blurs_the_rest(url, template):
+    assert path_template(url) == template

@@ -15,7 +15,7 @@ from scrapy.settings import Settings
 
 from crawler.cli.console_log import set_verbosity
 from crawler.downloadermiddlewares.private_networks import HINT, AddressPolicy
-from crawler.extensions.progress import dropped, errors, page_kinds
+from crawler.extensions.progress import dropped, errors, learned_links, page_kinds
 from crawler.urls import is_http_url
 from crawler.validation import check_crawl_settings
 
@@ -78,6 +78,7 @@ def summary(stats: dict[str, Any], db_url: str) -> str:
          f"as stored, {stats.get('news/store/recleaned', 0)} cleaned afterwards, "
          f"{stats.get('news/store/twins_merged', 0)} merged into a twin"),
     ]
+    lines += [f"{label + ':':20}{text}" for label, text in learned_links(stats)]
     if "news/conditional/not_modified" in stats or "news/incremental/skipped_stored" in stats:
         lines.append(
             f"incremental:        {stats.get('news/conditional/not_modified', 0)} pages not modified (304), "

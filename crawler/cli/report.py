@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from crawler.extensions.progress import dropped, errors, page_kinds
+from crawler.extensions.progress import dropped, errors, learned_links, page_kinds
 from crawler.storage import CrawlRun, CrawlRunSite
 from crawler.storage.runs import KINDS
 
@@ -64,6 +64,7 @@ def run_report(run: CrawlRun, sites: Sequence[CrawlRunSite]) -> str:
         "pages not stored: " + (", ".join(f"{k} {v}" for k, v in sorted(dropped(stats).items())) or "none"),
         "errors:           " + (", ".join(f"{k} {v}" for k, v in sorted(errors(stats).items())) or "none"),
     ]
+    lines += [f"{label + ':':18}{text}" for label, text in learned_links(stats)]
     lines += [f"WARNING:          {site.warning}" for site in sites if site.warning]
     if sites:
         width = max(len("site"), *(len(site.site) for site in sites))

@@ -57,6 +57,24 @@ def page_kinds(stats: dict[str, Any]) -> str:
     return ", ".join(parts) or "none"
 
 
+def learned_links(stats: dict[str, Any]) -> list[tuple[str, str]]:
+    """What the crawl's learning of links spared, labelled: ``copies`` (copy rules,
+    ``crawler.downloadermiddlewares.copy_links``) and ``links`` (barren link shapes,
+    ``crawler.downloadermiddlewares.link_yield``), each when it did anything."""
+    keys = ("not_fetched", "sampled", "released", "rules_learned", "rules_dropped")
+    spared, sampled, released, learned, refuted = (stats.get(f"news/copies/{key}", 0) for key in keys)
+    lines = []
+    if spared or sampled or released or learned or refuted:
+        lines.append(("copies", (f"{spared} links recorded as aliases without a request, {sampled} fetched to "
+                                f"check a rule, {released} fetched as the crawl ran dry; rules learned {learned}, "
+                                f"dropped {refuted}")))
+    skipped, sent_late = stats.get("news/link/barren_skipped", 0), stats.get("news/link/released", 0)
+    if skipped or sent_late:
+        lines.append(("links", (f"{skipped} links of shapes that led to no article not requested, {sent_late} "
+                               "requested once their shape led to one")))
+    return lines
+
+
 def _listed(counts: Counter[str]) -> str:
     return ", ".join(f"{name} {n}" for name, n in counts.most_common()) or "none"
 

@@ -218,6 +218,50 @@ class ListingPage(Base):
         return f"ListingPage(url={self.url!r}, etag={self.etag!r}, last_modified={self.last_modified!r})"
 
 
+class CopyRule(Base):
+    """A rewrite that turns the address of a site's copies (AMP, print) into their article's,
+    learned from pages naming their canonical page (``crawler.dedupe.copyrules``).
+
+    Once ``confirmations`` reaches ``NEWS_COPY_RULE_CONFIRMATIONS``, links the rule fits are
+    recorded as aliases of their article without being fetched, in every later run and on every
+    worker; a sampled link that contradicts the rule sets ``refuted`` for good.
+    """
+
+    __tablename__ = "copy_rules"
+
+    site: Mapped[str] = mapped_column(String(255), primary_key=True)
+    # "prefix", "suffix", "infix" (before the file extension) or "params" (query pairs).
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    pattern: Mapped[str] = mapped_column(String(255), primary_key=True)
+    confirmations: Mapped[int] = mapped_column(default=0)
+    refuted: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    def __repr__(self) -> str:
+        return f"CopyRule(site={self.site!r}, kind={self.kind!r}, pattern={self.pattern!r})"
+
+
+class LinkTemplate(Base):
+    """How the pages behind one shape of link of a site turned out: whether any led to an
+    article (``crawler.downloadermiddlewares.link_yield``).
+
+    A shape fetched ``NEWS_LINK_YIELD_MIN_PAGES`` times without leading to an article (404s,
+    help pages, downloads) is barren: its further links are sampled, not exhausted, in every
+    later run and on every worker.
+    """
+
+    __tablename__ = "link_templates"
+
+    site: Mapped[str] = mapped_column(String(255), primary_key=True)
+    template: Mapped[str] = mapped_column(String(512), primary_key=True)
+    fetched: Mapped[int] = mapped_column(default=0)
+    yielding: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    def __repr__(self) -> str:
+        return f"LinkTemplate(site={self.site!r}, template={self.template!r}, yielding={self.yielding!r})"
+
+
 class StoryHead(Base):
     """The first article of each story cluster, with the MinHash signature new articles are
     compared with (``crawler.dedupe.neardup``)."""
