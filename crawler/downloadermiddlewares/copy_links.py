@@ -166,17 +166,21 @@ class CopyLinksMiddleware:
         """What a parsed page teaches: a rewrite seen once more, or a rule its check contradicts;
         the requests that waited for its article, or for a rule now confirmed or dropped."""
         site = host_of(response.url)
+        own = address_key(response.url, self.drop_params)
+        check = response.meta.get(_CHECK)
         rewrite = None
-        if article is not None and address_key(response.url, self.drop_params) == article.canonical_url:
-            self.parsed[article.canonical_url] = None
-            self.parsed.move_to_end(article.canonical_url)
+        if article is not None and own == article.canonical_url:
+            self.parsed[own] = None
+            self.parsed.move_to_end(own)
             if len(self.parsed) > PARSED_MEMORY:
                 self.parsed.popitem(last=False)
-            if waiting := self.waiting.pop(article.canonical_url, None):
-                self._record(article.canonical_url, [request.url for request in waiting], site)
-        elif article is not None and article.canonical_from_page:
-            rewrite = self.rules.learn(site, address_key(response.url, self.drop_params), article.canonical_url)
-        if check := response.meta.get(_CHECK):
+            if waiting := self.waiting.pop(own, None):
+                self._record(own, [request.url for request in waiting], site)
+        elif article is not None and (article.canonical_from_page or (check and article.canonical_url == check[1])):
+            # A copy naming its article teaches the rewrite; one fetched to check a rule confirms
+            # it as a copy of the page the rule names, named or folded (``canonicalize``).
+            rewrite = self.rules.learn(site, own, article.canonical_url)
+        if check:
             checked, expected = check
             if learning := self.learning.get((site, checked)):
                 learning.probes = max(0, learning.probes - 1)
