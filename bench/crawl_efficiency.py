@@ -1,7 +1,7 @@
 """Requests per stored story, against the fewest a crawl can make: the same site crawled with
 newscrawl's learning (copy rules, link shapes) and without it, in one run.
 
-The site, served on 127.0.0.1 by the test suite's server, is written here: ``--articles`` stories listed 20 to a page of a
+The site, served on 127.0.0.1, is written here: ``--articles`` stories listed 20 to a page of a
 paginated section, each story page linking its AMP and print copies (both naming the story as
 canonical), three related stories with their AMP copies, and the on-site links that hold no news
 that article pages carry: help pages, a download per story, an old address per story answering
@@ -23,11 +23,11 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-
-from tests.mockserver import serving
 
 ROOT = Path(__file__).resolve().parent.parent
 PER_PAGE = 20
@@ -112,7 +112,32 @@ def site(count: int) -> tuple[Pages, int]:
     return pages, 1 + listing_pages + count
 
 
-def measure(count: int, lower_bound: int, settings: list[str], seen: list[str], port: int, folder: Path) -> dict[str, Any]:
+class _Handler(BaseHTTPRequestHandler):
+    pages: Pages
+    seen: list[str]
+
+    def do_GET(self) -> None:
+        self.seen.append(self.path)
+        status, headers, body = self.pages.get(self.path, (404, {}, "not here"))
+        data = body.encode()
+        self.send_response(status)
+        for name, value in {"Content-Type": "text/html; charset=utf-8", **headers}.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128
+    daemon_threads = True
+
+
+def measure(pages: Pages, count: int, lower_bound: int, settings: list[str], seen: list[str], port: int,
+            folder: Path) -> dict[str, Any]:
     """One crawl of the served site into a fresh SQLite file, and what it cost."""
     db_file = folder / f"crawl-{len(list(folder.iterdir()))}.db"
     seen.clear()
@@ -146,10 +171,18 @@ MODES = {
 
 def run(count: int, delay: float) -> dict[str, dict[str, Any]]:
     pages, lower_bound = site(count)
+    seen: list[str] = []
+    server = _Server(("127.0.0.1", 0), type("Handler", (_Handler,), {"pages": pages, "seen": seen}))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
     settings = ["-s", f"DOWNLOAD_DELAY={delay}"]
-    with serving("127.0.0.1", pages) as (port, seen), tempfile.TemporaryDirectory() as folder:
-        return {mode: measure(count, lower_bound, settings + extra, seen, port, Path(folder))
-                for mode, extra in MODES.items()}
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            return {mode: measure(pages, count, lower_bound, settings + extra, seen, port, Path(folder))
+                    for mode, extra in MODES.items()}
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def main() -> None:
