@@ -167,6 +167,8 @@ NEWS_WORKER_HEARTBEAT = 10.0
 # Fingerprints the shared dupefilter keeps, the most recent (0: every URL of the round), about
 # 100 bytes each in Redis.
 NEWS_DUPEFILTER_MEMORY = 0
+# Seconds a site's robots.txt, fetched by one worker of a shared crawl, serves all of them.
+NEWS_SHARED_ROBOTS_TTL = 3600
 
 # --- newscrawl: crawl shape --------------------------------------------------------------
 NEWS_MAX_PAGINATION = 500

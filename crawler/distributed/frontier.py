@@ -130,6 +130,15 @@ def use_redis(settings: Settings, url: str) -> None:
                  priority="cmdline")
     settings.set("SPIDER_MIDDLEWARES", {**settings.getdict("SPIDER_MIDDLEWARES"), "crawler.distributed.leases.LeaseMiddleware": 950},
                  priority="cmdline")
+    # Each site's limits held for all workers (crawler.downloadermiddlewares.shared_politeness): robots.txt fetched
+    # once for all; a request takes its place at its site's gate last, once past robots.txt (whose
+    # own request takes one first) and just before it is counted against --max-pages and sent.
+    settings.set("DOWNLOADER_MIDDLEWARES", {
+        **settings.getdict("DOWNLOADER_MIDDLEWARES"),
+        "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+        "crawler.downloadermiddlewares.shared_politeness.SharedRobotsTxtMiddleware": 100,
+        "crawler.downloadermiddlewares.shared_politeness.SharedPolitenessMiddleware": 920,
+    }, priority="cmdline")
 
 
 class Frontier:
