@@ -6,6 +6,7 @@ when it started and ended (each answer takes a little while, so that requests ca
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
 import subprocess
@@ -16,8 +17,16 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from scrapy import Request
+from scrapy.utils.test import get_crawler
 from sqlalchemy import create_engine, text
+from twisted.internet.error import ConnectionRefusedError
 
+from crawler.downloadermiddlewares.shared_politeness import (
+    DOWN_AFTER,
+    DOWN_PAUSE,
+    SharedPolitenessMiddleware,
+)
 from tests.conftest import FAST, ROOT, newscrawl
 from tests.newsroom import article_page, slug
 
@@ -157,3 +166,27 @@ def test_a_retry_after_seen_by_one_worker_pauses_the_site_for_all(tmp_path, redi
     during = [start - refused for h, _, start, _, _ in log if h == host and refused + 0.2 < start < refused + 4.9]
     assert during == []
     assert any(h == host and refused + 4.9 <= start for h, _, start, _, _ in log)
+
+
+def test_failed_connections_in_a_row_pause_the_site_for_every_worker(redis_url):
+    def a_worker() -> SharedPolitenessMiddleware:
+        crawler = get_crawler(settings_dict={"REDIS_URL": redis_url, "DOWNLOAD_DELAY": 0})
+        crawler._apply_settings()
+        return SharedPolitenessMiddleware.from_crawler(crawler)
+
+    async def scenario() -> tuple[float, float]:
+        seeing, other = a_worker(), a_worker()
+        for attempt in range(DOWN_AFTER):
+            request = Request(f"http://down.example/{attempt}")
+            await seeing.process_request(request)
+            await seeing.process_exception(request, ConnectionRefusedError())
+        started = time.monotonic()
+        await other.process_request(Request("http://down.example/after"))
+        paused = time.monotonic() - started
+        started = time.monotonic()
+        await other.process_request(Request("http://up.example/"))  # another site: no wait
+        return paused, time.monotonic() - started
+
+    paused, elsewhere = asyncio.run(scenario())
+    assert DOWN_PAUSE - 0.5 <= paused <= DOWN_PAUSE + 1
+    assert elsewhere < 0.5
