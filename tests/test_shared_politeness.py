@@ -190,3 +190,21 @@ def test_failed_connections_in_a_row_pause_the_site_for_every_worker(redis_url):
     paused, elsewhere = asyncio.run(scenario())
     assert DOWN_PAUSE - 0.5 <= paused <= DOWN_PAUSE + 1
     assert elsewhere < 0.5
+
+
+def test_the_autothrottle_delay_one_worker_reports_spaces_every_workers_requests(redis_url):
+    def a_worker() -> SharedPolitenessMiddleware:
+        crawler = get_crawler(settings_dict={"REDIS_URL": redis_url, "DOWNLOAD_DELAY": 0, "RANDOMIZE_DOWNLOAD_DELAY": False})
+        crawler._apply_settings()
+        return SharedPolitenessMiddleware.from_crawler(crawler)
+
+    async def two_starts() -> float:
+        first, second = a_worker(), a_worker()
+        # What a worker whose AutoThrottle slowed the site to 0.6 s wrote after its last response.
+        first.server.hset("newscrawl:site:slow.example", "throttle", 0.6)
+        await first.process_request(Request("http://slow.example/a"))
+        started = time.monotonic()
+        await second.process_request(Request("http://slow.example/b"))
+        return time.monotonic() - started
+
+    assert 0.5 <= asyncio.run(two_starts()) <= 1.0

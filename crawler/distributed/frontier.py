@@ -26,6 +26,7 @@ instead of idling forever.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -72,6 +73,7 @@ PER_SITE_SETTINGS = {
 }
 LEASES_KEY = "newscrawl:leases:"  # + worker id: lease id -> encoded request
 HEARTBEAT_KEY = "newscrawl:worker:"  # + worker id, expiring
+RESEED_KEY = "newscrawl:reseeding"  # the worker queuing a lost crawl's start requests again
 # Whether a fingerprint was seen, remembering it; past ``limit`` fingerprints, the oldest go.
 _SEEN = """
 local function seen(key, counter, fingerprint, limit)
@@ -151,6 +153,12 @@ class Frontier:
         except (redis.RedisError, ValueError) as exc:
             raise FrontierError(f"cannot use Redis at {url}: {exc}") from None
 
+    @classmethod
+    def from_server(cls, server: redis.Redis) -> Self:
+        frontier = cls.__new__(cls)
+        frontier.server = server
+        return frontier
+
     def enqueue(self, jobs: Iterable[tuple[dict[str, Any], dict[str, Any]]], spider_class: type[Spider]) -> int:
         """Record the jobs ``(setting overrides, spider arguments)`` and queue the start
         requests a spider of ``spider_class`` makes of each; the number queued. With the queue
@@ -203,7 +211,20 @@ async def _collect(spider: Any) -> list[Any]:
 
 
 class LeasingScheduler(Scheduler):  # type: ignore[misc]
-    """scrapy-redis's scheduler, leasing each request it hands out (see the module's docstring)."""
+    """scrapy-redis's scheduler, leasing each request it hands out (see the module's docstring).
+
+    Redis may go away (a restart, a network cut): the worker then keeps the links it finds, and
+    the leases it would release, in memory, hands out nothing, and asks again at each heartbeat.
+    When Redis answers again without the crawl's jobs (restarted without persistence: queue,
+    dupefilter and leases gone), one worker records the jobs it read at start again and queues
+    their start requests: the crawl finds its pages anew from its start pages, stored articles
+    are skipped by the database, and nothing is lost but time (``news/frontier/reseeded``).
+    """
+
+    away: bool
+    held: list[Request]
+    unreleased: list[str]
+    jobs: list[bytes]
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -213,11 +234,15 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]
         scheduler.heartbeat_interval = crawler.settings.getfloat("NEWS_WORKER_HEARTBEAT")
         scheduler.pop_leased = scheduler.server.register_script(_POP_LEASED)
         scheduler.enqueue_unseen = scheduler.server.register_script(_ENQUEUE_UNSEEN)
+        scheduler.away = False
+        scheduler.held = []
+        scheduler.unreleased = []
         crawler.leases = scheduler  # type: ignore[attr-defined]
         return scheduler
 
     def open(self, spider: Spider) -> None:
         super().open(spider)
+        self.jobs = sorted(self.server.smembers(JOBS_KEY))
         self.beat = task.LoopingCall(self.heartbeat)  # made here: a LoopingCall installs a reactor
         self.beat.start(self.heartbeat_interval)
         self.recover()
@@ -226,15 +251,66 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]
         if self.beat.running:
             self.beat.stop()
         # Every page handed out was done with (the store committed before the scheduler closes).
-        self.server.delete(self.leases_key, HEARTBEAT_KEY + self.worker)
+        with contextlib.suppress(redis.RedisError):
+            self._back()
+            self.server.delete(self.leases_key, HEARTBEAT_KEY + self.worker)
+        if self.held:
+            logger.error("Redis unreachable as the worker stops: %(n)d links it found are not queued",
+                         {"n": len(self.held)})
         super().close(reason)
 
+    def _gone(self, exc: redis.RedisError) -> None:
+        if not self.away:
+            logger.warning("Redis unreachable (%(error)s): links kept in memory until it answers", {"error": exc})
+            if self.stats:
+                self.stats.inc_value("news/frontier/redis_away")
+        self.away = True
+
+    def _back(self) -> None:
+        """Redis answers: reseed a crawl it lost, then queue the links and release the leases kept."""
+        if self.jobs and not self.server.exists(JOBS_KEY) and self.server.set(RESEED_KEY, self.worker, nx=True, ex=60):
+            jobs = [json.loads(job) for job in self.jobs]
+            queued = Frontier.from_server(self.server).enqueue(
+                [({name: job[key] for name, key in PER_SITE_SETTINGS.items() if key in job},
+                  {key: value for key, value in job.items() if key not in PER_SITE_SETTINGS.values()}) for job in jobs],
+                type(self.spider),
+            )
+            logger.warning("Redis lost the shared crawl (restarted without its data): %(n)d start requests queued again",
+                           {"n": queued})
+            if self.stats:
+                self.stats.inc_value("news/frontier/reseeded")
+        held, self.held = self.held, []
+        for request in held:
+            self._enqueue(request)
+        if self.unreleased:
+            self.server.hdel(self.leases_key, *self.unreleased)
+            self.unreleased = []
+        if self.away:
+            logger.warning("Redis answers again")
+        self.away = False
+
     def heartbeat(self) -> None:
-        self.server.set(HEARTBEAT_KEY + self.worker, 1, ex=max(1, int(3 * self.heartbeat_interval)))
+        try:
+            if self.away:
+                self._back()
+            self.server.set(HEARTBEAT_KEY + self.worker, 1, ex=max(1, int(3 * self.heartbeat_interval)))
+        except redis.RedisError as exc:
+            self._gone(exc)
 
     def enqueue_request(self, request: Request) -> bool:
         """scrapy-redis's, with the dupefilter's check and the push to the (priority) queue in
-        one Redis script."""
+        one Redis script; kept in memory while Redis is away."""
+        if self.away:
+            self.held.append(request)
+            return True
+        try:
+            return self._enqueue(request)
+        except redis.RedisError as exc:
+            self._gone(exc)
+            self.held.append(request)
+            return True
+
+    def _enqueue(self, request: Request) -> bool:
         fingerprint = "" if request.dont_filter else self.df.request_fingerprint(request)
         queued = self.enqueue_unseen(
             keys=[self.df.key, self.df.key + ":counter", self.queue.key],
@@ -248,8 +324,14 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]
         return True
 
     def next_request(self) -> Request | None:
+        if self.away:
+            return None
         lease = uuid.uuid4().hex
-        data = self.pop_leased(keys=[self.queue.key, self.leases_key], args=[lease])
+        try:
+            data = self.pop_leased(keys=[self.queue.key, self.leases_key], args=[lease])
+        except redis.RedisError as exc:
+            self._gone(exc)
+            return None
         if data is None:
             return None
         request: Request = self.queue._decode_request(data)
@@ -258,14 +340,39 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]
             self.stats.inc_value("scheduler/dequeued/redis")
         return request
 
+    def has_pending_requests(self) -> bool:
+        """Links kept while Redis is away are pending: the worker does not stop for want of work."""
+        if self.away or self.held:
+            return True
+        try:
+            return bool(super().has_pending_requests())
+        except redis.RedisError as exc:
+            self._gone(exc)
+            return True
+
     def release(self, leases: Iterable[str | None]) -> None:
         """The pages of these leases are done with."""
         done = [lease for lease in leases if lease]
-        if done:
+        if not done:
+            return
+        if self.away:
+            self.unreleased += done
+            return
+        try:
             self.server.hdel(self.leases_key, *done)
+        except redis.RedisError as exc:
+            self._gone(exc)
+            self.unreleased += done
 
     def recover(self) -> int:
         """Put back in the queue what workers without a heartbeat had leased; how many."""
+        try:
+            return self._recover()
+        except redis.RedisError as exc:
+            self._gone(exc)
+            return 0
+
+    def _recover(self) -> int:
         recovered = 0
         for key in self.server.scan_iter(match=LEASES_KEY + "*"):
             worker = key.decode().removeprefix(LEASES_KEY)
@@ -335,8 +442,8 @@ class IdleClose:
 
     def spider_idle(self) -> None:
         scheduler = getattr(self.crawler, "leases", None)
-        if scheduler is not None and scheduler.recover():
-            self.idle_since = None
+        if scheduler is not None and (scheduler.away or scheduler.held or scheduler.recover()):
+            self.idle_since = None  # Redis away is no empty queue: wait for it
             raise DontCloseSpider
         now = time.monotonic()
         if self.idle_since is None:

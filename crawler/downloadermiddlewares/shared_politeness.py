@@ -9,7 +9,8 @@ fewer than the site's concurrency are in flight across all workers and the site'
 (randomised 0.5-1.5x as Scrapy does) has passed since the last request started anywhere, on
 Redis's clock. A request turned away waits in its worker, without holding up other sites. Its
 place is given back with its response or failure; a worker killed mid-request leaves places
-that expire after the download timeout.
+that expire three heartbeats (``NEWS_WORKER_HEARTBEAT``) after it stopped keeping them alive.
+While Redis does not answer, requests wait for it: no worker can know what the others send a site.
 
 The gate carries the site's back-off too: a ``429`` or ``503`` with ``Retry-After`` pauses the
 site for every worker for the time asked (capped by ``NEWS_RETRY_AFTER_MAX``); repeated failed
@@ -21,16 +22,20 @@ per site per round (``NEWS_SHARED_ROBOTS_TTL``) by one worker, the others readin
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
+import redis
+from scrapy import signals
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy_redis.connection import get_redis_from_settings
+from twisted.internet import task
 from twisted.internet.error import (
     ConnectError,
     ConnectionRefusedError,
@@ -70,6 +75,13 @@ redis.call('EXPIRE', KEYS[1], ARGV[5])
 redis.call('EXPIRE', KEYS[2], ARGV[5])
 return '0'
 """
+# Keep places alive (KEYS: in-flight sets; ARGV: lifetime, then one place per key), on Redis's clock.
+_REFRESH = """
+local t = redis.call('TIME')
+local expiry = tonumber(t[1]) + tonumber(t[2]) / 1000000 + tonumber(ARGV[1])
+for i, key in ipairs(KEYS) do redis.call('ZADD', key, 'XX', expiry, ARGV[i + 1]) end
+return #KEYS
+"""
 # Pause a site (ARGV: seconds) unless it is paused for longer already.
 _PAUSE = """
 local t = redis.call('TIME')
@@ -80,8 +92,8 @@ end
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return 1
 """
-# How long to wait before asking again when a site is full.
-_FULL_WAIT = 0.05
+# How long to wait before asking again when a site is full, and when Redis does not answer.
+_FULL_WAIT, _REDIS_WAIT = 0.05, 0.5
 # Failed connections in a row before a site counts as down, and its first pause (seconds).
 DOWN_AFTER, DOWN_PAUSE, DOWN_PAUSE_MAX = 3, 5.0, 300.0
 _CONNECTION_FAILURES = (ConnectError, ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError)
@@ -107,13 +119,34 @@ class SharedPolitenessMiddleware:
         self.randomize = settings.getbool("RANDOMIZE_DOWNLOAD_DELAY")
         self.autothrottle = settings.getbool("AUTOTHROTTLE_ENABLED")
         self.retry_after_max = settings.getfloat("NEWS_RETRY_AFTER_MAX")
-        # A place outlives a request that its worker never finished (killed): then it expires.
-        self.place_lifetime = settings.getfloat("DOWNLOAD_TIMEOUT") + 30
+        # A worker keeps its places alive at each heartbeat; a killed worker's expire after three.
+        self.heartbeat = max(0.5, settings.getfloat("NEWS_WORKER_HEARTBEAT"))
+        self.place_lifetime = 3 * self.heartbeat
         self.key_lifetime = 24 * 3600
+        self.refresh = self.server.register_script(_REFRESH)
+        self.places: dict[str, str] = {}
+        self.keeper: task.LoopingCall | None = None
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
+
+    def spider_opened(self) -> None:
+        self.keeper = task.LoopingCall(self._keep_places)  # made here: a LoopingCall installs a reactor
+        self.keeper.start(self.heartbeat, now=False)
+
+    def spider_closed(self) -> None:
+        if self.keeper is not None and self.keeper.running:
+            self.keeper.stop()
+
+    def _keep_places(self) -> None:
+        places = list(self.places.items())
+        if places:
+            with contextlib.suppress(redis.RedisError):  # Redis away: they expire, and the sites wait
+                self.refresh(keys=[IN_FLIGHT_KEY + site for _, site in places],
+                             args=[self.place_lifetime, *(place for place, _ in places)])
 
     def _site(self, request: Request) -> str:
         """The site as Scrapy's downloader names its slot: a source's slot, else the host."""
@@ -133,10 +166,14 @@ class SharedPolitenessMiddleware:
         concurrency, delay = self._limits(site)
         waited = 0.0
         while True:
-            answer = float(await asyncio.to_thread(
-                self.admit, keys=[GATE_KEY + site, IN_FLIGHT_KEY + site],
-                args=[place, concurrency, delay, self.place_lifetime, self.key_lifetime],
-            ))
+            try:
+                answer = float(await asyncio.to_thread(
+                    self.admit, keys=[GATE_KEY + site, IN_FLIGHT_KEY + site],
+                    args=[place, concurrency, delay, self.place_lifetime, self.key_lifetime],
+                ))
+            except redis.RedisError:
+                # Redis away: no site knows what the other workers send it; wait for Redis.
+                answer = _REDIS_WAIT
             if answer == 0:
                 break
             pause = _FULL_WAIT if answer < 0 else min(answer, 1.0)
@@ -145,11 +182,17 @@ class SharedPolitenessMiddleware:
         if waited:
             self.stats.inc_value("news/politeness/waited")
         request.meta[_PLACE] = (site, place)
+        self.places[place] = site
 
     async def process_response(self, request: Request, response: Response) -> Response:
+        with contextlib.suppress(redis.RedisError):  # Redis away: the site's state waits for the next answer
+            await self._report(request, response)
+        return response
+
+    async def _report(self, request: Request, response: Response) -> None:
         site = await self._leave(request)
         if site is None:
-            return response
+            return
         state = GATE_KEY + site
         if response.status in (429, 503) and (header := response.headers.get(b"Retry-After")):
             asked = retry_after(header.decode("latin-1"), time.time())
@@ -160,9 +203,12 @@ class SharedPolitenessMiddleware:
         if self.autothrottle and slot is not None and not request.meta.get("autothrottle_dont_adjust_delay"):
             updates["throttle"] = slot.delay
         await asyncio.to_thread(self.server.hset, state, mapping=updates)
-        return response
 
     async def process_exception(self, request: Request, exception: Exception) -> None:
+        with contextlib.suppress(redis.RedisError):
+            await self._failed(request, exception)
+
+    async def _failed(self, request: Request, exception: Exception) -> None:
         site = await self._leave(request)
         if site is None or not isinstance(exception, _CONNECTION_FAILURES):
             return
@@ -177,6 +223,7 @@ class SharedPolitenessMiddleware:
         if taken is None:
             return None
         site, place = taken
+        self.places.pop(place, None)
         await asyncio.to_thread(self.server.zrem, IN_FLIGHT_KEY + site, place)
         return str(site)
 
@@ -203,17 +250,25 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
     async def robot_parser(self, request: Request) -> RobotParser | None:
         netloc = urlparse_cached(request).netloc
         if netloc not in self._parsers:
-            key = ROBOTS_KEY + netloc
-            deadline = time.monotonic() + ROBOTS_WAIT
-            while True:
-                if cached := await asyncio.to_thread(self.server.hgetall, key):
-                    return self._from_copy(netloc, cached)
-                if await asyncio.to_thread(self.server.set, key + ":lock", "1", nx=True, ex=int(ROBOTS_WAIT)):
-                    break  # this worker fetches it
-                if time.monotonic() > deadline:
-                    break  # the worker that took the lock is gone: fetch it here
-                await asyncio.sleep(0.1)
+            try:
+                if (copy := await self._shared_copy(netloc)) is not None:
+                    return copy
+            except redis.RedisError:
+                pass  # Redis away: this worker fetches it
         return await super().robot_parser(request)
+
+    async def _shared_copy(self, netloc: str) -> RobotParser | None:
+        """Another worker's copy of the site's robots.txt; None when this worker is to fetch it."""
+        key = ROBOTS_KEY + netloc
+        deadline = time.monotonic() + ROBOTS_WAIT
+        while True:
+            if cached := await asyncio.to_thread(self.server.hgetall, key):
+                return self._from_copy(netloc, cached)
+            if await asyncio.to_thread(self.server.set, key + ":lock", "1", nx=True, ex=int(ROBOTS_WAIT)):
+                return None  # this worker fetches it
+            if time.monotonic() > deadline:
+                return None  # the worker that took the lock is gone: fetch it here
+            await asyncio.sleep(0.1)
 
     def _from_copy(self, netloc: str, cached: dict[bytes, bytes]) -> RobotParser:
         self._stats.inc_value("news/robotstxt/shared_copy")
@@ -223,11 +278,13 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
 
     async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
         key = ROBOTS_KEY + netloc
-        await asyncio.to_thread(self.server.hset, key, mapping={"status": response.status, "body": response.body})
-        await asyncio.to_thread(self.server.expire, key, self.ttl)
+        with contextlib.suppress(redis.RedisError):
+            await asyncio.to_thread(self.server.hset, key, mapping={"status": response.status, "body": response.body})
+            await asyncio.to_thread(self.server.expire, key, self.ttl)
         await super()._parse_robots(response, netloc, request)
 
     def _robots_error(self, exc: Exception, netloc: str) -> None:
         # Unreadable for this worker, which then obeys no rule (Scrapy's way); another may try.
-        self.server.delete(ROBOTS_KEY + netloc + ":lock")
+        with contextlib.suppress(redis.RedisError):
+            self.server.delete(ROBOTS_KEY + netloc + ":lock")
         super()._robots_error(exc, netloc)
