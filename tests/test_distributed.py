@@ -276,3 +276,42 @@ def test_a_crawl_that_shares_nothing_loads_no_redis():
     script = "import sys, crawler.cli, spiders.news, pipelines.store; print(sorted({'redis', 'scrapy_redis'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_worker_rides_out_redis_going_away_and_coming_back_empty(big_site, redis_url, tmp_path):
+    """Redis cut off mid-crawl, then back without its data (a restart without persistence): the
+    worker keeps what it found meanwhile, queues the lost crawl's start requests again, and every
+    article is stored exactly once."""
+    from tests.proxy import TcpProxy
+
+    host, _, rest = redis_url.removeprefix("redis://").partition(":")
+    port, _, database = rest.partition("/")
+    proxy = TcpProxy(int(port), host)
+    proxy.start()
+    through = f"redis://127.0.0.1:{proxy.port}/{database or 0}"
+    db = f"sqlite:///{tmp_path / 'news.db'}"
+    try:
+        enqueued = newscrawl("enqueue", big_site, "--feed", f"{big_site}rdf.xml", "--redis", through)
+        assert enqueued.returncode == 0, enqueued.stderr
+        assert newscrawl("db", "upgrade", "--db", db).returncode == 0
+        process = subprocess.Popen(
+            [sys.executable, "-m", "crawler", "worker", "--redis", through, "--db", db, "--idle-timeout", "5",
+             *FAST, "-s", "NEWS_EXTRACT_WORKERS=1", "-s", "NEWS_WORKER_HEARTBEAT=0.5", "-s", "DOWNLOAD_DELAY=0.02"],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+        )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and len(stored_urls(db)) < ARTICLES // 3:
+            time.sleep(0.1)
+        proxy.stop()
+        redis.Redis.from_url(redis_url).flushdb()  # what a restart without persistence leaves
+        time.sleep(2)
+        proxy.start()
+        _, err = process.communicate(timeout=300)
+    finally:
+        proxy.stop()
+    assert process.returncode == 0, err[-3000:]
+    urls = stored_urls(db)
+    assert sorted(urls) == sorted(big_site.rstrip("/") + slug(i) for i in range(ARTICLES))
+    (stats,) = run_stats(db)
+    assert stats["news/frontier/redis_away"] >= 1 and stats["news/frontier/reseeded"] == 1
+    assert "Redis lost the shared crawl" in err and "Redis answers again" in err

@@ -35,10 +35,12 @@ import time
 import uuid
 import warnings
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin
 
 import redis
-from scrapy import signals
+from scrapy import Request, signals
 from scrapy.exceptions import DontCloseSpider, NotConfigured, ScrapyDeprecationWarning
 from scrapy_redis import picklecompat
 from scrapy_redis.dupefilter import RFPDupeFilter
@@ -52,7 +54,7 @@ from crawler.urls import site_hosts, split_arguments
 if TYPE_CHECKING:
     from typing import Self
 
-    from scrapy import Request, Spider
+    from scrapy import Spider
     from scrapy.crawler import Crawler
     from scrapy.settings import Settings
 
@@ -171,7 +173,7 @@ class Frontier:
             self.record(overrides, arguments)
             spider = spider_class(**arguments)
             queue = PriorityQueue(self.server, spider, QUEUE_KEY, picklecompat)
-            for request in asyncio.run(_collect(spider)):
+            for request in _start_requests(spider):
                 queue.push(request.replace(dont_filter=True))  # start pages are fetched every round
                 queued += 1
         return queued
@@ -206,8 +208,15 @@ class Frontier:
         return {"allowed_domains": sorted(sites), "sites": sites}
 
 
-async def _collect(spider: Any) -> list[Any]:
-    return [request async for request in spider.start()]
+def _start_requests(spider: Any) -> list[Any]:
+    """The spider's start requests, collected on an event loop of their own (in a thread: a
+    worker reseeding a lost crawl calls this from the crawl's running loop)."""
+
+    async def collect() -> list[Any]:
+        return [request async for request in spider.start()]
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, collect()).result()
 
 
 class LeasingScheduler(Scheduler):  # type: ignore[misc]
@@ -275,6 +284,13 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]
                   {key: value for key, value in job.items() if key not in PER_SITE_SETTINGS.values()}) for job in jobs],
                 type(self.spider),
             )
+            # The sitemaps robots.txt names: this worker read it before, and would not again.
+            if (parse_robots := getattr(self.spider, "parse_robots", None)) is not None:
+                starts = {url for job in jobs for url in split_arguments(job.get("urls"))}
+                for robots in sorted({urljoin(url, "/robots.txt") for url in starts}):
+                    self.queue.push(Request(robots, callback=parse_robots, dont_filter=True,
+                                            meta={"dont_obey_robotstxt": True}))
+                    queued += 1
             logger.warning("Redis lost the shared crawl (restarted without its data): %(n)d start requests queued again",
                            {"n": queued})
             if self.stats:
