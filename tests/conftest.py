@@ -97,8 +97,9 @@ def postgres_url() -> Iterator[str]:
     engine = create_engine(url)
 
     drop_schema(engine)
+    engine.dispose()
     yield url
-    drop_schema(engine)
+    drop_schema(engine)  # on fresh connections: the test may have restarted the server
     engine.dispose()
 
 
