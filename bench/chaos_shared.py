@@ -35,6 +35,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import redis as redis_client
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
@@ -162,8 +163,10 @@ def in_flight(log: list[tuple[str, float, float, int]]) -> int:
 
 def chaos(count: int, redis: str, db: str, workers: int, kill_every: float, folder: Path,
           redis_restart: bool = True, pg_restart: bool = True, single: bool = True) -> dict[str, Any]:
-    pages, _ = site(count)
+    # 100 stories to a section page: the "next page" chain stays within NEWS_MAX_PAGINATION.
+    pages, _ = site(count, per_page=100)
     reset(db)
+    redis_client.Redis.from_url(redis).flushdb()  # a crawl of its own: no job of an earlier run
     figures: dict[str, Any] = {"articles": count}
     with serving(pages) as (port, log):
         start_url = f"http://127.0.0.1:{port}/"
@@ -172,7 +175,7 @@ def chaos(count: int, redis: str, db: str, workers: int, kill_every: float, fold
             raise RuntimeError(enqueued.stderr)
         started = time.monotonic()
         running = [worker(redis, db, folder / f"worker-{n}.log") for n in range(workers)]
-        started_workers, killed, replaced = workers, 0, 0
+        started_workers, killed, failed = workers, 0, 0
         redis_at: float | None = None
         pg_done = not pg_restart
         # Services restarted once the crawl is well under way: at a third and two thirds of its stories.
@@ -195,8 +198,12 @@ def chaos(count: int, redis: str, db: str, workers: int, kill_every: float, fold
             for n, process in enumerate(running):
                 # A worker killed, or one that could not start while Redis was away: another.
                 if process.poll() not in (None, 0):
+                    failed = failed + 1 if process.returncode != -signal.SIGKILL else 0
+                    if failed > 10:
+                        log_file = folder / f"worker-{started_workers - 1}.log"
+                        raise RuntimeError(f"workers keep failing: {log_file.read_text()[-2000:]}")
                     running[n] = worker(redis, db, folder / f"worker-{started_workers}.log")
-                    started_workers, replaced = started_workers + 1, replaced + 1
+                    started_workers += 1
         wall = time.monotonic() - started
         rows = stored(db)
         own = {f"http://127.0.0.1:{port}{story_path(i)}" for i in range(count)}

@@ -91,13 +91,14 @@ def _copy(i: int, kind: str) -> str:
                  f"<article><h1>{html.escape(_headline(i))}</h1>{_paragraphs(i)}</article>", head)
 
 
-def site(count: int) -> tuple[Pages, int]:
-    """The site's pages, and the lower bound of requests for its ``count`` stories."""
+def site(count: int, per_page: int = PER_PAGE) -> tuple[Pages, int]:
+    """The site's pages, and the lower bound of requests for its ``count`` stories, listed
+    ``per_page`` to a section page."""
     pages: Pages = {"/": (200, {}, _page("Courier", '<a href="/section/news">Latest news</a>'))}
-    listing_pages = (count + PER_PAGE - 1) // PER_PAGE
+    listing_pages = (count + per_page - 1) // per_page
     for n in range(listing_pages):
         items = "".join(f'<li><a href="{story_path(i)}">{html.escape(_headline(i))}</a></li>'
-                        for i in range(n * PER_PAGE, min(count, (n + 1) * PER_PAGE)))
+                        for i in range(n * per_page, min(count, (n + 1) * per_page)))
         after = f'<a rel="next" href="/section/news?page={n + 2}">Next page</a>' if n + 1 < listing_pages else ""
         pages["/section/news" if n == 0 else f"/section/news?page={n + 1}"] = (
             200, {}, _page(f"News, page {n + 1}", f"<h1>Latest news</h1><ul>{items}</ul>{after}"))

@@ -1,16 +1,15 @@
-"""The ``news`` spider: crawl news sites from their start pages, feeds and sitemaps, and yield
-their articles.
+"""The ``news`` spider: crawl news sites from their start pages, feeds and sitemaps, and yield their articles.
 
-Feed and sitemap entries are requested with what they say of the article (``hints``). Every
-HTML page is followed (home, sections, pagination, articles with their related links). Each HTML
-page is parsed once, in the page pool (``crawler.extraction.workers``): its links, and its article when it has
-one, come back together; the spider schedules the one and yields the other. Trap guards keep the
-crawl finite: session ids are stripped from URLs before scheduling, repeated-segment and
-out-of-range calendar paths are refused, and Scrapy's depth and URL length limits apply.
+Feed and sitemap entries are requested with what they say of the article (``hints``). Every HTML page is
+followed (home, sections, pagination, articles with their related links). Each HTML page is parsed once, in
+the page pool (``crawler.extraction.workers``): its links, and its article when it has one, come back
+together; the spider schedules the one and yields the other. Trap guards keep the crawl finite: session ids
+are stripped from URLs before scheduling, repeated-segment and out-of-range calendar paths are refused, and
+Scrapy's depth and URL length limits apply.
 
-A copy of an article (AMP, print, another address) follows its canonical page: the spider
-requests that page, and the copy waits for its outcome (``crawler.dedupe.copies``). Copies still waiting
-when the crawl has nothing left to do are stored as they are.
+A copy of an article (AMP, print, another address) follows its canonical page: the spider requests that
+page, and the copy waits for its outcome (``crawler.dedupe.copies``). Copies still waiting when the crawl
+has nothing left to do are stored as they are.
 """
 
 from __future__ import annotations
@@ -35,7 +34,7 @@ from scrapy.utils.sitemap import sitemap_urls_from_robots
 
 from crawler.dedupe import CopyBook
 from crawler.discovery import NotAFeed, NotASitemap, parse_feed, parse_sitemap, select_sources
-from crawler.distributed.leases import LEASE, release
+from crawler.distributed.leases import LEASE, frontier_lost, release
 from crawler.downloadermiddlewares.copy_links import page_parsed
 from crawler.downloadermiddlewares.site_slots import slot_settings
 from crawler.extensions.site_counts import count_site, paywalled
@@ -113,9 +112,7 @@ class NewsSpider(scrapy.Spider):
         # an allow pattern (when there are any) and none of the deny patterns. Start URLs (and
         # sitemaps an index names) are always fetched. NEWS_SINCE and NEWS_LANGUAGES join them
         # once the settings are known (``from_crawler``).
-        self.link_rules = LinkRules(
-            tuple(self.hosts), crawl=SiteRules(self.source, checked_patterns(allow), checked_patterns(deny))
-        )
+        self.link_rules = LinkRules(tuple(self.hosts), crawl=SiteRules(self.source, checked_patterns(allow), checked_patterns(deny)))
         # A worker of a shared crawl (crawler.distributed.frontier) starts from no URL of its own and crawls
         # the sites of several sources, each with its source's rules (``Frontier.worker_arguments``).
         self.site_arguments = dict(sites or {})
@@ -184,10 +181,8 @@ class NewsSpider(scrapy.Spider):
         spider.max_pagination = crawler.settings.getint("NEWS_MAX_PAGINATION")
         since = crawler.settings.get("NEWS_SINCE")
         now = dt.datetime.now(dt.UTC)
-        crawl = dataclasses.replace(
-            spider.link_rules.crawl, since=cutoff(since, now) if since else None,
-            languages=frozenset(lang.lower() for lang in crawler.settings.getlist("NEWS_LANGUAGES")),
-        )
+        languages = frozenset(lang.lower() for lang in crawler.settings.getlist("NEWS_LANGUAGES"))
+        crawl = dataclasses.replace(spider.link_rules.crawl, since=cutoff(since, now) if since else None, languages=languages)
         spider.link_rules = LinkRules(
             tuple(spider.hosts), tuple(spider.session_params), crawl,
             {host: site_rules(given, crawl, now) for host, given in spider.site_arguments.items()},
@@ -204,7 +199,12 @@ class NewsSpider(scrapy.Spider):
         else:
             spider.requests_robots_txt = True
         crawler.signals.connect(spider.store_waiting_copies, signal=signals.spider_idle)
+        crawler.signals.connect(spider.forget_followed, signal=frontier_lost)
         return spider
+
+    def forget_followed(self) -> None:
+        """The shared crawl's dupefilter was lost (Redis restarted): what stood in front of it goes too."""
+        self.followed.clear()
 
     @property
     def stats(self) -> StatsCollector:

@@ -48,7 +48,7 @@ from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
-from crawler.distributed.leases import LEASE
+from crawler.distributed.leases import LEASE, frontier_lost
 from crawler.urls import site_hosts, split_arguments
 
 if TYPE_CHECKING:
@@ -76,6 +76,9 @@ PER_SITE_SETTINGS = {
 LEASES_KEY = "newscrawl:leases:"  # + worker id: lease id -> encoded request
 HEARTBEAT_KEY = "newscrawl:worker:"  # + worker id, expiring
 RESEED_KEY = "newscrawl:reseeding"  # the worker queuing a lost crawl's start requests again
+# A round's mark, new with each round: a worker that finds another (or none) knows the queue and
+# dupefilter it worked with are gone, and forgets the links it remembers requesting.
+EPOCH_KEY = "newscrawl:epoch"
 # Whether a fingerprint was seen, remembering it; past ``limit`` fingerprints, the oldest go.
 _SEEN = """
 local function seen(key, counter, fingerprint, limit)
@@ -168,6 +171,9 @@ class Frontier:
         (stored articles are still skipped by the database)."""
         if not self.server.exists(QUEUE_KEY):
             self.server.delete(DUPEFILTER_KEY, DUPEFILTER_KEY + ":counter")
+            self.server.set(EPOCH_KEY, uuid.uuid4().hex)
+        else:
+            self.server.set(EPOCH_KEY, uuid.uuid4().hex, nx=True)
         queued = 0
         for overrides, arguments in jobs:
             self.record(overrides, arguments)
@@ -226,14 +232,18 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]
     the leases it would release, in memory, hands out nothing, and asks again at each heartbeat.
     When Redis answers again without the crawl's jobs (restarted without persistence: queue,
     dupefilter and leases gone), one worker records the jobs it read at start again and queues
-    their start requests: the crawl finds its pages anew from its start pages, stored articles
-    are skipped by the database, and nothing is lost but time (``news/frontier/reseeded``).
+    their start requests, and every worker forgets the links it remembers requesting (the
+    spider's memory in front of the lost dupefilter, ``frontier_lost``): the crawl finds its pages
+    anew from its start pages, stored articles are skipped by the database, and nothing is lost
+    but time (``news/frontier/reseeded``).
     """
 
     away: bool
     held: list[Request]
     unreleased: list[str]
     jobs: list[bytes]
+    epoch: bytes | None
+    crawler: Crawler
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -243,6 +253,7 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]
         scheduler.heartbeat_interval = crawler.settings.getfloat("NEWS_WORKER_HEARTBEAT")
         scheduler.pop_leased = scheduler.server.register_script(_POP_LEASED)
         scheduler.enqueue_unseen = scheduler.server.register_script(_ENQUEUE_UNSEEN)
+        scheduler.crawler = crawler
         scheduler.away = False
         scheduler.held = []
         scheduler.unreleased = []
@@ -252,6 +263,7 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]
     def open(self, spider: Spider) -> None:
         super().open(spider)
         self.jobs = sorted(self.server.smembers(JOBS_KEY))
+        self.epoch = self.server.get(EPOCH_KEY)
         self.beat = task.LoopingCall(self.heartbeat)  # made here: a LoopingCall installs a reactor
         self.beat.start(self.heartbeat_interval)
         self.recover()
@@ -276,25 +288,9 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]
         self.away = True
 
     def _back(self) -> None:
-        """Redis answers: reseed a crawl it lost, then queue the links and release the leases kept."""
-        if self.jobs and not self.server.exists(JOBS_KEY) and self.server.set(RESEED_KEY, self.worker, nx=True, ex=60):
-            jobs = [json.loads(job) for job in self.jobs]
-            queued = Frontier.from_server(self.server).enqueue(
-                [({name: job[key] for name, key in PER_SITE_SETTINGS.items() if key in job},
-                  {key: value for key, value in job.items() if key not in PER_SITE_SETTINGS.values()}) for job in jobs],
-                type(self.spider),
-            )
-            # The sitemaps robots.txt names: this worker read it before, and would not again.
-            if (parse_robots := getattr(self.spider, "parse_robots", None)) is not None:
-                starts = {url for job in jobs for url in split_arguments(job.get("urls"))}
-                for robots in sorted({urljoin(url, "/robots.txt") for url in starts}):
-                    self.queue.push(Request(robots, callback=parse_robots, dont_filter=True,
-                                            meta={"dont_obey_robotstxt": True}))
-                    queued += 1
-            logger.warning("Redis lost the shared crawl (restarted without its data): %(n)d start requests queued again",
-                           {"n": queued})
-            if self.stats:
-                self.stats.inc_value("news/frontier/reseeded")
+        """Redis answers: catch up with a crawl it lost, then queue the links and release the
+        leases kept meanwhile."""
+        self._catch_up()
         held, self.held = self.held, []
         for request in held:
             self._enqueue(request)
@@ -305,10 +301,41 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]
             logger.warning("Redis answers again")
         self.away = False
 
+    def _catch_up(self) -> None:
+        """When the round's mark is not the one this worker began with, the queue and dupefilter it
+        knew are gone: it forgets the links it requested, and the first worker to see the crawl's
+        jobs gone too queues them again."""
+        if self.server.get(EPOCH_KEY) == self.epoch:
+            return
+        if self.jobs and not self.server.exists(JOBS_KEY) and self.server.set(RESEED_KEY, self.worker, nx=True, ex=60):
+            self._reseed([json.loads(job) for job in self.jobs])
+        self.crawler.signals.send_catch_log(frontier_lost)
+        self.epoch = self.server.get(EPOCH_KEY)
+
+    def _reseed(self, jobs: list[dict[str, Any]]) -> None:
+        queued = Frontier.from_server(self.server).enqueue(
+            [({name: job[key] for name, key in PER_SITE_SETTINGS.items() if key in job},
+              {key: value for key, value in job.items() if key not in PER_SITE_SETTINGS.values()}) for job in jobs],
+            type(self.spider),
+        )
+        # The sitemaps robots.txt names: this worker read it before, and would not again.
+        if (parse_robots := getattr(self.spider, "parse_robots", None)) is not None:
+            starts = {url for job in jobs for url in split_arguments(job.get("urls"))}
+            for robots in sorted({urljoin(url, "/robots.txt") for url in starts}):
+                self.queue.push(Request(robots, callback=parse_robots, dont_filter=True,
+                                        meta={"dont_obey_robotstxt": True}))
+                queued += 1
+        logger.warning("Redis lost the shared crawl (restarted without its data): %(n)d start requests queued again",
+                       {"n": queued})
+        if self.stats:
+            self.stats.inc_value("news/frontier/reseeded")
+
     def heartbeat(self) -> None:
         try:
             if self.away:
                 self._back()
+            else:
+                self._catch_up()
             self.server.set(HEARTBEAT_KEY + self.worker, 1, ex=max(1, int(3 * self.heartbeat_interval)))
         except redis.RedisError as exc:
             self._gone(exc)

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from scrapy.http import Response
 
 LEASE = "news_lease"  # request meta key
+# Sent when the shared crawl's state in Redis was lost (a restart without persistence): what a
+# worker remembers of the links it requested no longer holds for the crawl.
+frontier_lost = object()
 
 
 def release(crawler: Crawler | None, leases: Iterable[str | None]) -> None:
