@@ -165,15 +165,20 @@ def test_a_worker_killed_halfway_loses_nothing(big_site, redis_url, postgres_url
     enqueued = newscrawl("enqueue", big_site, "--feed", f"{big_site}rdf.xml", "--redis", redis_url)
     assert enqueued.returncode == 0, enqueued.stderr
     assert newscrawl("db", "upgrade", "--db", postgres_url).returncode == 0  # so it can be watched at once
-    doomed, survivor = worker(redis_url, postgres_url), worker(redis_url, postgres_url)
+    workers = [worker(redis_url, postgres_url), worker(redis_url, postgres_url)]
     server = redis.Redis.from_url(redis_url)
 
-    def doomed_holds_requests() -> bool:
-        return any(server.hlen(key) for key in server.scan_iter(match=f"newscrawl:leases:*-{doomed.pid}-*"))
+    def holding_requests() -> list[subprocess.Popen[str]]:
+        """The workers with requests taken from the queue and not done with yet."""
+        return [process for process in workers
+                if any(server.hlen(key) for key in server.scan_iter(match=f"newscrawl:leases:*-{process.pid}-*"))]
 
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not (len(stored_urls(postgres_url)) >= ARTICLES // 3 and doomed_holds_requests()):
+    # Whichever worker holds requests once a third of the site is stored is the one killed.
+    while time.monotonic() < deadline and not (len(stored_urls(postgres_url)) >= ARTICLES // 3 and holding_requests()):
         time.sleep(0.1)
+    doomed = (holding_requests() or workers)[0]
+    survivor = next(process for process in workers if process is not doomed)
     os.killpg(doomed.pid, signal.SIGKILL)
     doomed.communicate()
     out, err = survivor.communicate(timeout=300)

@@ -337,8 +337,17 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]
             else:
                 self._catch_up()
             self.server.set(HEARTBEAT_KEY + self.worker, 1, ex=max(1, int(3 * self.heartbeat_interval)))
+            self._wake()
         except redis.RedisError as exc:
             self._gone(exc)
+
+    def _wake(self) -> None:
+        """Have the engine ask for requests now. Left alone, an engine that found the queue empty
+        asks again only at its own heartbeat, every five seconds, while other workers fill the
+        queue and take what they filled it with: a worker would sit out a crawl it could share."""
+        slot = getattr(self.crawler.engine, "_slot", None)
+        if slot is not None:
+            slot.nextcall.schedule()
 
     def enqueue_request(self, request: Request) -> bool:
         """scrapy-redis's, with the dupefilter's check and the push to the (priority) queue in
