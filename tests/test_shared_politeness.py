@@ -148,6 +148,8 @@ def test_each_site_keeps_its_limits_across_all_workers(tmp_path, redis_url, work
     gaps = [b - a for a, b in itertools.pairwise(north)]
     assert min(gaps) >= 0.5 * 0.2 - 0.01, sorted(gaps)[:5]
     assert in_flight(log, "localhost") <= 2
+    print(f"\n{workers} worker(s): 127.0.0.1 {len(north)} requests, at most {in_flight(log, '127.0.0.1')} in flight, "
+          f"gaps {min(gaps):.3f}-{max(gaps):.3f} s; localhost at most {in_flight(log, 'localhost')} in flight")
     # robots.txt once per site, however many workers.
     robots = [host for host, path, *_ in log if path == "/robots.txt"]
     assert sorted(robots) == ["127.0.0.1", "localhost"]
