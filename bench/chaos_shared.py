@@ -1,9 +1,9 @@
 """A shared crawl under fire: workers killed and restarted, Redis and PostgreSQL restarted
 mid-crawl; every story stored exactly once, none lost, each site's limits held throughout.
 
-The site is ``bench/crawl_efficiency.py``'s (stories listed 20 to a page, their AMP and print
-copies, help pages, downloads, old 404 addresses, comment pages), served on 127.0.0.1 by a
-server that records when each request started and ended. ``--workers`` workers share the crawl
+The site is ``bench/crawl_efficiency.py``'s (stories listed 100 to a page, their AMP and print
+copies, help pages, downloads, old 404 addresses, comment pages), served on 127.0.0.1 by its
+server, which records when each request started and ended. ``--workers`` workers share the crawl
 through Redis into PostgreSQL; one of them is killed (SIGKILL, with its page workers) and a new
 one started every ``--kill-every`` seconds; Redis is restarted once, without its data, a third of
 the way in (``--redis-restart``); PostgreSQL once, two thirds of the way in (``--pg-restart``).
@@ -22,16 +22,12 @@ It restarts the services it is given, so run it on a machine of its own (CI does
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +35,7 @@ import redis as redis_client
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
-from bench.crawl_efficiency import Pages, site, story_path
+from bench.crawl_efficiency import Log, serving, site, story_path
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_START = ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "--port", "6379", "--save", "",
@@ -50,44 +46,6 @@ CONCURRENCY = 4
 def pg_restart_command() -> list[str]:
     version = max(os.listdir("/etc/postgresql"))
     return ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"]
-
-
-class _Recorder(BaseHTTPRequestHandler):
-    pages: Pages
-    log: list[tuple[str, float, float, int]]
-
-    def do_GET(self) -> None:
-        start = time.time()
-        status, headers, body = self.pages.get(self.path, (404, {}, "not here"))
-        time.sleep(0.002)  # an answer takes a moment: requests in flight overlap as on a real server
-        data = body.encode()
-        self.send_response(status)
-        for name, value in {"Content-Type": "text/html; charset=utf-8", **headers}.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-        self.log.append((self.path, start, time.time(), status))
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-class _Server(ThreadingHTTPServer):
-    request_queue_size = 256
-    daemon_threads = True
-
-
-@contextlib.contextmanager
-def serving(pages: Pages) -> Iterator[tuple[int, list[tuple[str, float, float, int]]]]:
-    log: list[tuple[str, float, float, int]] = []
-    server = _Server(("127.0.0.1", 0), type("Handler", (_Recorder,), {"pages": pages, "log": log}))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield server.server_address[1], log
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def newscrawl(*args: str) -> subprocess.CompletedProcess[str]:
@@ -152,7 +110,7 @@ def reset(db: str) -> None:
         raise RuntimeError(result.stderr)
 
 
-def in_flight(log: list[tuple[str, float, float, int]]) -> int:
+def in_flight(log: Log) -> int:
     events = sorted([(start, 1) for _, start, _, _ in log] + [(end, -1) for _, _, end, _ in log])
     most = current = 0
     for _, step in events:

@@ -16,6 +16,7 @@ the copies fetched and the copies recorded as aliases, against the copies linked
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import html
 import random
@@ -24,7 +25,9 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections import Counter
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -113,13 +116,17 @@ def site(count: int, per_page: int = PER_PAGE) -> tuple[Pages, int]:
     return pages, 1 + listing_pages + count
 
 
-class _Handler(BaseHTTPRequestHandler):
+Log = list[tuple[str, float, float, int]]
+
+
+class _Recorder(BaseHTTPRequestHandler):
     pages: Pages
-    seen: list[str]
+    log: Log
 
     def do_GET(self) -> None:
-        self.seen.append(self.path)
+        start = time.time()
         status, headers, body = self.pages.get(self.path, (404, {}, "not here"))
+        time.sleep(0.002)  # an answer takes a moment: requests in flight overlap as on a real server
         data = body.encode()
         self.send_response(status)
         for name, value in {"Content-Type": "text/html; charset=utf-8", **headers}.items():
@@ -127,21 +134,34 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+        self.log.append((self.path, start, time.time(), status))
 
     def log_message(self, format: str, *args: object) -> None:
         pass
 
 
 class _Server(ThreadingHTTPServer):
-    request_queue_size = 128
+    request_queue_size = 256
     daemon_threads = True
 
 
-def measure(pages: Pages, count: int, lower_bound: int, settings: list[str], seen: list[str], port: int,
-            folder: Path) -> dict[str, Any]:
+@contextlib.contextmanager
+def serving(pages: Pages) -> Iterator[tuple[int, Log]]:
+    """``pages`` served on 127.0.0.1: the port, and each request's path, start, end and status."""
+    log: Log = []
+    server = _Server(("127.0.0.1", 0), type("Handler", (_Recorder,), {"pages": pages, "log": log}))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server.server_address[1], log
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def measure(count: int, lower_bound: int, settings: list[str], log: Log, port: int, folder: Path) -> dict[str, Any]:
     """One crawl of the served site into a fresh SQLite file, and what it cost."""
     db_file = folder / f"crawl-{len(list(folder.iterdir()))}.db"
-    seen.clear()
+    log.clear()
     result = subprocess.run(
         [sys.executable, "-m", "crawler", "crawl", f"http://127.0.0.1:{port}/", "--db", f"sqlite:///{db_file}",
          "-s", "NEWS_ALLOW_PRIVATE_NETWORKS=True", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=WARNING",
@@ -155,7 +175,7 @@ def measure(pages: Pages, count: int, lower_bound: int, settings: list[str], see
         (aliases,) = connection.execute("SELECT count(*) FROM article_urls WHERE reason = 'alias' "
                                         "AND (url LIKE '%/amp/%' OR url LIKE '%/print/%')").fetchone()
     own = {f"http://127.0.0.1:{port}{story_path(i)}" for i in range(count)}
-    requests = [path for path in seen if path != "/robots.txt"]
+    requests = [path for path, *_ in log if path != "/robots.txt"]
     kinds = Counter(path.split("/")[1] or "home" for path in requests)
     return {
         "requests": len(requests), "stored_own": len(stored & own), "recall": len(stored & own) / count,
@@ -172,18 +192,10 @@ MODES = {
 
 def run(count: int, delay: float) -> dict[str, dict[str, Any]]:
     pages, lower_bound = site(count)
-    seen: list[str] = []
-    server = _Server(("127.0.0.1", 0), type("Handler", (_Handler,), {"pages": pages, "seen": seen}))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    port = server.server_address[1]
     settings = ["-s", f"DOWNLOAD_DELAY={delay}"]
-    try:
-        with tempfile.TemporaryDirectory() as folder:
-            return {mode: measure(pages, count, lower_bound, settings + extra, seen, port, Path(folder))
-                    for mode, extra in MODES.items()}
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(pages) as (port, log), tempfile.TemporaryDirectory() as folder:
+        return {mode: measure(count, lower_bound, settings + extra, log, port, Path(folder))
+                for mode, extra in MODES.items()}
 
 
 def main() -> None:

@@ -8,8 +8,8 @@ are stripped from URLs before scheduling, repeated-segment and out-of-range cale
 Scrapy's depth and URL length limits apply.
 
 A copy of an article (AMP, print, another address) follows its canonical page: the spider requests that
-page, and the copy waits for its outcome (``crawler.dedupe.copies``). Copies still waiting when the crawl
-has nothing left to do are stored as they are.
+page, and the copy waits for its outcome (``crawler.dedupe.copies``), or is stored as it is once the crawl
+has nothing left to do.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from scrapy.utils.sitemap import sitemap_urls_from_robots
 from crawler.dedupe import CopyBook
 from crawler.discovery import NotAFeed, NotASitemap, parse_feed, parse_sitemap, select_sources
 from crawler.distributed.leases import LEASE, frontier_lost, release
-from crawler.downloadermiddlewares.copy_links import page_parsed
+from crawler.downloadermiddlewares.copy_links import HeldBack
 from crawler.downloadermiddlewares.site_slots import slot_settings
 from crawler.extensions.site_counts import count_site, paywalled
 from crawler.extraction.analysis import (
@@ -50,6 +50,7 @@ from crawler.extraction.charset import looks_binary
 from crawler.extraction.dates import cutoff, parse_date
 from crawler.extraction.workers import PagePool
 from crawler.items import ArticleItem
+from crawler.signals import page_parsed
 from crawler.urls import (
     address_key,
     clean_url,
@@ -150,10 +151,9 @@ class NewsSpider(scrapy.Spider):
     def source_arguments(cls, settings: BaseSettings, given: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         """The settings a crawl's arguments bring, and the arguments in full.
 
-        ``-a source=NAME`` alone (as Scrapyd's schedule.json passes it) names a source of
-        NEWS_SOURCES_FILE: the crawl takes its URLs and patterns, and its ``since``,
-        ``language``, ``max_pages`` and ``settings`` below ``-s``. Raises ValueError
-        (``SourcesError``) for an unusable sources file or an unknown source.
+        ``-a source=NAME`` alone (as Scrapyd's schedule.json passes it) names a source of NEWS_SOURCES_FILE:
+        the crawl takes its URLs and patterns, and its ``since``, ``language``, ``max_pages`` and
+        ``settings`` below ``-s``. Raises ValueError (``SourcesError``) for an unusable sources file or an unknown source.
         """
         if not (cls.starts_from_urls and given.get("source")) or any(
             given.get(k) for k in ("urls", "feeds", "sitemaps", "allowed_domains")
@@ -179,8 +179,7 @@ class NewsSpider(scrapy.Spider):
         spider.session_params = crawler.settings.getlist("NEWS_SESSION_PARAMS")
         spider.drop_params = [*crawler.settings.getlist("NEWS_TRACKING_PARAMS"), *spider.session_params]
         spider.max_pagination = crawler.settings.getint("NEWS_MAX_PAGINATION")
-        since = crawler.settings.get("NEWS_SINCE")
-        now = dt.datetime.now(dt.UTC)
+        since, now = crawler.settings.get("NEWS_SINCE"), dt.datetime.now(dt.UTC)
         languages = frozenset(lang.lower() for lang in crawler.settings.getlist("NEWS_LANGUAGES"))
         crawl = dataclasses.replace(spider.link_rules.crawl, since=cutoff(since, now) if since else None, languages=languages)
         spider.link_rules = LinkRules(
@@ -477,7 +476,8 @@ class NewsSpider(scrapy.Spider):
         request = getattr(failure, "request", None)
         copies = []
         if request is not None:
-            release(self.crawler, [request.meta.get(LEASE)])  # failed for good: done with
+            held = isinstance(failure.value, HeldBack)  # to be sent again; else failed for good, done with
+            release(self.crawler, [None if held else request.meta.get(LEASE)])
             copies = [self.emit(copy) for copy in self.copies.settle(self._addresses(request), None)]
         message = failure.getErrorMessage() or (failure.type.__name__ if failure.type else "unknown")
         if isinstance(failure.value, HttpError):

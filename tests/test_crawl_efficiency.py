@@ -43,3 +43,21 @@ def test_a_crawl_spends_its_requests_on_news_and_still_stores_every_story(tmp_pa
     report = newscrawl("runs", "show", "1", "--db", f"sqlite:///{tmp_path / 'learning.db'}")
     assert f"links:            {skipped} links of shapes" in report.stdout
     assert "copies:           " in report.stdout
+
+
+def test_listing_pages_that_link_only_stored_stories_still_lead_to_the_new_ones(tmp_path):
+    """A crawl that meets a site's pagination again without what was learned of its shape (a
+    worker killed before saving it, a shared crawl Redis lost) finds its first pages linking
+    only stored stories: those links are proof that the shape leads to articles, so the pages
+    further on, which list the new stories, are fetched rather than parked as barren."""
+    first, _ = site(60, per_page=5)
+    pages = dict(first)
+    with serving("127.0.0.1", pages) as (port, _seen):
+        stored, _ = crawl(tmp_path, port, "again.db")
+        assert len(stored) == 60
+        with sqlite3.connect(tmp_path / "again.db") as connection:
+            connection.execute("DELETE FROM link_templates")
+        pages.clear()
+        pages.update(site(120, per_page=5)[0])
+        stored, _ = crawl(tmp_path, port, "again.db")
+    assert stored == {f"http://127.0.0.1:{port}{story_path(i)}" for i in range(120)}

@@ -256,6 +256,7 @@ def test_a_link_is_marked_seen_and_queued_together(redis_url):
     from scrapy_redis.scheduler import Scheduler
 
     from crawler.distributed.frontier import DUPEFILTER_KEY, QUEUE_KEY, LeasingScheduler, use_redis
+    from crawler.distributed.leases import LEASE
 
     shared = Settings()
     use_redis(shared, redis_url)
@@ -274,6 +275,16 @@ def test_a_link_is_marked_seen_and_queued_together(redis_url):
     assert server.zcard(QUEUE_KEY) == 2 and server.zcard(DUPEFILTER_KEY) == 1
     assert [score for _, score in server.zrange(QUEUE_KEY, 0, -1, withscores=True)] == [-3, -3]
     assert scheduler.next_request().url == story.url
+    # A request carrying the lease of one taken (a redirect, a request a middleware held back and
+    # sends again) gives the lease back once it is queued, not before: a worker killed between
+    # the two has the page fetched again, never lost.
+    taken = scheduler.next_request()
+    assert server.hlen(scheduler.leases_key) == 2
+    again = taken.replace(url="https://news.example/story-1?page=2")
+    assert scheduler.enqueue_request(again) is True
+    assert server.hlen(scheduler.leases_key) == 1 and server.zcard(QUEUE_KEY) == 1
+    assert not server.hexists(scheduler.leases_key, taken.meta[LEASE])
+    assert scheduler.next_request().meta[LEASE] != taken.meta[LEASE]
 
 
 def test_a_crawl_that_shares_nothing_loads_no_redis():

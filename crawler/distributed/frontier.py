@@ -20,7 +20,7 @@ stop would wipe the shared queue and dupefilter); its dupefilter ignores Scrapy'
 fingerprinter, so URLs reach it cleaned (``crawler.urls.clean_url``: no fragment, tracking or
 session parameters); its blocking pop is not used (it would stall the reactor); and an idle
 worker waits ``NEWS_IDLE_TIMEOUT`` seconds for other workers to find more links, then stops
-instead of idling forever.
+instead of idling forever (``crawler.distributed.idle_close``).
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ import json
 import logging
 import os
 import socket
-import time
 import uuid
 import warnings
 from collections.abc import Iterable
@@ -40,8 +39,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 import redis
-from scrapy import Request, signals
-from scrapy.exceptions import DontCloseSpider, NotConfigured, ScrapyDeprecationWarning
+from scrapy import Request
+from scrapy.exceptions import ScrapyDeprecationWarning
 from scrapy_redis import picklecompat
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
@@ -133,9 +132,11 @@ def use_redis(settings: Settings, url: str) -> None:
     }
     for name, value in shared.items():
         settings.set(name, value, priority="cmdline")
-    settings.set("EXTENSIONS", {**settings.getdict("EXTENSIONS"), "crawler.distributed.frontier.IdleClose": 500},
+    settings.set("EXTENSIONS", {**settings.getdict("EXTENSIONS"), "crawler.distributed.idle_close.IdleClose": 500},
                  priority="cmdline")
-    settings.set("SPIDER_MIDDLEWARES", {**settings.getdict("SPIDER_MIDDLEWARES"), "crawler.distributed.leases.LeaseMiddleware": 950},
+    # Outermost, so that a page's lease is released once its last link has reached the queue: inner
+    # middlewares hold links back (the stored-article check gathers a page's links first).
+    settings.set("SPIDER_MIDDLEWARES", {**settings.getdict("SPIDER_MIDDLEWARES"), "crawler.distributed.leases.LeaseMiddleware": 1},
                  priority="cmdline")
     # Each site's limits held for all workers (crawler.downloadermiddlewares.shared_politeness): robots.txt fetched
     # once for all; a request takes its place at its site's gate last, once past robots.txt (whose
@@ -291,9 +292,13 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]
         """Redis answers: catch up with a crawl it lost, then queue the links and release the
         leases kept meanwhile."""
         self._catch_up()
-        held, self.held = self.held, []
-        for request in held:
-            self._enqueue(request)
+        for n, request in enumerate(self.held):
+            try:
+                self._enqueue(request)
+            except redis.RedisError:
+                self.held = self.held[n:]  # gone again: the rest stay held
+                raise
+        self.held = []
         if self.unreleased:
             self.server.hdel(self.leases_key, *self.unreleased)
             self.unreleased = []
@@ -363,11 +368,22 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]
             return True
 
     def _enqueue(self, request: Request) -> bool:
+        """Queue ``request`` unless seen. One that carries a lease (a redirect or retry of a page
+        this worker took, a request a middleware held back and sends again) is done with as a lease
+        once queued: its lease is released then, and never before."""
         fingerprint = "" if request.dont_filter else self.df.request_fingerprint(request)
-        queued = self.enqueue_unseen(
-            keys=[self.df.key, self.df.key + ":counter", self.queue.key],
-            args=[fingerprint, self.df.limit, -request.priority, self.queue._encode_request(request)],
-        )
+        lease = request.meta.pop(LEASE, None)
+        try:
+            queued = self.enqueue_unseen(
+                keys=[self.df.key, self.df.key + ":counter", self.queue.key],
+                args=[fingerprint, self.df.limit, -request.priority, self.queue._encode_request(request)],
+            )
+        except redis.RedisError:
+            if lease is not None:
+                request.meta[LEASE] = lease
+            raise
+        if lease is not None:
+            self.release([lease])
         if not queued:
             self.df.log(request, self.spider)
             return False
@@ -469,37 +485,3 @@ class BoundedDupeFilter(RFPDupeFilter):  # type: ignore[misc]
     def clear(self) -> None:
         self.server.delete(self.key, self.key + ":counter")
 
-
-class IdleClose:
-    """Stop a worker once the shared queue has stayed empty for ``NEWS_IDLE_TIMEOUT`` seconds
-    while it had nothing in hand; other workers may still be finding links until then."""
-
-    def __init__(self, crawler: Crawler, timeout: float) -> None:
-        self.crawler = crawler
-        self.timeout = timeout
-        self.idle_since: float | None = None
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        timeout = crawler.settings.getfloat("NEWS_IDLE_TIMEOUT")
-        if timeout <= 0:
-            raise NotConfigured
-        extension = cls(crawler, timeout)
-        crawler.signals.connect(extension.spider_idle, signal=signals.spider_idle)
-        crawler.signals.connect(extension.busy, signal=signals.request_reached_downloader)
-        return extension
-
-    def busy(self) -> None:
-        self.idle_since = None
-
-    def spider_idle(self) -> None:
-        scheduler = getattr(self.crawler, "leases", None)
-        if scheduler is not None and (scheduler.away or scheduler.held or scheduler.recover()):
-            self.idle_since = None  # Redis away is no empty queue: wait for it
-            raise DontCloseSpider
-        now = time.monotonic()
-        if self.idle_since is None:
-            self.idle_since = now
-        if now - self.idle_since < self.timeout:
-            raise DontCloseSpider
-        logger.info("shared queue empty for %(seconds).0f s: stopping", {"seconds": self.timeout})

@@ -33,6 +33,7 @@ from scrapy.exceptions import DontCloseSpider, IgnoreRequest, NotConfigured
 
 from crawler.dedupe.copyrules import CopyRules, Rewrite, rewrite_of
 from crawler.items import ArticleItem, CopyUrls
+from crawler.signals import page_parsed
 from crawler.storage.best_effort import BestEffortDatabase
 from crawler.storage.learned import load_copy_rules, save_copy_rules
 from crawler.storage.pages import stored_article_urls
@@ -45,9 +46,13 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.http import Response
 
-# Sent by the spider for every page it parsed: ``response``, and ``article`` (the article the
-# page holds, or None).
-page_parsed = object()
+
+
+class HeldBack(IgnoreRequest):
+    """A request a middleware keeps in memory, to send again later: not done with, so that in a
+    shared crawl its lease is kept, and a worker killed meanwhile gives it back to the queue."""
+
+
 # In a request's meta: the rule it was sent to check and the page it should be a copy of, or
 # None for a request sent as it is (one that waited, sent when the crawl ran dry).
 _CHECK = "copy_rule_check"
@@ -109,7 +114,7 @@ class CopyLinksMiddleware:
                 request.meta[_CHECK] = (rewrite, key)
                 return
             learning.held.append(request)
-            raise IgnoreRequest("a copy, waiting for its rule to be confirmed")
+            raise HeldBack("a copy, waiting for its rule to be confirmed")
         if self.rules.sampled(request.url):
             self.stats.inc_value("news/copies/sampled")
             request.meta[_CHECK] = (rewrite, key)
@@ -121,7 +126,7 @@ class CopyLinksMiddleware:
             queue.append(request)
             if len(queue) == 1:  # the article's own page, in the copy's place (the dupefilter drops a repeat)
                 self._crawl(request.replace(url=target, dont_filter=False))
-            raise IgnoreRequest("a copy, waiting for its article")
+            raise HeldBack("a copy, waiting for its article")
         self._record(key, [request.url], site)
         raise IgnoreRequest("a copy of a known article, recorded as its alias")
 

@@ -5,7 +5,8 @@ Article pages carry many on-site links that hold no news (help pages, downloads,
 answer 404). Each request is filed under its link's shape (``crawler.urls.path_template``:
 ``/help/{w}``, ``/old/{n}``) and under the shape of the page that linked it. A shape leads to an
 article when one of its pages is an article or links, at any depth, a page that is: the article's
-shape and every shape above it are credited when the spider parses it (``page_parsed``). A shape
+shape and every shape above it are credited when the spider parses it (``page_parsed``), and a
+page's shape when links to stored articles are dropped from it (``stored_links_skipped``). A shape
 fetched ``NEWS_LINK_YIELD_MIN_PAGES`` times without credit is barren: its further requests are
 parked, but for a sample (``NEWS_LINK_YIELD_SAMPLE``, the same links in every run) that keeps
 checking it. A credit that comes late (a listing's articles parsed after its shape was judged)
@@ -24,9 +25,10 @@ from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
-from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.exceptions import NotConfigured
 
-from crawler.downloadermiddlewares.copy_links import page_parsed
+from crawler.downloadermiddlewares.copy_links import HeldBack
+from crawler.signals import page_parsed, stored_links_skipped
 from crawler.storage.best_effort import BestEffortDatabase
 from crawler.storage.learned import load_link_templates, save_link_templates
 from crawler.urls import host_of, path_template
@@ -73,6 +75,7 @@ class LinkYieldMiddleware:
         self._saved = time.monotonic()
         self._tasks: set[asyncio.Future[Any]] = set()
         crawler.signals.connect(self.page_parsed, signal=page_parsed)
+        crawler.signals.connect(self.stored_links_skipped, signal=stored_links_skipped)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -93,7 +96,7 @@ class LinkYieldMiddleware:
             if len(shape.parked) == PARKED_MEMORY:
                 self.stats.inc_value("news/link/barren_skipped")
             shape.parked.append(request)
-            raise IgnoreRequest(f"links shaped {template} have led to no article: parked")
+            raise HeldBack(f"links shaped {template} have led to no article: parked")
         request.meta[TEMPLATE] = template
         if (referrer := request.headers.get("Referer")) and host_of(referrer.decode("latin-1")) == site:
             request.meta[PARENT] = path_template(referrer.decode("latin-1"))
@@ -136,6 +139,12 @@ class LinkYieldMiddleware:
     def page_parsed(self, response: Response, article: ArticleItem | None) -> None:
         """An article: its shape leads to articles, and so does every shape above it."""
         if article is not None and (template := response.meta.get(TEMPLATE)) is not None:
+            self._credit(host_of(response.url), template)
+
+    def stored_links_skipped(self, response: Response) -> None:
+        """A page linking articles already stored leads to articles: a crawl that meets its pages
+        again (a later run, a shared crawl Redis lost) must not find their shape barren."""
+        if (template := response.meta.get(TEMPLATE)) is not None:
             self._credit(host_of(response.url), template)
 
     def _credit(self, site: str, template: str) -> None:

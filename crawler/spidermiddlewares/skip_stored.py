@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy import Request
 from scrapy.exceptions import NotConfigured
 
+from crawler.signals import stored_links_skipped
 from crawler.storage.best_effort import BestEffortDatabase
 from crawler.storage.pages import stored_article_urls
 from crawler.urls import canonicalize
@@ -36,7 +37,8 @@ def revisit_window(settings: BaseSettings) -> dt.timedelta:
 
 
 class SkipStoredMiddleware:
-    def __init__(self, db: BestEffortDatabase, drop_params: list[str], revisit: dt.timedelta) -> None:
+    def __init__(self, crawler: Crawler, db: BestEffortDatabase, drop_params: list[str], revisit: dt.timedelta) -> None:
+        self.signals = crawler.signals
         self.db = db
         self.stats = db.stats
         self.drop_params = drop_params
@@ -49,6 +51,7 @@ class SkipStoredMiddleware:
             raise NotConfigured("NEWS_SKIP_STORED is off")
         # Fetching again costs requests, not data: the store still keeps each article once.
         return cls(
+            crawler,
             BestEffortDatabase(crawler, "news/incremental/lookup_failed", "fetching stored articles again"),
             [*settings.getlist("NEWS_TRACKING_PARAMS"), *settings.getlist("NEWS_SESSION_PARAMS")],
             revisit_window(settings),
@@ -66,6 +69,7 @@ class SkipStoredMiddleware:
         empty: dict[str, dt.datetime] = {}
         stored = await self.db.run(lambda s: stored_article_urls(s, wanted), empty) if wanted else empty
         young_since = dt.datetime.now(dt.UTC) - self.revisit
+        skipped = 0
         for request in requests:
             dates = [stored[key] for key in keys[request.url] if key in stored]
             if not dates:
@@ -75,4 +79,7 @@ class SkipStoredMiddleware:
                 yield request
             else:
                 self.stats.inc_value("news/incremental/skipped_stored")
+                skipped += 1
+        if skipped:
+            self.signals.send_catch_log(stored_links_skipped, response=response)
 
