@@ -22,6 +22,7 @@ It restarts the services it is given, so run it on a machine of its own (CI does
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import subprocess
@@ -41,6 +42,8 @@ ROOT = Path(__file__).resolve().parent.parent
 REDIS_START = ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "--port", "6379", "--save", "",
                "--appendonly", "no"]
 CONCURRENCY = 4
+# Seconds without a story stored, the crawl unfinished, after which the run is called stalled.
+STALL = 120.0
 
 
 def pg_restart_command() -> list[str]:
@@ -136,10 +139,19 @@ def chaos(count: int, redis: str, db: str, workers: int, kill_every: float, fold
         started_workers, killed, failed = workers, 0, 0
         redis_at: float | None = None
         pg_done = not pg_restart
+        progress, progressed = -1, time.monotonic()
         # Services restarted once the crawl is well under way: at a third and two thirds of its stories.
         while any(process.poll() is None for process in running):
             time.sleep(0.5)
             done = count_stored(db)
+            if done != progress:
+                progress, progressed = done, time.monotonic()
+            elif done < count and time.monotonic() - progressed > STALL:
+                for process in running:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(process.pid, signal.SIGKILL)
+                keys = sorted(key.decode() for key in redis_client.Redis.from_url(redis).scan_iter("newscrawl:*"))
+                raise RuntimeError(f"stalled: {done} of {count} stories stored, none for {STALL:g} s; Redis holds {keys}")
             if redis_restart and redis_at is None and done >= count // 3:
                 restart_redis(redis)
                 redis_at = time.time()

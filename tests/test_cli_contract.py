@@ -27,7 +27,7 @@ from tests.conftest import FAST, ROOT, newscrawl
 
 READ_COMMANDS = [
     ["stats"], ["runs"], ["runs", "show", "1"], ["export"], ["search", "harbour"],
-    ["history", "https://news.example/a"], ["duplicates"], ["db", "current"],
+    ["history", "https://news.example/a"], ["duplicates"], ["db", "current"], ["alarms"],
 ]
 
 
@@ -148,6 +148,8 @@ def test_hints_and_errors_name_the_database(stored_db: Path) -> None:
         (["warc", "http://[::1/a.warc"], "not an http(s) URL"),
         (["warc", "x.warc", "--pattern", "("], "--pattern '('"),
         (["warc", "x.warc", "--domain", "a b"], "not a domain name: 'a b'"),
+        (["serve", "--host", "0.0.0.0"], "--host 0.0.0.0 is reachable from other machines: give --token"),
+        (["serve", "--port", "70000"], "--port must be at most 65535, not 70000"),
         (["frobnicate"], "invalid choice"),
     ],
 )

@@ -247,16 +247,15 @@ def test_the_bounded_dupefilter_forgets_only_the_oldest(redis_url):
     assert dupefilter.server.zcard("newscrawl:dupefilter") == 3
 
 
-def test_a_link_is_marked_seen_and_queued_together(redis_url):
-    """The dupefilter's check and the push are one Redis script: a worker killed between two
-    separate calls would leave a URL seen and never queued, lost to the crawl."""
+@pytest.fixture
+def scheduler(redis_url):
+    """A worker's scheduler on the test Redis, opened without the heartbeat's reactor."""
     import scrapy
     from scrapy.settings import Settings
     from scrapy.utils.test import get_crawler
     from scrapy_redis.scheduler import Scheduler
 
-    from crawler.distributed.frontier import DUPEFILTER_KEY, QUEUE_KEY, LeasingScheduler, use_redis
-    from crawler.distributed.leases import LEASE
+    from crawler.distributed.frontier import LeasingScheduler, use_redis
 
     shared = Settings()
     use_redis(shared, redis_url)
@@ -265,8 +264,19 @@ def test_a_link_is_marked_seen_and_queued_together(redis_url):
         **{name: value for name, value in shared.copy_to_dict().items() if name.startswith(("REDIS_", "SCHEDULER", "DUPEFILTER"))},
     })
     scheduler = LeasingScheduler.from_crawler(crawler)
-    # scrapy-redis's part of opening: its queue and dupefilter, without the heartbeat's reactor.
+    # scrapy-redis's part of opening: its queue and dupefilter.
     Scheduler.open(scheduler, scrapy.Spider.from_crawler(crawler, name="news"))
+    return scheduler
+
+
+def test_a_link_is_marked_seen_and_queued_together(scheduler, redis_url):
+    """The dupefilter's check and the push are one Redis script: a worker killed between two
+    separate calls would leave a URL seen and never queued, lost to the crawl."""
+    import scrapy
+
+    from crawler.distributed.frontier import DUPEFILTER_KEY, QUEUE_KEY
+    from crawler.distributed.leases import LEASE
+
     story = scrapy.Request("https://news.example/story-1", priority=3)
     assert scheduler.enqueue_request(story) is True
     assert scheduler.enqueue_request(story.replace()) is False  # seen
@@ -285,6 +295,25 @@ def test_a_link_is_marked_seen_and_queued_together(redis_url):
     assert server.hlen(scheduler.leases_key) == 1 and server.zcard(QUEUE_KEY) == 1
     assert not server.hexists(scheduler.leases_key, taken.meta[LEASE])
     assert scheduler.next_request().meta[LEASE] != taken.meta[LEASE]
+
+
+def test_leases_a_recovering_worker_was_killed_with_are_recovered_too(scheduler, redis_url):
+    """A worker putting a dead worker's leases back holds them under a claim of its own; killed
+    then, its claim is taken over like leases, once its heartbeat is gone."""
+    import scrapy
+
+    from crawler.distributed.frontier import HEARTBEAT_KEY, LEASES_KEY, QUEUE_KEY, RECOVERING_KEY
+
+    server = redis.Redis.from_url(redis_url)
+    encode = scheduler.queue._encode_request
+    server.hset(RECOVERING_KEY + "killed-1:aa", "lease-1", encode(scrapy.Request("https://news.example/a")))
+    server.hset(RECOVERING_KEY + "alive-2:bb", "lease-2", encode(scrapy.Request("https://news.example/b")))
+    server.set(HEARTBEAT_KEY + "alive-2", 1)
+    server.hset(LEASES_KEY + "dead-3", "lease-3", encode(scrapy.Request("https://news.example/c")))
+    assert scheduler.recover() == 2
+    queued = sorted(scheduler.queue._decode_request(data).url for data in server.zrange(QUEUE_KEY, 0, -1))
+    assert queued == ["https://news.example/a", "https://news.example/c"]
+    assert [key.decode() for key in server.scan_iter(match=RECOVERING_KEY + "*")] == [RECOVERING_KEY + "alive-2:bb"]
 
 
 def test_a_crawl_that_shares_nothing_loads_no_redis():

@@ -1,12 +1,12 @@
 """The ``newscrawl`` command line: one module per command family, wired here.
 
 ``crawl`` (crawl, demo), ``shared`` (enqueue, worker), ``schedule``, ``archives`` (warc),
-``sources``, ``reading`` (export, search, stats, runs, history, duplicates) and ``database`` (db,
-import, reclean); ``options`` and ``common`` hold what they share. The top of the layers: may
+``sources``, ``reading`` (export, search, stats, runs, history, duplicates), ``console`` (serve,
+alarms) and ``database`` (db, import, reclean); ``options`` and ``common`` hold what they share. The top of the layers: may
 import every other part of newscrawl, and nothing imports it.
 
 Exit statuses, for cron and scripts: 0 the command ran to its end (a crawl whatever pages failed
-on the way); 1 interrupted, or stopped by the database; 2 bad input (an argument, a setting, the
+on the way); 1 interrupted, or stopped by the database (``alarms``: an alarm is open); 2 bad input (an argument, a setting, the
 sources file, a database that cannot be used), said in one line; 3 a crawl that could reach none
 of its start URLs. Commands that only read open the database read-only and never create one.
 """
@@ -19,7 +19,7 @@ import sys
 from importlib.metadata import version as package_version
 from typing import TYPE_CHECKING
 
-from crawler.cli import archives, crawl, database, reading, schedule, shared, sources
+from crawler.cli import archives, console, crawl, database, reading, schedule, shared, sources
 from crawler.cli.common import BAD_INPUT, OK, STOPPED, UsageError
 from crawler.cli.options import _Parser
 from crawler.discovery import SourcesError
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 # The order `newscrawl --help` lists them in.
-FAMILIES = (crawl, shared, schedule, archives, sources, reading, database)
+FAMILIES = (crawl, shared, schedule, archives, sources, reading, console, database)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -134,4 +134,5 @@ def cmd_demo(args: argparse.Namespace) -> int:
             when = (article.published_at_raw or "undated")[:10]
             print(f"  {when}  {article.title}  ({len(article.body.split())} words)")
     engine.dispose()
+    print(f"\nsee it in the operator's console: .venv/bin/newscrawl serve --db {db_url}  (then open http://127.0.0.1:8080/)")
     return 0 if stats.get("finish_reason") in FINISHED_REASONS else 1

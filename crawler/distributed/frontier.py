@@ -74,6 +74,7 @@ PER_SITE_SETTINGS = {
 }
 LEASES_KEY = "newscrawl:leases:"  # + worker id: lease id -> encoded request
 HEARTBEAT_KEY = "newscrawl:worker:"  # + worker id, expiring
+RECOVERING_KEY = "newscrawl:recovering:"  # + worker id + ":" + claim: leases a worker is putting back
 RESEED_KEY = "newscrawl:reseeding"  # the worker queuing a lost crawl's start requests again
 # A round's mark, new with each round: a worker that finds another (or none) knows the queue and
 # dupefilter it worked with are gone, and forgets the links it remembers requesting.
@@ -441,22 +442,29 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]
             return 0
 
     def _recover(self) -> int:
+        """Claim each dead worker's leases by renaming its hash (one worker wins; the others find
+        it gone), queue them, then drop the claim. A worker killed while it held a claim leaves
+        the claim under its own name: the claims of workers without a heartbeat are taken over
+        the same way, so a request is at worst queued twice, never lost."""
         recovered = 0
-        for key in self.server.scan_iter(match=LEASES_KEY + "*"):
-            worker = key.decode().removeprefix(LEASES_KEY)
-            if worker == self.worker or self.server.exists(HEARTBEAT_KEY + worker):
+        keys = [*self.server.scan_iter(match=LEASES_KEY + "*"), *self.server.scan_iter(match=RECOVERING_KEY + "*")]
+        for key in keys:
+            name = key.decode()
+            owner = name.removeprefix(LEASES_KEY) if name.startswith(LEASES_KEY) else name.removeprefix(RECOVERING_KEY).split(":", 1)[0]
+            if owner == self.worker or self.server.exists(HEARTBEAT_KEY + owner):
                 continue
-            claimed = f"newscrawl:recovering:{self.worker}:{worker}"
+            claimed = f"{RECOVERING_KEY}{self.worker}:{uuid.uuid4().hex[:8]}"
             try:
-                self.server.rename(key, claimed)  # one worker wins; the others find it gone
+                self.server.rename(key, claimed)
             except redis.ResponseError:
                 continue
-            for data in self.server.hvals(claimed):
+            requests = self.server.hvals(claimed)
+            for data in requests:
                 self.queue.push(self.queue._decode_request(data))
-                recovered += 1
             self.server.delete(claimed)
+            recovered += len(requests)
             logger.warning("a worker stopped without finishing (%(worker)s): %(n)d of its requests queued again",
-                           {"worker": worker, "n": recovered})
+                           {"worker": owner, "n": len(requests)})
         if recovered and self.stats:
             self.stats.inc_value("news/frontier/recovered", recovered)
         return recovered

@@ -117,6 +117,22 @@ def search_articles(
     return session.scalars(statement.where(*_filters(site, since, source)).limit(limit)).all()
 
 
+def articles_after(session: Session, since_id: int, limit: int) -> Sequence[Article]:
+    """Articles with an id above ``since_id``, by id: a cursor that returns each article once,
+    even while crawls write.
+
+    Ids are handed out as rows are inserted, but rows become visible as their transactions
+    commit, which concurrent writers to PostgreSQL do out of order: a page read past an id still
+    in flight would skip it for good. So PostgreSQL reads under a SHARE lock on the table, which
+    waits for the transactions writing to it and holds new ones back for the moment of the read.
+    SQLite has one writer at a time, whose ids are above every committed one.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL lock_timeout = '10s'"))
+        session.execute(text("LOCK TABLE articles IN SHARE MODE"))
+    return session.scalars(select(Article).where(Article.id > since_id).order_by(Article.id).limit(limit)).all()
+
+
 def latest_articles(session: Session, limit: int = 20) -> Sequence[Article]:
     """The most recently published articles, undated ones last."""
     statement = select(Article).order_by(Article.published_at.desc().nulls_last(), Article.id).limit(limit)
