@@ -37,7 +37,7 @@ from crawler.discovery import NotAFeed, NotASitemap, parse_feed, parse_sitemap, 
 from crawler.distributed.leases import LEASE, frontier_lost, release
 from crawler.downloadermiddlewares.copy_links import HeldBack
 from crawler.downloadermiddlewares.site_slots import slot_settings
-from crawler.extensions.site_counts import count_site, paywalled
+from crawler.extensions.site_counts import count_error, count_site, paywalled
 from crawler.extraction.analysis import (
     LinkRules,
     PageAnalysis,
@@ -495,6 +495,6 @@ class NewsSpider(scrapy.Spider):
         else:
             kind = failure.type.__name__ if failure.type else "unknown"
         self.stats.inc_value(f"news/request_error/{kind}")
-        count_site(self.stats, host_of(request.url) if request else "", "errors")
+        count_error(self.stats, host_of(request.url) if request else "", kind)
         self.logger.info("request failed: %(url)s: %(error)s", {"url": request.url if request else "?", "error": message})
         return copies

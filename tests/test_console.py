@@ -89,11 +89,14 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db_file = tmp_path_factory.mktemp("console") / "news.db"
     first = {f"/story/harbour-{n}": (f"Harbour story {n}", True) for n in range(10)}
     later = {f"/story/river-{n}": (f"River story {n}", False) for n in range(5)} | {"/story/hostile": (HOSTILE, False)}
+    # The second run also meets a page that refuses the crawler and one whose server fails.
+    failing = {"/story/forbidden": (403, {}, "Forbidden"), "/story/broken": (503, {}, "Down for maintenance")}
     pages = _site(first)
     with serving("127.0.0.1", pages) as (port, _):
-        for stories in (first, first | later):
+        for stories in (first, first | later | {path: ("", False) for path in failing}):
             pages.clear()
             pages.update(_site(stories))
+            pages.update(failing if len(stories) > len(first) else {})
             result = newscrawl("crawl", f"http://127.0.0.1:{port}/", "--db", f"sqlite:///{db_file}", *FAST,
                                "-s", "ROBOTSTXT_OBEY=False")
             assert result.returncode == 0, result.stderr
@@ -152,6 +155,8 @@ def test_the_api_returns_every_column_and_pages_by_id(crawled):
         sites = json.loads(get(base + "/api/sites")[2])["sites"]
         assert sites[0]["site"] == "127.0.0.1" and sites[0]["articles"] == 16 and len(sites[0]["per_day"]) == 30
         assert sites[0]["coverage"]["date"] == 0.0 and sites[0]["coverage"]["title"] == 1.0
+        assert sites[0]["errors_by_kind"]["403"] == 1 and sites[0]["errors_by_kind"]["5xx"] >= 1
+        assert sites[0]["errors_by_kind"]["HttpError"] == 1  # the 503, past its retries
         runs = json.loads(get(base + "/api/runs")[2])["runs"]
         assert [(r["id"], r["stored"]) for r in runs] == [(2, 6), (1, 10)]
 
@@ -232,6 +237,8 @@ def test_every_page_renders_its_figures_in_a_browser_and_markup_stays_text(crawl
         assert "Run 2" in text and re.search(r"stored\s+6\s+10\s+10", text), text  # beside the medians of run 1
         visit("/sites", "sites")
         assert "127.0.0.1" in page.inner_text("main") and page.locator("tr.warn").count() == 1
+        cells = page.locator("tr.warn td").all_inner_texts()
+        assert cells[8] == "1" and int(cells[9]) == 0 and int(cells[10]) >= 1  # 403, 429, 5xx
         visit("/sites/127.0.0.1", "site")
         assert page.locator("svg.chart circle.point").count() == 30
         assert page.locator("svg.chart circle.point title").last.text_content().endswith(": 16")

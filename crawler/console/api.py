@@ -83,7 +83,7 @@ def api_sites(request: Request) -> JSONResponse:
         rows = site_health(session, dt.datetime.now(dt.UTC))
         return JSONResponse({"sites": [{
             "site": row.site, "articles": row.articles, "last_stored": _json(row.last_stored),
-            "funnel": row.funnel, "per_day": [{"day": _json(day), "stored": n} for day, n in row.daily],
+            "funnel": row.funnel, "errors_by_kind": row.errors_by_kind, "per_day": [{"day": _json(day), "stored": n} for day, n in row.daily],
             "coverage": None if row.coverage is None else {
                 "run_id": row.coverage.run_id, "articles": row.coverage.articles,
                 **{name: round(row.coverage.share(name), 4) for name in row.coverage.has},

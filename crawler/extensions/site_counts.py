@@ -36,6 +36,12 @@ def count_site(stats: StatsCollector, site: str, kind: str, n: int = 1) -> None:
         stats.inc_value(f"{PREFIX}{site or '-'}/{kind}", n)
 
 
+def count_error(stats: StatsCollector, site: str, kind: str) -> None:
+    """A request failed for good: counted among the site's errors, and by kind."""
+    count_site(stats, site, "errors")
+    count_site(stats, site, f"error:{kind}")
+
+
 def per_site(stats: Mapping[str, Any]) -> dict[str, dict[str, int]]:
     """``{site: {kind: count}}`` from a crawl's stats."""
     sites: dict[str, dict[str, int]] = defaultdict(dict)
@@ -90,3 +96,5 @@ class SiteCounts:
         count_site(self.stats, site, "fetched")
         if blocked(response):
             count_site(self.stats, site, "blocked")
+        if response.status in BLOCKED_STATUSES or response.status >= 500:
+            count_site(self.stats, site, f"http_{response.status if response.status < 500 else '5xx'}")

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -71,6 +72,7 @@ class SiteHealth:
     site: str
     # Summed over the site's runs of the last DAYS days (crawl_run_sites).
     funnel: dict[str, int]
+    errors_by_kind: dict[str, int]
     articles: int
     last_stored: dt.datetime | None
     daily: list[tuple[dt.date, int]]
@@ -78,6 +80,16 @@ class SiteHealth:
     band: tuple[float, float] | None
     coverage: Coverage | None
     alarms: list[Alarm] = field(default_factory=list)
+
+
+def error_groups(kinds: Mapping[str, int]) -> dict[str, int]:
+    """What an operator tells apart first: refused (403), rate limited (429), the server failing
+    (5xx answers) and timeouts; then the other kinds as recorded."""
+    groups = {"403": kinds.get("http_403", 0), "429": kinds.get("http_429", 0), "5xx": kinds.get("http_5xx", 0),
+              "timeouts": sum(n for kind, n in kinds.items() if "Timeout" in kind or "TimedOut" in kind)}
+    others = {kind.removeprefix("error:"): n for kind, n in kinds.items()
+              if kind.startswith("error:") and "Timeout" not in kind and "TimedOut" not in kind}
+    return groups | dict(sorted(others.items()))
 
 
 def _day(now: dt.datetime) -> dt.date:
@@ -199,6 +211,11 @@ def site_health(session: Session, now: dt.datetime, site: str | None = None) -> 
         funnel_rows, totals = funnel_rows.where(CrawlRunSite.site == site), totals.where(Article.site == site)
     funnels = {name: dict(zip(kinds, (int(v or 0) for v in values), strict=True))
                for name, *values in session.execute(funnel_rows)}
+    by_kind: dict[str, Counter[str]] = defaultdict(Counter)
+    kind_rows = select(CrawlRunSite.site, CrawlRunSite.error_kinds).join(
+        CrawlRun, CrawlRun.id == CrawlRunSite.crawl_run_id).where(CrawlRun.started_at >= since)
+    for name, found in session.execute(kind_rows if site is None else kind_rows.where(CrawlRunSite.site == site)):
+        by_kind[name].update(found or {})
     stored = {name: (int(n), last, first) for name, n, last, first in session.execute(totals)}
     daily = _daily_by_site(session, now, DAYS) if site is None else {site: daily_counts(session, now, site)}
     coverage = coverage_by_run(session, site)
@@ -214,7 +231,8 @@ def site_health(session: Session, now: dt.datetime, site: str | None = None) -> 
         days = daily.get(name, empty_days)
         runs = coverage.get(name, [])
         band = volume_band(days, _day(first) if first else None)
-        health = SiteHealth(name, funnels.get(name, dict.fromkeys(kinds, 0)), n, last, days, band, runs[0] if runs else None)
+        health = SiteHealth(name, funnels.get(name, dict.fromkeys(kinds, 0)), error_groups(by_kind[name]), n, last, days,
+                            band, runs[0] if runs else None)
         volume = volume_alarm(name, days, band)
         health.alarms = [*([volume] if volume else []), *coverage_alarms(name, runs), *warnings.get(name, [])]
         rows.append(health)

@@ -99,6 +99,9 @@ class CrawlRunSite(Base):
     extracted: Mapped[int] = mapped_column(default=0)
     duplicates: Mapped[int] = mapped_column(default=0)
     stored: Mapped[int] = mapped_column(default=0)
+    # Answers refusing or failing (``http_403``, ``http_429``, ``http_5xx``...) and requests failed
+    # for good (``error:<kind>``: ``error:TimeoutError``...), by kind.
+    error_kinds: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     warning: Mapped[str | None] = mapped_column(Text)
 
     def __repr__(self) -> str:

@@ -23,6 +23,8 @@ from crawler.storage.models import CrawlRun, CrawlRunSite
 
 KINDS = ("discovered", "fetched", "blocked", "errors", "paywalled", "empty", "filtered", "extracted", "duplicates",
          "stored")
+# The per-site figures kept by kind in ``crawl_run_sites.error_kinds``.
+ERROR_KINDS = ("http_", "error:")
 HISTORY = 10  # the site's past runs its figures are compared with
 FALL = 3  # "far below": under a third of the median
 MIN_ATTEMPTS = 3  # article pages needed before an extraction success rate means anything
@@ -67,7 +69,8 @@ def record_sites(session: Session, run_id: int, counts: Mapping[str, Mapping[str
             .order_by(CrawlRunSite.crawl_run_id.desc())
             .limit(HISTORY)
         ).all()
-        row = CrawlRunSite(crawl_run_id=run_id, site=site, **{kind: figures.get(kind, 0) for kind in KINDS})
+        row = CrawlRunSite(crawl_run_id=run_id, site=site, **{kind: figures.get(kind, 0) for kind in KINDS},
+                           error_kinds={kind: n for kind, n in sorted(figures.items()) if kind.startswith(ERROR_KINDS)})
         row.warning = fall_warning(row, history)
         session.add(row)
         if row.warning:
