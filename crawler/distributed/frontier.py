@@ -492,4 +492,3 @@ class BoundedDupeFilter(RFPDupeFilter):  # type: ignore[misc]
 
     def clear(self) -> None:
         self.server.delete(self.key, self.key + ":counter")
-

@@ -47,7 +47,6 @@ if TYPE_CHECKING:
     from scrapy.http import Response
 
 
-
 class HeldBack(IgnoreRequest):
     """A request a middleware keeps in memory, to send again later: not done with, so that in a
     shared crawl its lease is kept, and a worker killed meanwhile gives it back to the queue."""
