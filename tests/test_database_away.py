@@ -1,6 +1,7 @@
 """The database goes away mid-crawl: nothing is lost, whether it comes back or not, and the run
 is recorded as ended once it is back."""
 
+import contextlib
 import datetime as dt
 import sqlite3
 import subprocess
@@ -44,6 +45,15 @@ def proxy(postgres_url):
     proxy.stop()
 
 
+def stored_count(postgres_url):
+    engine = create_engine(postgres_url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT count(*) FROM articles")).scalar_one()
+    finally:
+        engine.dispose()
+
+
 def stored_bodies(postgres_url):
     engine = create_engine(postgres_url)
     with engine.connect() as connection:
@@ -52,9 +62,16 @@ def stored_bodies(postgres_url):
     return {urlsplit(url).path: body for url, body in rows}
 
 
-def outage(proxy, start, length):
+def outage(proxy, postgres_url, length):
+    """Cut the crawl off its database once it has stored its first rows (mid-crawl however long
+    the crawl takes to start), for ``length`` seconds or for good."""
     def run():
-        time.sleep(start)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            with contextlib.suppress(Exception):  # the schema may not be there yet
+                if stored_count(postgres_url) >= 3:
+                    break
+            time.sleep(0.1)
         proxy.stop()
         if length is not None:
             time.sleep(length)
@@ -73,7 +90,7 @@ def crawl(demo_site, db, *extra):
 
 def test_database_restart_mid_crawl_loses_nothing(demo_site, proxy, postgres_url):
     tcp, via_proxy = proxy
-    thread = outage(tcp, start=3, length=4)
+    thread = outage(tcp, postgres_url, length=4)
     result = crawl(demo_site, via_proxy, "-s", "NEWS_DB_RETRY_TIMEOUT=60")
     thread.join()
     assert result.returncode == 0, result.stderr[-3000:]
@@ -83,7 +100,7 @@ def test_database_restart_mid_crawl_loses_nothing(demo_site, proxy, postgres_url
 
 def test_database_that_never_returns_stops_the_crawl_and_spills(demo_site, proxy, postgres_url, tmp_path):
     tcp, via_proxy = proxy
-    thread = outage(tcp, start=3, length=None)
+    thread = outage(tcp, postgres_url, length=None)
     result = crawl(demo_site, via_proxy, "-s", "NEWS_DB_RETRY_TIMEOUT=3", "-s", f"NEWS_DB_SPILL_DIR={tmp_path}")
     thread.join()
     assert result.returncode == 1, result.stderr[-3000:]
