@@ -90,3 +90,35 @@ def test_fragments_are_short_bodies(language, title, text):
     with pytest.raises(NotAnArticle) as refused:
         EXTRACTOR.extract(html, URL)
     assert refused.value.reason == "short_body"
+
+
+# A whole post of 21 words, and a line of 7.
+SHORT_POST = (
+    "The ferry to the island runs again from Saturday after the storm repairs; the first boat leaves "
+    "the harbour at seven."
+)
+WIDGET_LINE = "Ferry timetable changes from Saturday: see below."
+
+
+def short_page(text: str, description: str | None) -> str:
+    summary = f'<meta property="og:description" content="{description}">' if description else ""
+    return page("en", "Ferry back", text).replace("</head>", f"{summary}</head>")
+
+
+def test_a_short_post_that_its_page_sums_up_is_a_whole_story():
+    assert (word_count(SHORT_POST), word_count(WIDGET_LINE)) == (21, 7)
+    assert EXTRACTOR.extract(short_page(SHORT_POST, SHORT_POST), URL).body == SHORT_POST
+
+
+@pytest.mark.parametrize(
+    ("text", "description"),
+    [
+        (SHORT_POST, None),  # no summary to agree with
+        (SHORT_POST, "Repairs to the pier will keep the storm-damaged boats in dock until the spring."),
+        (WIDGET_LINE, WIDGET_LINE),  # under a third of the minimum
+    ],
+)
+def test_a_short_body_its_page_does_not_sum_up_stays_short(text, description):
+    with pytest.raises(NotAnArticle) as refused:
+        EXTRACTOR.extract(short_page(text, description), URL)
+    assert refused.value.reason == "short_body"

@@ -52,6 +52,11 @@ FRAGMENT_SHARE = 0.25
 DECLARED_BODY_GAIN = 0.6
 # ...when at least this share of the extracted words are in it.
 DECLARED_BODY_OVERLAP = 0.9
+# A body under the minimum is a whole short story (a brief, a short post) when the page declares
+# an article and holds at least this share of the words of the page's own summary...
+SUMMARY_IN_SHORT_BODY = 0.8
+# ...and is at least this share of the minimum.
+SHORT_STORY_SHARE = 1 / 3
 _WORD = re.compile(r"\w+", re.UNICODE)
 # A page without a usable body is an article only on its own declaration.
 DECLARED = PageKind("article", "declared")
@@ -160,7 +165,7 @@ class ArticleExtractor:
         # One spelling of each letter: "geprüft" with a combining accent would not match in search
         # or dedupe; trafilatura normalises only what ``extract`` returns, not ``bare_extraction``.
         body = unicodedata.normalize("NFC", PARAGRAPH_BREAK.join(lines))
-        if word_count(body) < self.min_body_words:
+        if word_count(body) < self.min_body_words and not (declared and self._whole_short_story(body, description)):
             if kind := layout.bodiless(declared, lines):
                 raise NotAnArticle(kind.reason, kind)
             raise NotAnArticle("short_body", DECLARED)
@@ -203,6 +208,19 @@ class ArticleExtractor:
             content_fingerprint=fingerprint,
             body_blocks=blocks,
         )
+
+    def _whole_short_story(self, body: str, summary: str | None) -> bool:
+        """Whether a body under the minimum is a story complete in itself.
+
+        A short post or a brief is summed up by its whole text, so its page's description is
+        in the body; a widget, a cookie notice or a caption kept instead of a story shares
+        little with the story's summary.
+        """
+        summary_words = [w.casefold() for w in _WORD.findall(summary or "")]
+        if not summary_words or word_count(body) < SHORT_STORY_SHARE * self.min_body_words:
+            return False
+        in_body = {w.casefold() for w in _WORD.findall(body)}
+        return sum(w in in_body for w in summary_words) >= SUMMARY_IN_SHORT_BODY * len(summary_words)
 
     def _body_text(self, tree: HtmlElement) -> str:
         """The body text, by the first way of extracting that keeps the story.
