@@ -136,6 +136,14 @@ def _page(head: str, url_date: str = "") -> tuple[str, str]:
         (('<meta property="article:published_time" content="2025-06-02T03:30:00Z">'
          '<meta name="date" content="2025-06-01 22:31:00">'),
          "", "2025-06-02T03:30:00+00:00", "meta", None),
+        # Early in the UTC day, a URL naming the day before shows the newsroom's own day...
+        ('<meta property="article:published_time" content="2025-06-02T03:30:00Z">', "2025/06/01/",
+         "2025-06-01", "meta", None),
+        # ...later in the UTC day, or further off, it is the day the story was drafted.
+        ('<meta property="article:published_time" content="2025-06-02T10:30:00Z">', "2025/06/01/",
+         "2025-06-02T10:30:00+00:00", "meta", None),
+        ('<meta property="article:published_time" content="2025-06-02T03:30:00Z">', "2025/05/31/",
+         "2025-06-02T03:30:00+00:00", "meta", None),
         # A <time> that disagrees with the day in the URL dates something else on the page.
         ('</head><body><time datetime="2019-04-05T06:07:08Z">5 April 2019</time>', "2024/02/29/",
          "2024-02-29", "url", None),

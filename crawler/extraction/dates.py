@@ -19,6 +19,8 @@ _DAY_FIRST = re.compile(r"\d{1,2}[.-]\d{1,2}[.-]\d{4}\b")
 # A local clock is at most this far from UTC (UTC-12 to UTC+14), in steps of a quarter hour.
 _MAX_OFFSET = dt.timedelta(hours=14)
 _OFFSET_STEP = dt.timedelta(minutes=15)
+# A UTC time before this hour falls on the evening before in the Americas (UTC-3 to UTC-8).
+_EVENING_BEHIND_UTC = dt.time(8)
 
 
 def parse_date(value: str) -> tuple[dt.datetime, str] | None:
@@ -124,6 +126,21 @@ def on_local_clock(when: dt.datetime | None, raw: str | None, others: Iterable[s
                 return parsed[1]
         elif other.tzinfo is None and _is_offset(offset := other - when.replace(tzinfo=None)):
             return other.replace(tzinfo=dt.timezone(offset)).isoformat()
+    return raw
+
+
+def on_url_day(when: dt.datetime | None, raw: str | None, url_day: str | None) -> str | None:
+    """``raw``, a UTC time early in the day, as the day the page's URL names when that is the day
+    before: the newsroom dated the story by its own clock, hours behind UTC.
+
+    The day is all the URL shows, so the value becomes that day alone; ``when`` keeps the
+    instant. A URL day further off, or a UTC time later in the day, is the day the story was
+    drafted, not another clock.
+    """
+    if when is None or raw is None or url_day is None or not raw.endswith("+00:00"):
+        return raw
+    if when.time() < _EVENING_BEHIND_UTC and (when.date() - dt.timedelta(days=1)).isoformat() == url_day:
+        return url_day
     return raw
 
 

@@ -27,7 +27,7 @@ from crawler.dedupe import PARAGRAPH_BREAK, body_keys
 from crawler.extraction.authors import clean_authors, sign_off_credits
 from crawler.extraction.bodylines import without_stray_lines
 from crawler.extraction.boilerplate import body_paragraphs, prune_furniture
-from crawler.extraction.dates import first_valid, on_local_clock
+from crawler.extraction.dates import first_valid, on_local_clock, on_url_day
 from crawler.extraction.htmltext import element_text
 from crawler.extraction.nextstory import this_story_only
 from crawler.extraction.pagekind import LinkLayout, PageKind
@@ -173,6 +173,8 @@ class ArticleExtractor:
         declared_dates = list(structured.published_candidates(url))
         published, published_raw, date_source = first_valid(_published_candidates(declared_dates, hints, fallback), now)
         published_raw = on_local_clock(published, published_raw, (value for _, value in declared_dates))
+        url_day = next((value for source, value in declared_dates if source == "url"), None)
+        published_raw = on_url_day(published, published_raw, url_day)
         modified, modified_raw, _ = first_valid(structured.modified_candidates(), now)
         if modified and published and modified < published:
             modified = modified_raw = None
