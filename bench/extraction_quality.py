@@ -222,7 +222,7 @@ def score_case(job: tuple[str, dict[str, Any]]) -> dict[str, Any]:
                          same_day(found, case["expected_date"])), "kept": bool(body)}
     theirs = doc.text if doc else ""
     default_body = trafilatura.extract(html, url=url or None) or ""
-    row: dict[str, Any] = {"lost": not body and len(default_body) >= LOST_CHARS}
+    row: dict[str, Any] = {"lost": not body and len(default_body) >= LOST_CHARS, "kept": bool(body)}
     for name, text in (("newscrawl", body), ("trafilatura", theirs)):
         text = _collapsed(text)
         included = [_collapsed(s) in text for s in case.get("must_include") or []]
@@ -271,12 +271,14 @@ def evaluate_cases(folder: Path) -> dict[str, float]:
     if "kept" in rows[0]:
         # A page newscrawl judges a listing (a home page, a shop's category) is not stored, so it
         # has no date to be right about: the same figures on the pages it keeps as articles.
-        kept = [row["date"] for row in rows if row["kept"]]
+        kept = [row["date"] for row in rows if row["kept"] and "date" in row]
         means = [statistics.fmean(float(values[i]) for values in kept) for i in range(len(kept[0]))]
-        print(f"  {f'  on the pages kept as articles ({len(kept)})':34s} "
+        print(f"  {f'  day, on the pages kept as articles ({len(kept)})':34s} "
               + " ".join(f"{c}={m:.4f}" for c, m in zip(columns, means, strict=False)))
         figures["newscrawl/date_kept"] = round(means[0], 4)
-        figures["htmldate/date_kept"] = round(means[2], 4)
+        figures["trafilatura/date_kept"] = round(means[1], 4)
+        if len(means) > 2:
+            figures["htmldate/date_kept"] = round(means[2], 4)
     return figures
 
 
