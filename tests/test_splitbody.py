@@ -2,13 +2,27 @@ from lxml.html import fromstring
 
 from crawler.extraction.splitbody import whole_story
 
-PARTS = [f"Part {n} of the story carries its own sentence about the harbour, number {n}." for n in range(6)]
+PARTS = [
+    f"Part {n} of the story carries its own sentence about the harbour, the boats moored there and the tides, "
+    f"number {n}."
+    for n in range(6)
+]
+SIGN_UP = (
+    "<p>Already a subscriber? Sign in</p><p>Read this article now!</p><p>Exclusive benefits:</p>"
+    "<ul><li>Every article on the site</li><li>The morning newsletter</li><li>Cancel at any time</li></ul>"
+)
+FORM_FIELD = (
+    "<ul><li>E-mail: <input type='email'><script>if (typeof check == 'undefined') { function check(el) "
+    "{ return el.value.indexOf('@') > 0 && el.value.length > 5 && el.value.length < 255; } }</script></li></ul>"
+)
 
 
-def page(chunk_class, *, ad="<div class='ad'>Advertisement</div>", teaser_links=False):
+def page(chunk_class, *, ad="<div class='ad'>Advertisement</div>", teaser_links=False, rest=None):
     chunks = []
     for start in (0, 3):
         paras = "".join(f"<p>{p}</p>" for p in PARTS[start:start + 3])
+        if start and rest is not None:
+            paras = rest
         chunks.append(f"<div class='grid'><div class='{chunk_class}'>{paras}</div></div>")
     teaser = ""
     if teaser_links:
@@ -37,3 +51,13 @@ def test_layout_classes_that_nest_are_not_chunks():
     html += "</div><div class='row'><p>Another article entirely, from an endless scroll of them.</p>" * 3
     html += "</div></div></body></html>"
     assert whole_story(fromstring(html), PARTS[:3]) is None
+
+
+def test_a_sign_up_box_in_the_story_s_class_is_not_its_rest():
+    tree = page("body body__container", rest=SIGN_UP + FORM_FIELD)
+    assert whole_story(tree, PARTS[:3]) is None
+
+
+def test_code_in_a_form_field_is_not_read_as_text():
+    tree = page("body body__container", rest="".join(f"<p>{p}</p>" for p in PARTS[3:]) + FORM_FIELD)
+    assert whole_story(tree, PARTS[:3]) == PARTS

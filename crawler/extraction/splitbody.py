@@ -3,6 +3,8 @@
 Publishers cut long stories into chunks between ads or newsletter boxes, each chunk a copy of
 the same container (same tag, same class). Extractors score containers one by one and keep the
 best; here the chunks that share the signature of the one kept are read back in page order.
+A subscription box or a sign-up form wrapped in the story's class is no chunk: what it adds is
+short lines, not the running text a story goes on with.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from lxml.html import HtmlElement
 
 from crawler.extraction.htmltext import element_text, link_density
+from crawler.extraction.runningtext import is_running
 
 _BLOCKS = ("p", "h2", "h3", "h4", "blockquote", "li")
 # The other chunks must add at least this share of text to be trusted as the story's rest.
@@ -17,6 +20,9 @@ MIN_GAIN = 0.2
 MAX_CHUNKS = 6
 # A chunk mostly made of links is a teaser list that borrowed the story's class.
 MAX_LINK_DENSITY = 0.3
+# The rest of a story reads as the story does: at least this share of its text in running text,
+# not in the short lines of a subscription box or a sign-up form.
+MIN_RUNNING_SHARE = 0.5
 
 
 def _signature(element: HtmlElement) -> tuple[str, str] | None:
@@ -38,6 +44,8 @@ def _blocks(container: HtmlElement) -> list[str]:
             continue
         if any(a.tag in _BLOCKS and a is not element for a in element.iterancestors()):
             continue
+        if element.find(".//script") is not None:
+            continue  # a form field's code, not the story's text
         text = element_text(element)
         if text:
             texts.append(text)
@@ -73,7 +81,10 @@ def whole_story(tree: HtmlElement, paragraphs: list[str]) -> list[str] | None:
     if len(chunks) < 2:
         return None
     story = [text for chunk in chunks for text in _blocks(chunk)]
-    extra = sum(len(t) for t in story if t not in wanted)
+    added = [t for t in story if t not in wanted]
+    extra = sum(map(len, added))
     if extra < MIN_GAIN * sum(len(p) for p in paragraphs):
+        return None
+    if sum(len(t) for t in added if is_running(t)) < MIN_RUNNING_SHARE * extra:
         return None
     return list(dict.fromkeys(story))
