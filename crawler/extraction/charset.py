@@ -7,7 +7,9 @@ saying ISO-8859-1 over UTF-8 text (stored as "cafÃ©"), and a detector reading 
 page as Central European. Here, UTF-8 that decodes cleanly wins over a declared single-byte
 encoding (legacy text is virtually never valid UTF-8), a declaration that does not decode is
 ignored, and undeclared legacy text gets the default browsers use for the page's language (the
-HTML standard's locale table), Windows-1252 when the page names none, as browsers do.
+HTML standard's locale table), Windows-1252 when the page names none, as browsers do. UTF-8
+with a few stray bytes (a Windows-1252 dash pasted into a template) stays UTF-8, the stray bytes
+replaced: read as Windows-1252, every other accented letter of the page would be garbled.
 
 Scrapy-free, on bytes and the Content-Type header: pages are decoded in the page workers, so
 the crawl process hands over bytes (copied, not re-encoded) and spends nothing on text.
@@ -47,6 +49,19 @@ def looks_binary(body: bytes) -> bool:
         or b"\x00" in body[:1024]
 
 
+# UTF-8 with stray bytes: at least this many well-formed non-ASCII characters per byte that is
+# not UTF-8. Legacy text decoded as UTF-8 has hardly any well-formed ones.
+_UTF8_PER_STRAY_BYTE = 10
+
+
+def _mostly_utf8(body: bytes) -> str | None:
+    """``body`` as UTF-8 with its few malformed bytes replaced, if it is UTF-8 but for them."""
+    text = body.decode("utf-8", "replace")
+    stray = text.count("\ufffd") - body.count("\ufffd".encode())
+    well_formed = sum(not ch.isascii() for ch in text) - stray
+    return text if well_formed >= _UTF8_PER_STRAY_BYTE * stray else None
+
+
 def _single_byte(codec: str) -> bool:
     return codecs.lookup(codec).name in {"cp1252", "iso8859-1", "latin-1", "iso8859-15", "ascii"}
 
@@ -71,10 +86,8 @@ def page_text(body: bytes, content_type: str | None = None) -> tuple[str, str | 
         except UnicodeDecodeError:
             pass
     problem = "charset_mismatch" if codec else None
-    try:
-        return body.decode("utf-8"), problem
-    except UnicodeDecodeError:
-        pass
+    if (text := _mostly_utf8(body)) is not None:
+        return text, None if codec == "utf-8" else problem
     language = _LANG.search(body[:4096])
     code = language.group(1).decode().lower().replace("_", "-") if language else ""
     legacy = _LEGACY_BY_LANGUAGE.get(code) or _LEGACY_BY_LANGUAGE.get(code[:2]) or "cp1252"
