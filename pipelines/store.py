@@ -44,6 +44,7 @@ from crawler.storage.runs import DATABASE_UNAVAILABLE, RunEnd, record_end
 from crawler.storage.spill import SpillFile
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Self
 
     from scrapy import Spider
@@ -127,7 +128,23 @@ class StorePipeline:
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
-    def open_spider(self) -> None:
+    async def open_spider(self) -> None:
+        try:
+            await asyncio.to_thread(self._with_retry, self._open_run)
+        except (OperationalError, InterfaceError, DisconnectionError) as exc:
+            # Checked a moment ago, the database went away (or another program holds its
+            # lock): the crawl ends as soon as it is open, and what it fetched meanwhile is spilled.
+            logger.error("database unavailable for %(seconds).0f s (%(error)s): the crawl stops before it starts",
+                         {"seconds": self.retry_timeout, "error": driver_message(exc)})
+            assert self._crawler is not None
+            self._crawler.signals.connect(self._stop_unopened, signal=signals.spider_opened)
+            self._closing = asyncio.get_running_loop().create_future()
+            return
+        self.stats.set_value("news/run_id", self.run_id)
+        if self.checkpoint is not None:
+            self.checkpoint.start()
+
+    def _open_run(self) -> None:
         init_db(self.engine, upgrade=self.auto_upgrade)
         spider = self._crawler.spider if self._crawler else None
         with self.sessions.begin() as session:
@@ -138,9 +155,10 @@ class StorePipeline:
             session.add(run)
             session.flush()
             self.run_id, self.started_at = run.id, run.started_at
-        self.stats.set_value("news/run_id", self.run_id)
-        if self.checkpoint is not None:
-            self.checkpoint.start()
+
+    def _stop_unopened(self) -> None:
+        assert self._crawler is not None and self._crawler.engine is not None
+        self._closing = asyncio.ensure_future(self._crawler.engine.close_spider_async(reason=DATABASE_UNAVAILABLE))
 
     async def process_item(self, item: Any) -> Any:
         if isinstance(item, CopyUrls):
@@ -175,7 +193,7 @@ class StorePipeline:
             self.stats.inc_value("news/store/spilled", len(batch))
         else:
             try:
-                await asyncio.to_thread(self._write_with_retry, batch)
+                await asyncio.to_thread(self._with_retry, self._write, batch)
             except (OperationalError, InterfaceError, DisconnectionError) as exc:
                 self._give_up(batch, exc)
             except SQLAlchemyError:
@@ -196,13 +214,13 @@ class StorePipeline:
         if given_up:
             self.stats.inc_value("news/copies/unmatched", sum(len(item.urls) for item in given_up))
 
-    def _write_with_retry(self, batch: list[ArticleItem]) -> None:
-        """Write, retrying with back-off while the database is away, up to the retry window."""
+    def _with_retry(self, action: Callable[..., None], *args: Any) -> None:
+        """Run ``action``, retrying with back-off while the database is away, up to the retry window."""
         deadline = time.monotonic() + self.retry_timeout
         delay = 0.5
         while True:
             try:
-                return self._write(batch)
+                return action(*args)
             except (OperationalError, InterfaceError, DisconnectionError) as exc:
                 if time.monotonic() + delay > deadline:
                     raise

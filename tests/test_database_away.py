@@ -20,6 +20,7 @@ from crawler.discovery.sources import load_sources
 from crawler.storage import (
     CrawlRun,
     DatabaseError,
+    init_db,
     make_engine,
     make_sessionmaker,
     run_sites,
@@ -185,3 +186,35 @@ def test_a_run_locked_out_of_sqlite_ends_when_the_lock_is_gone_and_its_source_is
     assert [source.name for source in ready] == ["courier"] and not held
     assert record_pending_ends(engine, tmp_path) == []
     engine.dispose()
+
+
+def test_a_database_locked_as_the_crawl_starts_ends_it_at_once_in_one_line(demo_site, tmp_path):
+    db_file = tmp_path / "news.db"
+    db = f"sqlite:///{db_file}"
+    engine = make_engine(db)
+    init_db(engine)
+    engine.dispose()
+    # Another program writes: the command's own check reads, the crawl's first write waits.
+    locker = sqlite3.connect(db_file, isolation_level=None)
+    locker.execute("BEGIN EXCLUSIVE")
+    try:
+        result = newscrawl("crawl", demo_site, "--db", db, *STEADY, "-s", "NEWS_DB_RETRY_TIMEOUT=2",
+                           "-s", f"NEWS_DB_SPILL_DIR={tmp_path}")
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert "finish reason:      database_unavailable" in result.stdout
+    assert "database unavailable for 2 s (database is locked): the crawl stops before it starts" in result.stderr
+    assert "Traceback" not in result.stderr and "Unhandled error" not in result.stderr
+    # What it fetched before it stopped is kept for import, nothing half-written.
+    for spill_file in tmp_path.glob("newscrawl-spill-*.jsonl"):
+        for item in spill.read(spill_file):
+            assert item.body.startswith(ARTICLES[urlsplit(item.canonical_url).path.replace("/print", "", 1)].body)
+    with sqlite3.connect(db_file) as connection:
+        assert connection.execute("SELECT count(*) FROM crawl_runs").fetchone() == (0,)
+
+    again = newscrawl("crawl", demo_site, "--db", db, *FAST)
+    assert again.returncode == 0, again.stderr[-3000:]
+    with sqlite3.connect(db_file) as connection:
+        assert connection.execute("SELECT count(*) FROM articles").fetchone() == (len(ARTICLES),)

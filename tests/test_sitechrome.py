@@ -160,10 +160,10 @@ def test_articles_cleaned_as_stored_counts_only_those_stored(tmp_path):
     crawler = get_crawler(NewsSpider, settings)
     pipeline = build_from_crawler(StorePipeline, crawler)
     pipeline.chrome_reload_interval = 0  # what the first batch taught, known to the second
-    pipeline.open_spider()
     copy = dataclasses.replace(article(2, NOTE), url="https://ledger.example/amp/story-2")
 
     async def crawl():
+        await pipeline.open_spider()
         for n in range(5):
             await pipeline.process_item(article(n, NOTE))
         await pipeline.flush()

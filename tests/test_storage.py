@@ -191,12 +191,12 @@ def test_an_article_the_database_refuses_costs_only_itself(postgres_url, tmp_pat
     settings["TWISTED_REACTOR_ENABLED"] = False  # the pipeline alone, on asyncio, no crawl
     crawler = get_crawler(NewsSpider, settings)
     pipeline = build_from_crawler(StorePipeline, crawler)
-    pipeline.open_spider()
     good = [item(f"https://news.example/{name}", body=f"The {name} story of the harbour and its ferries.")
             for name in ("first", "second", "third")]
     refused = item("https://news.example/" + "long-" * 500, body="A story at an address too long to keep.")
 
     async def crawl():
+        await pipeline.open_spider()
         for article in (good[0], refused, *good[1:]):
             await pipeline.process_item(article)
         await pipeline.close_spider()
