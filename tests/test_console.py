@@ -326,3 +326,38 @@ def test_on_postgresql_a_page_waits_for_the_lower_ids_still_being_written(postgr
             session.close()
         reader.dispose()
         writer.dispose()
+
+
+def test_articles_are_counted_by_their_utc_day_whatever_the_session_s_time_zone(db_url):
+    import datetime as dt
+
+    from sqlalchemy import create_engine
+
+    from crawler.storage import init_db, make_engine, make_sessionmaker
+    from crawler.storage.health import daily_counts, site_health
+    from crawler.storage.models import Article
+
+    setup = make_engine(db_url)
+    init_db(setup)
+    setup.dispose()
+    # A server in New York: 02:00 UTC on 7 December is still the 6th there.
+    options = {"connect_args": {"options": "-c timezone=America/New_York"}} if db_url.startswith("postgresql") else {}
+    engine = create_engine(db_url, **options)
+    utc = dt.UTC
+    stored = [dt.datetime(2026, 12, 7, 2, 0, tzinfo=utc), dt.datetime(2026, 12, 7, 2, 30, tzinfo=utc),
+              dt.datetime(2026, 12, 6, 12, 0, tzinfo=utc), dt.datetime(2026, 10, 1, 12, 0, tzinfo=utc)]
+    with make_sessionmaker(engine).begin() as session:
+        for n, created in enumerate(stored):
+            session.add(Article(
+                canonical_url=f"https://news.example/{n}", canonical_from_page=False, url=f"https://news.example/{n}",
+                site="news.example", authors=[], tags=[], author_organisations=[], body=f"Story {n}.",
+                content_fingerprint=f"fingerprint-{n}", fetched_at=created, updated_at=created, created_at=created))
+    now = dt.datetime(2026, 12, 7, 12, 0, tzinfo=utc)
+    with make_sessionmaker(engine)() as session:
+        daily = daily_counts(session, now)
+        (site,) = site_health(session, now)
+    assert len(daily) == 30 and daily[0][0] == dt.date(2026, 11, 8)
+    assert daily[-2:] == [(dt.date(2026, 12, 6), 1), (dt.date(2026, 12, 7), 2)]
+    assert sum(n for _, n in daily) == 3  # October's is older than the 30 days
+    assert site.daily == daily
+    engine.dispose()

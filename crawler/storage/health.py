@@ -29,6 +29,7 @@ from crawler.storage.runs import HISTORY
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
+    from sqlalchemy.sql.elements import ColumnElement
 
 DAYS = 30
 SIGMAS = 2.0
@@ -102,28 +103,41 @@ def _dates(now: dt.datetime, days: int) -> list[dt.date]:
     return [today - dt.timedelta(days=n) for n in range(days - 1, -1, -1)]
 
 
+def _stored_day(session: Session) -> ColumnElement[Any]:
+    """The UTC day an article was stored, counted by the database: a console over millions of
+    articles reads a row per site and day, not one per article."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.date(func.timezone("UTC", Article.created_at))
+    return func.date(Article.created_at)  # SQLite keeps UTC times as text: "YYYY-MM-DD"
+
+
+def _as_date(value: dt.date | str) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
 def daily_counts(session: Session, now: dt.datetime, site: str | None = None, days: int = DAYS) -> list[tuple[dt.date, int]]:
     """Articles stored per day (UTC) over the ``days`` days up to today, one entry per day,
     days without any included."""
     dates = _dates(now, days)
-    statement = select(Article.created_at).where(Article.created_at >= dt.datetime.combine(dates[0], dt.time(), dt.UTC))
+    day = _stored_day(session)
+    statement = (select(day, func.count())
+                 .where(Article.created_at >= dt.datetime.combine(dates[0], dt.time(), dt.UTC)).group_by(day))
     if site is not None:
         statement = statement.where(Article.site == site)
-    per_day: dict[dt.date, int] = defaultdict(int)
-    for (created,) in session.execute(statement.execution_options(yield_per=5000)):
-        per_day[_day(created)] += 1
-    return [(day, per_day[day]) for day in dates]
+    per_day = {_as_date(stored): n for stored, n in session.execute(statement)}
+    return [(day, per_day.get(day, 0)) for day in dates]
 
 
 def _daily_by_site(session: Session, now: dt.datetime, days: int) -> dict[str, list[tuple[dt.date, int]]]:
     dates = _dates(now, days)
-    counts: dict[str, dict[dt.date, int]] = defaultdict(lambda: defaultdict(int))
-    rows = session.execute(select(Article.site, Article.created_at)
+    day = _stored_day(session)
+    counts: dict[str, dict[dt.date, int]] = defaultdict(dict)
+    rows = session.execute(select(Article.site, day, func.count())
                            .where(Article.created_at >= dt.datetime.combine(dates[0], dt.time(), dt.UTC))
-                           .execution_options(yield_per=5000))
-    for site, created in rows:
-        counts[site][_day(created)] += 1
-    return {site: [(day, per_day[day]) for day in dates] for site, per_day in counts.items()}
+                           .group_by(Article.site, day))
+    for site, stored, n in rows:
+        counts[site][_as_date(stored)] = n
+    return {site: [(day, per_day.get(day, 0)) for day in dates] for site, per_day in counts.items()}
 
 
 def volume_band(daily: list[tuple[dt.date, int]], first_day: dt.date | None) -> tuple[float, float] | None:
