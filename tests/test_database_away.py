@@ -205,6 +205,7 @@ def test_a_database_locked_as_the_crawl_starts_ends_it_at_once_in_one_line(demo_
         locker.close()
     assert result.returncode == 1, result.stderr[-3000:]
     assert "finish reason:      database_unavailable" in result.stdout
+    assert "sites:              0\n" in result.stdout  # no run to point at
     assert "database unavailable for 2 s (database is locked): the crawl stops before it starts" in result.stderr
     assert "Traceback" not in result.stderr and "Unhandled error" not in result.stderr
     # What it fetched before it stopped is kept for import, nothing half-written.

@@ -88,8 +88,9 @@ def summary(stats: dict[str, Any], db_url: str) -> str:
     if reasons:
         lines.append("pages not stored:   " + ", ".join(f"{k} {v}" for k, v in sorted(reasons.items())))
     if "news/sites" in stats:
-        lines.append(f"sites:              {stats['news/sites']}; per-site figures: newscrawl runs show "
-                     f"{stats.get('news/run_id', 'ID')} --db {db_url}")
+        # A crawl that stopped before its run could be recorded has no run to show.
+        where = f"; per-site figures: newscrawl runs show {stats['news/run_id']} --db {db_url}" if "news/run_id" in stats else ""
+        lines.append(f"sites:              {stats['news/sites']}{where}")
     lines += [f"WARNING:            {warning}" for warning in stats.get("news/warnings", [])]
     if "news/store/spill_file" in stats:
         spill_file = stats["news/store/spill_file"]
