@@ -19,7 +19,8 @@ _DAY_FIRST = re.compile(r"\d{1,2}[.-]\d{1,2}[.-]\d{4}\b")
 # A local clock is at most this far from UTC (UTC-12 to UTC+14), in steps of a quarter hour.
 _MAX_OFFSET = dt.timedelta(hours=14)
 _OFFSET_STEP = dt.timedelta(minutes=15)
-# A UTC time before this hour falls on the evening before in the Americas (UTC-3 to UTC-8).
+# A UTC time before this hour can still be the day before on the Americas' clocks (UTC-3 to
+# UTC-8, the Pacific coast's in winter).
 _EVENING_BEHIND_UTC = dt.time(8)
 
 
