@@ -264,6 +264,24 @@ def test_dropped_story_paragraphs_are_put_back_in_place():
     assert dropped_paragraphs_restored(tree, restored) is None
 
 
+def test_a_paragraph_inside_a_named_anchor_is_no_link():
+    from lxml.html import fromstring
+
+    from crawler.extraction.recover import dropped_paragraphs_restored
+
+    lines = [
+        "The council approved the harbour ferry terminal on Tuesday after a two-year review of the plans.",
+        "Residents had asked for a quieter design and a later start to the building work, the minutes show.",
+    ]
+    # A place in the page that the table of contents links to, not a link itself.
+    question = "One question readers asked us most often this week: what will the new ferries cost a family?"
+    tree = fromstring(
+        f"<html><body><article><div class='story'><p>{lines[0]}</p><p><a name='q3'>{question}</a></p>"
+        f"<p>{lines[1]}</p></div></article></body></html>"
+    )
+    assert dropped_paragraphs_restored(tree, lines) == [lines[0], question, lines[1]]
+
+
 def test_dropped_subheadings_and_questions_are_put_back_in_place():
     from lxml.html import fromstring
 

@@ -14,5 +14,6 @@ def element_text(element: HtmlElement) -> str:
 
 
 def link_density(element: HtmlElement) -> float:
-    """The share of an element's text that is link text: near 1 for menus and teaser lists."""
-    return sum(len(element_text(a)) for a in element.iter("a")) / (len(element_text(element)) or 1)
+    """The share of an element's text that is link text: near 1 for menus and teaser lists. An
+    ``<a>`` without an address (``<a name="q3">``) marks a place in the page, and is no link."""
+    return sum(len(element_text(a)) for a in element.iter("a") if a.get("href") is not None) / (len(element_text(element)) or 1)
