@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from crawler.extensions.progress import errors
-from crawler.storage import Article, recent_runs
+from crawler.storage import Article, CrawlRun, recent_runs
 from crawler.storage.health import open_alarms, site_health
 from crawler.storage.reading import articles_after
 
@@ -25,6 +25,17 @@ if TYPE_CHECKING:
 
 MAX_LIMIT = 1000
 COLUMNS = tuple(column.key for column in Article.__table__.columns)
+
+
+def run_figures(run: CrawlRun) -> dict[str, int]:
+    """A run's key figures, as its pages and the API show them."""
+    stats = run.stats or {}
+    return {
+        "pages": int(stats.get("response_received_count", 0)),
+        "stored": int(stats.get("news/store/stored", 0)),
+        "duplicates": int(stats.get("news/store/duplicates", 0)),
+        "errors": int(sum(errors(stats).values())),
+    }
 
 
 def _json(value: Any) -> Any:
@@ -71,10 +82,7 @@ def api_runs(request: Request) -> JSONResponse:
             "id": run.id, "spider": run.spider, "source": (run.arguments or {}).get("source"),
             "started_at": _json(run.started_at), "finished_at": _json(run.finished_at),
             "finish_reason": run.finish_reason, "sites": sites, "warnings": warnings,
-            "pages": (run.stats or {}).get("response_received_count", 0),
-            "stored": (run.stats or {}).get("news/store/stored", 0),
-            "duplicates": (run.stats or {}).get("news/store/duplicates", 0),
-            "errors": dict(errors(run.stats or {})),
+            **run_figures(run), "errors": dict(errors(run.stats or {})),
         } for run, sites, warnings in rows]})
 
 

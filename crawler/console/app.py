@@ -81,16 +81,6 @@ def _session(request: Request) -> Session:
     return session
 
 
-def _figures(run: CrawlRun) -> dict[str, int]:
-    stats = run.stats or {}
-    return {
-        "pages": int(stats.get("response_received_count", 0)),
-        "stored": int(stats.get("news/store/stored", 0)),
-        "duplicates": int(stats.get("news/store/duplicates", 0)),
-        "errors": int(sum(errors(stats).values())),
-    }
-
-
 def _name(run: CrawlRun) -> str:
     return str((run.arguments or {}).get("source") or run.spider)
 
@@ -99,14 +89,14 @@ def overview(request: Request) -> HTMLResponse:
     now = _now()
     with _session(request) as session:
         daily = daily_counts(session, now)
-        return _render("overview.html", runs=recent_runs(session, 10), figures=_figures, name=_name,
+        return _render("overview.html", runs=recent_runs(session, 10), figures=api.run_figures, name=_name,
                        alarms=open_alarms(session, now), chart=daily_chart(daily), days=DAYS,
                        freshness=freshness(session), total=session.scalar(select(func.count(Article.id))) or 0)
 
 
 def runs(request: Request) -> HTMLResponse:
     with _session(request) as session:
-        return _render("runs.html", runs=recent_runs(session, 200), figures=_figures, name=_name)
+        return _render("runs.html", runs=recent_runs(session, 200), figures=api.run_figures, name=_name)
 
 
 def _medians(session: Session, run: CrawlRun, days: int) -> dict[str, float | None]:
@@ -116,7 +106,7 @@ def _medians(session: Session, run: CrawlRun, days: int) -> dict[str, float | No
                                CrawlRun.started_at >= run.started_at - dt.timedelta(days=days),
                                CrawlRun.finished_at.is_not(None))
     ) if _name(r) == _name(run)]
-    figures = [_figures(r) for r in earlier]
+    figures = [api.run_figures(r) for r in earlier]
     return {key: statistics.median(f[key] for f in figures) if figures else None for key in ("pages", "stored", "duplicates", "errors")}
 
 
@@ -126,7 +116,7 @@ def run(request: Request) -> HTMLResponse:
         if found is None:
             return _render("missing.html", 404, what=f"crawl run {request.path_params['run_id']}")
         stats = found.stats or {}
-        return _render("run.html", run=found, name=_name(found), figures=_figures(found),
+        return _render("run.html", run=found, name=_name(found), figures=api.run_figures(found),
                        week=_medians(session, found, 7), month=_medians(session, found, 30),
                        page_kinds=page_kinds(stats), dropped=sorted(dropped(stats).items()),
                        errors=sorted(errors(stats).items()), learned=learned_links(stats),
