@@ -72,12 +72,16 @@ def worker(redis: str, db: str, log: Path) -> subprocess.Popen[bytes]:
         )
 
 
-def restart_redis(redis: str) -> None:
+def restart_redis(redis: str) -> float:
+    """Restart Redis without its data; the time it is back, from which recovery is measured
+    (workers may re-seed and fetch the start page at once)."""
     port = redis.rsplit(":", 1)[1].split("/")[0]
     subprocess.run(["redis-cli", "-p", port, "shutdown", "nosave"], capture_output=True, check=False)
     time.sleep(1.0)
     subprocess.run(REDIS_START, check=True, capture_output=True)
+    back = time.time()
     time.sleep(0.5)
+    return back
 
 
 def count_stored(db: str) -> int:
@@ -153,8 +157,7 @@ def chaos(count: int, redis: str, db: str, workers: int, kill_every: float, fold
                 keys = sorted(key.decode() for key in redis_client.Redis.from_url(redis).scan_iter("newscrawl:*"))
                 raise RuntimeError(f"stalled: {done} of {count} stories stored, none for {STALL:g} s; Redis holds {keys}")
             if redis_restart and redis_at is None and done >= count // 3:
-                restart_redis(redis)
-                redis_at = time.time()
+                redis_at = restart_redis(redis)
             elif not pg_done and done >= 2 * count // 3:
                 subprocess.run(pg_restart_command(), check=True, capture_output=True)
                 pg_done = True
