@@ -381,6 +381,25 @@ def test_publisher_appeals_at_the_ends_of_the_body_go():
     assert body_paragraphs("\n".join(inside), None) == inside
 
 
+def test_what_the_page_hides_from_its_readers_is_not_in_the_body(extractor):
+    """A share dialog's messages, shown only after a click, sit inside the story's container."""
+    hidden = (
+        "<p class='hide'>Something went wrong while sending, please try again in a minute or two.</p>"
+        "<div class='mail-sent hidden'><p>Thank you</p><p>This story is on its way to your friend now.</p></div>"
+        "<div hidden><p>Your reading list is full: remove a story from it before you save this one.</p></div>"
+    )
+    html = f"<html><body>{_story('Ferry plan moves on', 'ferry', 5).replace('</h1>', '</h1>' + hidden)}</body></html>"
+    article = extractor.extract(html, "http://127.0.0.1:8000/news/ferry-plan")
+    assert article.body.split("\n\n") == [
+        f"ferry paragraph {i}: the council met again on Tuesday and the ferry plan moved one step further, "
+        "with residents asking how the work on the ferry would change their daily routes."
+        for i in range(5)
+    ]
+    # A story the page hides until a script shows it is still the story.
+    revealed = html.replace("<article>", "<article><div class='story-body hidden'>").replace("</article>", "</div></article>")
+    assert extractor.extract(revealed, "http://127.0.0.1:8000/news/ferry-plan").body == article.body
+
+
 STANDFIRST = ("A long-delayed ferry terminal on the east quay has been cleared for construction, "
               "with the first sailings expected before the end of next year.")
 

@@ -1,9 +1,10 @@
 """Page furniture and publisher boilerplate that trafilatura keeps when it sits inside a story.
 
 Two general methods, neither naming a site: boxes whose class or id says what they are (newsletter
-sign-ups, promos, cookie notices, social buttons, related links, bylines) are pruned from the tree,
-and lines made of the phrases publishers put around every story are trimmed from the ends of
-the body.
+sign-ups, promos, cookie notices, social buttons, related links, bylines), and boxes the page hides
+from its readers until a click (a share dialog's "Thank you", an error message), are pruned from
+the tree; and lines made of the phrases publishers put around every story are trimmed from the
+ends of the body.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ _CONSENT = re.compile(r"cookie|consent|(?:^|[\s_-])cmp(?:$|[\s_-])")
 # A box holding more than this share of the page's paragraph text holds the story (a theme's
 # "social icons" wrapper around it), not furniture.
 _STORY_SHARE = 0.5
+# The classes CSS frameworks hide a box with. trafilatura prunes ``class="x hidden"`` but not a
+# lone ``class="hidden"``, nor the ``hidden`` attribute.
+_HIDDEN_CLASSES = frozenset({"hide", "hidden", "d-none", "is-hidden", "invisible"})
 _NEVER_PRUNED = frozenset({"html", "body", "main", "article"})
 # A box holding this many paragraphs is more likely the story itself than furniture.
 _MAX_PARAGRAPHS = 3
@@ -45,11 +49,11 @@ def prune_furniture(tree: HtmlElement) -> int:
     """Remove furniture boxes from ``tree`` in place; returns how many were removed."""
     removed = 0
     page_text: int | None = None
-    for element in tree.xpath("//*[@class or @id]"):
+    for element in tree.xpath("//*[@class or @id or @hidden]"):
         if element.tag in _NEVER_PRUNED:
             continue
         names = f"{element.get('class', '')} {element.get('id', '')}".lower()
-        if not _FURNITURE.search(names):
+        if not _FURNITURE.search(names) and not _is_hidden(element):
             continue
         paragraphs = element.xpath(".//p")
         if len(paragraphs) > _MAX_PARAGRAPHS:
@@ -61,6 +65,10 @@ def prune_furniture(tree: HtmlElement) -> int:
         element.drop_tree()
         removed += 1
     return removed
+
+
+def _is_hidden(element: HtmlElement) -> bool:
+    return element.get("hidden") is not None or not _HIDDEN_CLASSES.isdisjoint(element.get("class", "").lower().split())
 
 
 def _paragraph_text(paragraphs: Iterable[HtmlElement]) -> int:
