@@ -16,7 +16,8 @@ from crawler.extraction.titles import choose_title, printed_title_parts, strip_s
         ([("Jane Doe", False), ("JANE DOE", False), ("Jané Doe", False)], ["Jane Doe"], []),
         ([("Autor: Monika Berg; Lea Kurz", False)], ["Monika Berg", "Lea Kurz"], []),
         ([("Jane Doe", False), ("The Daily Courier", True)], ["Jane Doe"], []),
-        ([("Reporter", False), ("Redaktion", False)], [], []),
+        # A role alone names nobody; the newsroom credited by its name is an organisation.
+        ([("Reporter", False), ("Redaktion", False)], [], ["Redaktion"]),
         ([("AFP", False)], [], ["AFP"]),
         ([("Associated Press", True)], [], ["Associated Press"]),
         ([("https://news.example/authors/jane", False), ("105092", False)], [], []),

@@ -1,8 +1,8 @@
 """Author lists a reader can trust: people's names only, each once, with organisations apart.
 
 Bylines arrive as "By Jane Doe and John Roe, Staff Writers", as e-mail addresses, as the
-publisher's own name, or as "Redaktion". These rules are about names in general, in any
-language, and never about one site.
+publisher's own name, or as "Redaktion" (the newsroom: an organisation's credit). These rules
+are about names in general, in any language, and never about one site.
 """
 
 from __future__ import annotations
@@ -38,10 +38,11 @@ _SOURCE_LABEL = re.compile(r"^\s*(?:quelle|source|sources|fuente|fonte|bron|kild
 _UNSPACED_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 # Initials and notes in brackets: "Jane Doe (jd)", "Deutsche Welle (www.dw.com)", a lone "(".
 _BRACKETS = re.compile(r"\([^)]*\)?|\[[^\]]*\]?")
-# Words that make a credit a role or a desk, not a person.
+# Words that make a credit a role, not a person. A newsroom credited by its name ("Redaktion",
+# "Newsroom") is an organisation: ``_ORGANISATION``.
 _ROLES = re.compile(
     r"^(?:staff(?:\s+(?:writer|reporter))?|reporter|correspondent|editor|editors|editorial|"
-    r"newsroom|desk|redaktion|redaction|rédaction|redactie|redazione|redacción|team|admin|"
+    r"desk|team|admin|"
     r"guest|contributor|author|journalist|online|agencies|agency|"
     # "News" in the languages of the news: a section's name, not a credit.
     r"news|nachrichten|aktuelles|noticias|notícias|notizie|nieuws|nyheter|nyheder|actualités|wiadomości)$",
@@ -57,7 +58,7 @@ _ORGANISATION = re.compile(
     r"\.(?:com|org|net|de|fr|be|nl|uk|at|ch|it|es)\b|\b(?:news|press|agency|agencies|media|"
     r"times|post|herald|tribune|journal|newsroom|redaktion|rédaction|associated|reuters|afp|"
     r"dpa|apa|ansa|efe|kyodo|xinhua|staff|online|zeitung|nachrichten|welle|radio|tv|blatt|"
-    r"magazin|magazine|gazette|courier|daily|redaktion|redactie|rédaction|agence|agencia|agenzia|"
+    r"magazin|magazine|gazette|courier|daily|redaction|redactie|redazione|redacción|agence|agencia|agenzia|"
     r"agentur|ajans\w*)\b|^[A-Z]{2,6}$",
     re.IGNORECASE,
 )
