@@ -43,6 +43,9 @@ from crawler.extraction.titles import choose_title, printed_title_parts, strip_s
         ([("Posted by harbourfan » 21.01.2009", False)], ["harbourfan"], []),
         # A credit of one word alone is a pen or user name; one word in a list of parts is not.
         ([("Limespacer", False)], ["Limespacer"], []),
+        ([("Nils", False)], ["Nils"], []),
+        # Short words in a list of credits are codes: initials, a desk.
+        ([("Srf; Hosb; Kesm", False)], [], ["Srf", "Hosb", "Kesm"]),
         ([("Jane Doe, Lille", False)], ["Jane Doe"], []),
         ([("Name *", False)], [], []),
     ],

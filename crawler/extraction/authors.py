@@ -59,9 +59,12 @@ _ORGANISATION = re.compile(
     r"times|post|herald|tribune|journal|newsroom|redaktion|rédaction|associated|reuters|afp|"
     r"dpa|apa|ansa|efe|kyodo|xinhua|staff|online|zeitung|nachrichten|welle|radio|tv|blatt|"
     r"magazin|magazine|gazette|courier|daily|redaction|redactie|redazione|redacción|agence|agencia|agenzia|"
-    r"agentur|ajans\w*)\b|^[A-Z]{2,6}$",
+    r"agentur|ajans\w*)\b|(?-i:^[A-Z]{2,6}$)",
     re.IGNORECASE,
 )
+
+# A word this short in a list of credits is a code: initials or a desk ("srf/hosb, kesm"), in any case.
+_CODE = re.compile(r"^[a-z]{2,6}$", re.IGNORECASE)
 
 
 def _fold(name: str) -> str:
@@ -169,7 +172,8 @@ def _people_and_organisations(
                 name, key = whole, _fold(whole)
             if not key or _ROLES.match(name) or len(name) > 80 or not any(c.isalpha() for c in name):
                 continue
-            if known_org or desk or key == publisher_key or is_organisation(name) or len(key.split()) > 5:
+            code = len(parts) > 1 and _CODE.match(name) is not None
+            if known_org or desk or code or key == publisher_key or is_organisation(name) or len(key.split()) > 5:
                 organisations.setdefault(key, name)
             elif len(key.split()) >= 2 or _UNSPACED_SCRIPT.search(name) or (len(parts) == 1 and " " not in name):
                 people.setdefault(key, name)
