@@ -179,6 +179,13 @@ def test_jsonld_author_references_and_name_shapes():
     assert jsonld_credits(article) == [("Tom Roe", False), ("Lea Kurz", False)]
     # A reference to nothing in the page names nobody.
     assert jsonld_credits({"@type": "NewsArticle", "author": {"@id": "#missing"}}) == []
+    # A blog's page declares no article, only the web page and its author (what SEO plugins write).
+    page = {"@graph": [{"@type": "WebPage", "name": "Ferry terminal approved", "author": {"@id": "#p1"}},
+                       {"@type": "Person", "@id": "#p1", "name": "Jane Doe"}]}
+    assert jsonld_credits(page) == [("Jane Doe", False)]
+    # An article's own author comes first.
+    page["@graph"].append({"@type": "BlogPosting", "author": {"@type": "Person", "name": "Tom Roe"}})
+    assert jsonld_credits(page) == [("Tom Roe", False)]
 
 
 def test_labelled_byline():

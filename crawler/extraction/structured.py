@@ -95,8 +95,14 @@ class StructuredData:
         return " ".join(value.split()) if isinstance(value, str) and value.strip() else None
 
     def author_sources(self) -> list[list[tuple[str, bool]]]:
-        """Author credits ``(text, is_organisation)`` from JSON-LD, then from ``<meta>`` tags."""
-        value = self.article_value("author") or self.article_value("creator")
+        """Author credits ``(text, is_organisation)`` from JSON-LD, then from ``<meta>`` tags.
+
+        A page declaring no article's author may declare its web page's: a blog post's SEO plugin
+        describes the page, not an article, and credits its writer there.
+        """
+        value = self.article_value("author") or self.article_value("creator") or next(
+            (obj["author"] for obj in self.objects if "webpage" in types_of(obj) and obj.get("author")), None
+        )
         jsonld: list[tuple[str, bool]] = []
         for entry in _flattened(value):
             if isinstance(entry, dict):
