@@ -188,6 +188,16 @@ def test_jsonld_author_references_and_name_shapes():
     assert jsonld_credits(page) == [("Tom Roe", False)]
 
 
+def test_author_meta_tags_of_analytics_and_paywall_tools():
+    from lxml.html import fromstring
+
+    from crawler.extraction.structured import StructuredData
+
+    html = ('<html><head><meta property="cXenseParse:author" content="Jane Doe">'
+            '<meta name="parsely-author" content="Tom Roe"><meta name="robots" content="index"></head></html>')
+    assert StructuredData(fromstring(html)).author_sources()[1] == [("Jane Doe", False), ("Tom Roe", False)]
+
+
 def test_labelled_byline():
     from lxml.html import fromstring
 

@@ -35,7 +35,7 @@ _MODIFIED_META = (
 )
 _AUTHOR_META = frozenset(
     {"author", "article:author", "dc.creator", "dcterms.creator", "citation_author", "byl",
-     "parsely-author", "sailthru.author", "twitter:creator:name"}
+     "parsely-author", "sailthru.author", "cxenseparse:author", "twitter:creator:name"}
 )
 _CATALOGUE_AUTHOR_META = frozenset({"dc.creator", "dcterms.creator", "citation_author"})
 _SURNAME_FIRST = re.compile(r"[^,\s]+(?:\s[^,\s]+)?,\s*[^,\s]+(?:\s[^,\s]+)?")
