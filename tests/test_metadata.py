@@ -48,6 +48,8 @@ from crawler.extraction.titles import choose_title, printed_title_parts, strip_s
         ([("Srf; Hosb; Kesm", False)], [], ["Srf", "Hosb", "Kesm"]),
         ([("Jane Doe, Lille", False)], ["Jane Doe"], []),
         ([("Name *", False)], [], []),
+        # A photo credit in the byline box names the photographer, not the writer.
+        ([("Foto: Tom Roe", False), ("Jane Doe", False)], ["Jane Doe"], []),
     ],
 )
 def test_clean_authors(credits, people, organisations):

@@ -11,6 +11,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from crawler.extraction.bodylines import PHOTO_CREDIT
+
 _BY = re.compile(
     r"^\s*(?:written\s+by|reported\s+by|posted\s+by|by|von|par|door|por|av|af|przez|от|"
     r"autor(?:in)?|author|auteur|text|texte|reporter)\s*[:\s]\s*",
@@ -158,6 +160,8 @@ def _people_and_organisations(
     organisations: dict[str, str] = {}
     publisher_key = _fold(publisher or "")
     for text, known_org in credits:
+        if PHOTO_CREDIT.match(text):
+            continue  # the photographer, not the writer
         if not known_org and _SOURCE_LABEL.match(text):
             text, known_org = _SOURCE_LABEL.sub("", text), True
             parts = _SPLIT.split(_NOISE.sub(" ", text).strip())

@@ -63,7 +63,7 @@ _DATE = re.compile(
 _RUNNING_TIME = re.compile(r"\b\d{1,3}:\d{2}(?::\d{2})?\s*min\.?$", re.IGNORECASE)
 _CLOCK = re.compile(r"\b\d{1,2}[:.h]\d{2}\b|\d{1,2}時\d{1,2}分")
 _WORD = re.compile(r"[^\W\d_]{2,}")
-_CREDIT = re.compile(
+PHOTO_CREDIT = re.compile(
     r"^(?:photo(?:\s+credit)?s?|images?|picture|foto(?:s|grafía)?|bild(?:er)?|credit|photograph|"
     r"kuva|zdjęcie|fotó|фото)\s*:\s*\S",
     re.IGNORECASE,
@@ -108,7 +108,7 @@ def is_interface_line(line: str) -> bool:
     return bool(
         (_LINK_LINE.match(line) and words <= LINK_LINE_MAX_WORDS)
         or _INTERFACE_LINE.match(line)
-        or (_CREDIT.match(line) and words <= CREDIT_MAX_WORDS)
+        or (PHOTO_CREDIT.match(line) and words <= CREDIT_MAX_WORDS)
         or _CAPTION_CREDIT.search(line)
         or _RUNNING_TIME.search(line)
         or (_STAFF_CREDIT.match(line) and words <= STAFF_CREDIT_MAX_WORDS)
