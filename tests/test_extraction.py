@@ -118,6 +118,11 @@ def _page(head: str, url_date: str = "") -> tuple[str, str]:
         (('<meta property="article:published_time" content="2025-06-01T10:00:00+02:00">'
          '<meta property="article:modified_time" content="2025-06-02T09:00:00+02:00">'),
          "", "2025-06-01T10:00:00+02:00", "meta", "2025-06-02T09:00:00+02:00"),
+        # JSON-LD in a script that forgot its type is still the page's declaration; other scripts are not.
+        (('<script>{"@context": "https://schema.org", "@type": "NewsArticle", '
+          '"datePublished": "2025-06-01T10:00:00+02:00"}</script>'
+          '<script>var page = {"@context": "https://schema.org", "datePublished": "2025-05-01"};</script>'),
+         "", "2025-06-01T10:00:00+02:00", "jsonld", None),
         # A date in the future is not believed; the URL's date is used instead.
         ('<meta property="article:published_time" content="2999-01-01T00:00:00Z">',
          "2024/02/29/", "2024-02-29", "url", None),

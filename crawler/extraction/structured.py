@@ -210,9 +210,19 @@ class StructuredData:
         return tags
 
 
+_UNTYPED_JSONLD = re.compile(r"\s*[\[{]\s*\{?\s*\"@context\"\s*:\s*\"https?://schema\.org")
+
+
 def _jsonld_objects(tree: HtmlElement) -> Iterator[dict[str, Any]]:
-    """Every JSON object in the page's JSON-LD scripts, ``@graph`` and lists flattened."""
-    for script in tree.iterfind(".//script[@type='application/ld+json']"):
+    """Every JSON object in the page's JSON-LD scripts, ``@graph`` and lists flattened.
+
+    A script that holds schema.org JSON without saying so in its type (a template that forgot
+    it) is read too: the page still means it as its declaration.
+    """
+    for script in tree.iterfind(".//script"):
+        kind = (script.get("type") or "").strip().lower()
+        if kind != "application/ld+json" and (kind or not _UNTYPED_JSONLD.match(script.text or "")):
+            continue
         try:
             data = json.loads(script.text or "", strict=False)
         except ValueError:
