@@ -144,6 +144,10 @@ def _page(head: str, url_date: str = "") -> tuple[str, str]:
         # Early in the UTC day, a URL naming the day before shows the newsroom's own day...
         ('<meta property="article:published_time" content="2025-06-02T03:30:00Z">', "2025/06/01/",
          "2025-06-01", "meta", None),
+        # The URL's day as a path segment of its own reads the same.
+        ('<meta property="article:published_time" content="2025-06-02T03:30:00Z">', "news/20250601/",
+         "2025-06-01", "meta", None),
+        ('</head><body><p>No date printed.</p>', "news/20250601/", "2025-06-01", "url", None),
         # ...later in the UTC day, or further off, it is the day the story was drafted.
         ('<meta property="article:published_time" content="2025-06-02T10:30:00Z">', "2025/06/01/",
          "2025-06-02T10:30:00+00:00", "meta", None),

@@ -56,7 +56,11 @@ _BYLINE_LABEL = re.compile(
     r"authors?|auteurs?|autore|autori|reporter|作者|记者|責任編集|责编|责任编辑)(?:\s*[:：]\s*|\s+|$)",
     re.IGNORECASE,
 )
-_URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](0?[1-9]|1[0-2])[/-](0?[1-9]|[12]\d|3[01])(?:/|$|-)")
+# The day in an article's address: "/2026/03/02/", "/2026-03-02-slug", or a segment of its own, "/20260302/".
+_URL_DATE = re.compile(
+    r"/((?:19|20)\d{2})[/-](0?[1-9]|1[0-2])[/-](0?[1-9]|[12]\d|3[01])(?:/|$|-)"
+    r"|/((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?:/|$)"
+)
 
 
 class StructuredData:
@@ -142,7 +146,7 @@ class StructuredData:
             if self.metas.get(key):
                 yield "meta", self.metas[key]
         match = _URL_DATE.search(url)
-        url_day = "{:04d}-{:02d}-{:02d}".format(*(int(g) for g in match.groups())) if match else None
+        url_day = "{:04d}-{:02d}-{:02d}".format(*(int(g) for g in match.groups() if g)) if match else None
         for value in self.times:
             # A <time> may date a comment or a related story; a day in the article's URL may not.
             if url_day is None or ((parsed := parse_date(value)) is not None and parsed[1][:10] == url_day):
