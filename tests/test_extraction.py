@@ -170,6 +170,22 @@ def test_date_rules(extractor, head, url_date, published, source, modified):
     assert (article.published_at_raw, article.date_source, article.modified_at_raw) == (published, source, modified)
 
 
+def test_a_time_in_another_storys_teaser_does_not_date_the_page(extractor):
+    teasers = "".join(
+        f"<li><h4><a href='/news/older-story-{n}'>An older story from the harbour desk, number {n}</a></h4>"
+        f"<p><time datetime='2019-0{n}-03 07:32:49'>3 March 2019</time></p></li>"
+        for n in range(1, 4)
+    )
+    html, url = _page("</head><body><p class='published'>4 March 2026</p>")
+    html = html.replace("</article>", f"</article><ul class='more-stories'>{teasers}</ul>")
+    article = extractor.extract(html, url, fetched_at=dt.datetime(2026, 6, 1, tzinfo=dt.UTC))
+    assert article.date_source != "time" and article.published_at_raw.startswith("2026-03-04")
+    # The story's own <time> still dates it.
+    html = html.replace("4 March 2026", "<time datetime='2026-03-04T09:00:00+01:00'>4 March 2026</time>")
+    article = extractor.extract(html, url, fetched_at=dt.datetime(2026, 6, 1, tzinfo=dt.UTC))
+    assert (article.published_at_raw, article.date_source) == ("2026-03-04T09:00:00+01:00", "time")
+
+
 def test_text_is_stored_in_one_spelling(extractor):
     decomposed = "gepru\u0308ft"  # "geprüft" as a base letter and a combining accent
     html, url = _page(f"<title>Harbour\u200b story {decomposed}</title>")

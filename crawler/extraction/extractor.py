@@ -170,7 +170,7 @@ class ArticleExtractor:
                 raise NotAnArticle(kind.reason, kind)
             raise NotAnArticle("short_body", DECLARED)
 
-        declared_dates = list(structured.published_candidates(url))
+        declared_dates = list(structured.published_candidates(url, layout.teaser_times))
         published, published_raw, date_source = first_valid(_published_candidates(declared_dates, hints, fallback), now)
         published_raw = on_local_clock(published, published_raw, (value for _, value in declared_dates))
         url_day = next((value for source, value in declared_dates if source == "url"), None)

@@ -97,6 +97,8 @@ class LinkLayout:
                 self._led[block] = a
                 texts.append(text)
         self.teasers = [_squeezed(text) for text in texts]
+        # Read now: pruning the furniture cuts the teasers from the tree.
+        self.teaser_times = {time for block in self._led for time in block.iter("time")}
         self._joined = "\n".join(self.teasers)
         self._starts: list[int] = []
         at = 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import Any
 
 from lxml.html import HtmlElement
@@ -77,7 +77,7 @@ class StructuredData:
         self.objects = list(_jsonld_objects(tree))
         self.articles = [obj for obj in self.objects if types_of(obj) & ARTICLE_TYPES]
         # Read now: later steps prune the tree, and bylines holding <time> go with them.
-        self.times = [t.get("datetime", "") for t in tree.iterfind(".//time[@datetime]")][:1]
+        self.times = list(tree.iterfind(".//time[@datetime]"))
         self.h1s = [element_text(h) for h in tree.iterfind(".//h1")]
         self.html_title = " ".join((tree.findtext(".//title") or "").split())
         self.bylines = _visible_bylines(tree)
@@ -138,7 +138,9 @@ class StructuredData:
             return entry
         return next((obj for obj in self.objects if obj is not entry and obj.get("@id") == ref and _entity_names(obj)), entry)
 
-    def published_candidates(self, url: str) -> Iterator[tuple[str, str]]:
+    def published_candidates(self, url: str, elsewhere: Collection[HtmlElement] = ()) -> Iterator[tuple[str, str]]:
+        """Publication dates the page declares, most trusted first; ``elsewhere`` are ``<time>``
+        elements that date other stories (their teasers)."""
         value = self.article_value("datePublished") or self.article_value("dateCreated")
         if isinstance(value, str):
             yield "jsonld", value
@@ -147,7 +149,7 @@ class StructuredData:
                 yield "meta", self.metas[key]
         match = _URL_DATE.search(url)
         url_day = "{:04d}-{:02d}-{:02d}".format(*(int(g) for g in match.groups() if g)) if match else None
-        for value in self.times:
+        for value in [t.get("datetime", "") for t in self.times if t not in elsewhere][:1]:
             # A <time> may date a comment or a related story; a day in the article's URL may not.
             if url_day is None or ((parsed := parse_date(value)) is not None and parsed[1][:10] == url_day):
                 yield "time", value
