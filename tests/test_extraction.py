@@ -158,6 +158,17 @@ def _page(head: str, url_date: str = "") -> tuple[str, str]:
          "2024-02-29", "url", None),
         ('</head><body><time datetime="2024-02-29T06:07:08+01:00">29 Feb</time>', "2024/02/29/",
          "2024-02-29T06:07:08+01:00", "time", None),
+        # Declared dates on different days: the one the page prints wins; printed neither, the first.
+        (('<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2025-06-03T07:00:00Z"}'
+          '</script><meta property="article:published_time" content="2025-06-05T08:00:00+02:00">'
+          '</head><body><p class="date">5.6.2025</p>'), "", "2025-06-05T08:00:00+02:00", "meta", None),
+        (('<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2025-06-03T07:00:00Z"}'
+          '</script><meta property="article:published_time" content="2025-06-05T08:00:00+02:00">'),
+         "", "2025-06-03T07:00:00+00:00", "jsonld", None),
+        # A day apart, they are one story dated online and by the next morning's edition: the first.
+        (('<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2025-06-04T17:30:00Z"}'
+          '</script><meta name="date" content="2025-06-05"></head><body><p class="date">05.06.2025</p>'),
+         "", "2025-06-04T17:30:00+00:00", "jsonld", None),
         # A modification before publication is dropped.
         (('<meta property="article:published_time" content="2025-06-01T10:00:00+00:00">'
          '<meta property="article:modified_time" content="2025-05-01T10:00:00+00:00">'),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from dateutil import parser as dateparser
 
@@ -148,3 +148,44 @@ def on_url_day(when: dt.datetime | None, raw: str | None, url_day: str | None) -
 def _is_offset(difference: dt.timedelta) -> bool:
     """Whether two clocks this far apart can be UTC and a local clock."""
     return _OFFSET_STEP <= abs(difference) <= _MAX_OFFSET and difference % _OFFSET_STEP == dt.timedelta(0)
+
+
+# Dates the page shows by itself (a <time>, its address): no evidence for the day it prints.
+_SHOWN = frozenset({"time", "url"})
+# Declared days this far apart are two dates, not one date on two clocks or editions.
+_APART_DAYS = 2
+
+
+def printed_first(declared: list[tuple[str, str]], page_text: Callable[[], str]) -> list[tuple[str, str]]:
+    """``declared`` with the candidates of the day the page prints first, when the page's
+    structured dates (JSON-LD, meta tags) fall at least two days apart and its text prints
+    exactly one of their days, in numbers.
+
+    Two fields of one page that disagree by days are a stale template field and the live one,
+    or a first and a later publication; the reader's date is the one printed on the page, and
+    the page's text is a witness independent of its markup. ``page_text`` is read only then.
+    """
+    days: list[str] = []
+    for source, value in declared:
+        if source not in _SHOWN and (parsed := parse_date(value)) is not None and parsed[1][:10] not in days:
+            days.append(parsed[1][:10])
+    ordinals = [dt.date.fromisoformat(day).toordinal() for day in days]
+    if max(ordinals, default=0) - min(ordinals, default=0) < _APART_DAYS:
+        return declared  # one evening's story dated by the next morning's edition, or UTC and local days
+    text = page_text()
+    printed = [day for day in days if _prints(text, day)]
+    if len(printed) != 1 or printed[0] == days[0]:
+        return declared
+    first = [
+        c for c in declared
+        if c[0] not in _SHOWN and (parsed := parse_date(c[1])) is not None and parsed[1][:10] == printed[0]
+    ]
+    return first + [c for c in declared if c not in first]
+
+
+def _prints(text: str, day: str) -> bool:
+    """Whether ``text`` shows ``day`` (ISO) in a numeric form: 2022-01-06, 06.01.2022, 6.1.2022, 2022/01/06."""
+    year, month, dom = day.split("-")
+    m, d = str(int(month)), str(int(dom))
+    forms = rf"{year}-{month}-{dom}|{year}/{month}/{dom}|0?{d}\.\s?0?{m}\.\s?{year}"
+    return re.search(rf"(?<![\d.]){forms}(?!\d)", text) is not None

@@ -27,8 +27,8 @@ from crawler.dedupe import PARAGRAPH_BREAK, body_keys
 from crawler.extraction.authors import clean_authors, sign_off_credits
 from crawler.extraction.bodylines import without_stray_lines
 from crawler.extraction.boilerplate import body_paragraphs, prune_furniture
-from crawler.extraction.dates import first_valid, on_local_clock, on_url_day
-from crawler.extraction.htmltext import element_text
+from crawler.extraction.dates import first_valid, on_local_clock, on_url_day, printed_first
+from crawler.extraction.htmltext import element_text, visible_text
 from crawler.extraction.nextstory import this_story_only
 from crawler.extraction.pagekind import LinkLayout, PageKind
 from crawler.extraction.recover import dropped_paragraphs_restored
@@ -170,7 +170,9 @@ class ArticleExtractor:
                 raise NotAnArticle(kind.reason, kind)
             raise NotAnArticle("short_body", DECLARED)
 
-        declared_dates = list(structured.published_candidates(url, layout.teaser_times))
+        declared_dates = printed_first(
+            list(structured.published_candidates(url, layout.teaser_times)), lambda: visible_text(tree)
+        )
         published, published_raw, date_source = first_valid(_published_candidates(declared_dates, hints, fallback), now)
         published_raw = on_local_clock(published, published_raw, (value for _, value in declared_dates))
         url_day = next((value for source, value in declared_dates if source == "url"), None)

@@ -13,6 +13,11 @@ def element_text(element: HtmlElement) -> str:
     return " ".join(element.text_content().split())
 
 
+def visible_text(element: HtmlElement) -> str:
+    """``element_text`` without what a reader never sees: scripts, styles, templates."""
+    return " ".join(" ".join(element.xpath(".//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]")).split())
+
+
 def link_density(element: HtmlElement) -> float:
     """The share of an element's text that is link text: near 1 for menus and teaser lists. An
     ``<a>`` without an address (``<a name="q3">``) marks a place in the page, and is no link."""
