@@ -117,13 +117,16 @@ def reset(db: str) -> None:
         raise RuntimeError(result.stderr)
 
 
-def in_flight(log: Log) -> int:
+def in_flight(log: Log) -> tuple[int, float]:
+    """The most requests the server handled at once, and when that was first reached."""
     events = sorted([(start, 1) for _, start, _, _ in log] + [(end, -1) for _, _, end, _ in log])
     most = current = 0
-    for _, step in events:
+    at = 0.0
+    for when, step in events:
         current += step
-        most = max(most, current)
-    return most
+        if current > most:
+            most, at = current, when
+    return most, at
 
 
 def chaos(count: int, redis: str, db: str, workers: int, kill_every: float, folder: Path,
@@ -138,7 +141,8 @@ def chaos(count: int, redis: str, db: str, workers: int, kill_every: float, fold
         enqueued = newscrawl("enqueue", start_url, "--redis", redis)
         if enqueued.returncode != 0:
             raise RuntimeError(enqueued.stderr)
-        started = time.monotonic()
+        started, started_at = time.monotonic(), time.time()
+        events: dict[str, list[float]] = {"kills": [], "pg_restart": []}
         running = [worker(redis, db, folder / f"worker-{n}.log") for n in range(workers)]
         started_workers, killed, failed = workers, 0, 0
         redis_at: float | None = None
@@ -159,6 +163,7 @@ def chaos(count: int, redis: str, db: str, workers: int, kill_every: float, fold
             if redis_restart and redis_at is None and done >= count // 3:
                 redis_at = restart_redis(redis)
             elif not pg_done and done >= 2 * count // 3:
+                events["pg_restart"].append(round(time.time() - started_at, 1))
                 subprocess.run(pg_restart_command(), check=True, capture_output=True)
                 pg_done = True
             elif kill_every and done < count and time.monotonic() - started >= (killed + 1) * kill_every:
@@ -168,6 +173,7 @@ def chaos(count: int, redis: str, db: str, workers: int, kill_every: float, fold
                 os.killpg(victim.pid, signal.SIGKILL)
                 victim.wait()
                 killed += 1
+                events["kills"].append(round(time.time() - started_at, 1))
             for n, process in enumerate(running):
                 # A worker killed, or one that could not start while Redis was away: another.
                 if process.poll() not in (None, 0):
@@ -188,7 +194,8 @@ def chaos(count: int, redis: str, db: str, workers: int, kill_every: float, fold
             "stored": len(own & set(urls)), "stored_twice": sum(n - 1 for n in urls.values() if n > 1),
             "lost": len(own - set(urls)), "not_stories": len(set(urls) - own),
             "fetched_twice": sum(1 for n in fetched.values() if n > 1), "requests": len(log),
-            "max_in_flight": in_flight(log), "limit": CONCURRENCY, "killed": killed, "workers_started": started_workers,
+            "max_in_flight": (most := in_flight(log))[0], "max_in_flight_at_s": round(most[1] - started_at, 1),
+            "redis_back_at_s": round(redis_at - started_at, 1) if redis_at else None, **events, "limit": CONCURRENCY, "killed": killed, "workers_started": started_workers,
             "redis_recovery_s": round(reseeded[0] - redis_at, 1) if reseeded and redis_at else None,
             "wall_s": round(wall, 1),
         }

@@ -133,8 +133,11 @@ class _Recorder(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
+        # Answered when the last bytes go: timed before they do, as a thread preempted after the
+        # write would count as answering while the crawler, served, already sent its next request.
+        end = time.time()
         self.wfile.write(data)
-        self.log.append((self.path, start, time.time(), status))
+        self.log.append((self.path, start, end, status))
 
     def log_message(self, format: str, *args: object) -> None:
         pass

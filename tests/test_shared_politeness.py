@@ -60,8 +60,9 @@ class _Recorder(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
+        end = time.time()  # before the last bytes go: see bench/crawl_efficiency.py
         self.wfile.write(data)
-        self.log.append((host.split(":")[0], self.path, start, time.time(), status))
+        self.log.append((host.split(":")[0], self.path, start, end, status))
 
     def log_message(self, format: str, *args: object) -> None:
         pass
