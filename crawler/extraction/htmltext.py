@@ -13,9 +13,12 @@ def element_text(element: HtmlElement) -> str:
     return " ".join(element.text_content().split())
 
 
+_SHOWN_TEXT = ".//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]"
+
+
 def visible_text(element: HtmlElement) -> str:
     """``element_text`` without what a reader never sees: scripts, styles, templates."""
-    return " ".join(" ".join(element.xpath(".//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]")).split())
+    return " ".join(" ".join(element.xpath(_SHOWN_TEXT)).split())
 
 
 def link_density(element: HtmlElement) -> float:
