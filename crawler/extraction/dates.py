@@ -165,10 +165,8 @@ def printed_first(declared: list[tuple[str, str]], page_text: Callable[[], str])
     or a first and a later publication; the reader's date is the one printed on the page, and
     the page's text is a witness independent of its markup. ``page_text`` is read only then.
     """
-    days: list[str] = []
-    for source, value in declared:
-        if source not in _SHOWN and (parsed := parse_date(value)) is not None and parsed[1][:10] not in days:
-            days.append(parsed[1][:10])
+    day_of = {c: parsed[1][:10] for c in declared if c[0] not in _SHOWN and (parsed := parse_date(c[1])) is not None}
+    days = list(dict.fromkeys(day_of.values()))
     ordinals = [dt.date.fromisoformat(day).toordinal() for day in days]
     if max(ordinals, default=0) - min(ordinals, default=0) < _APART_DAYS:
         return declared  # one evening's story dated by the next morning's edition, or UTC and local days
@@ -176,10 +174,7 @@ def printed_first(declared: list[tuple[str, str]], page_text: Callable[[], str])
     printed = [day for day in days if _prints(text, day)]
     if len(printed) != 1 or printed[0] == days[0]:
         return declared
-    first = [
-        c for c in declared
-        if c[0] not in _SHOWN and (parsed := parse_date(c[1])) is not None and parsed[1][:10] == printed[0]
-    ]
+    first = [c for c in declared if day_of.get(c) == printed[0]]
     return first + [c for c in declared if c not in first]
 
 
